@@ -1,0 +1,66 @@
+// A compiled program: function prototypes, constants, globals. Produced by the compiler,
+// immutable once the VM starts (so every thread reads it without locks).
+// The instruction encoding and opcode table live in bytecode/opcodes.def and bytecode/instr.hpp.
+#pragma once
+#include "base/source.hpp"
+#include "bytecode/instr.hpp"
+#include "types/type.hpp"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace bp::bytecode {
+
+struct Constant {
+    enum class Kind : uint8_t { Int, Float, Str, Function, Type };
+    Kind kind;
+    int64_t i = 0;             // Int; Function: function index
+    double f = 0;              // Float
+    std::string s;             // Str
+    const types::Type* type = nullptr; // Type (for boxing, typed allocation, builtin arg types)
+};
+
+// A try region: an exception raised by an instruction with start <= pc < end jumps to `handler`
+// with the Error object in register `error_reg`. Regions are listed innermost first.
+struct Handler {
+    uint32_t start, end, handler;
+    uint16_t error_reg;
+};
+
+struct FunctionProto {
+    std::string name;          // "main", "<lambda>", "<module>" (traceback name)
+    uint32_t index = 0;        // position in Program::functions
+    uint32_t file = 0;         // SourceMap id
+    uint16_t nparams = 0;      // parameters occupy registers 0..nparams-1
+    uint16_t nregs = 0;        // registers used (>= nparams)
+    uint16_t ncaptures = 0;    // lambdas: captured cells (Closure::captures)
+    bool returns_value = false;
+    // One entry per register: 1 if the register holds a reference (Obj* or nullptr) for the whole
+    // function, 0 if it holds a scalar. The compiler never mixes kinds in one register; the
+    // collector scans exactly the reference registers of every live frame.
+    std::vector<uint8_t> reg_is_ref;
+    std::vector<Instr> code;
+    std::vector<Span> spans;   // one per instruction (traceback carets)
+    std::vector<Constant> consts;
+    std::vector<Handler> handlers;
+    const types::Type* type = nullptr; // fn type
+};
+
+struct GlobalInfo {
+    std::string name;
+    const types::Type* type = nullptr;
+    Span span;
+};
+
+struct Program {
+    const SourceMap* sources = nullptr;
+    types::TypeTable* types = nullptr;
+    std::vector<std::unique_ptr<FunctionProto>> functions;
+    std::vector<GlobalInfo> globals;
+    uint32_t init_function = 0;  // "<module>": initialises globals in order (may be empty)
+    uint32_t entry_function = 0; // main (or the first def)
+    bool entry_returns_int = false;
+};
+
+} // namespace bp::bytecode

@@ -1,0 +1,128 @@
+// Heap object layouts. Every object starts with an Obj header; the collector finds the rest of an
+// object's references from its kind (see gc/heap.hpp for marking, docs/architecture.md for the
+// overall picture).
+//
+// Sizes: an object's size is fixed at allocation. Growable things (array elements, map entries)
+// live in a separate Storage object that is replaced, never resized in place: a reader that loaded
+// the old storage pointer keeps a valid (if stale) view until the next collection, and collections
+// happen only when every thread is at a safepoint. That is what makes lock-free reads safe.
+#pragma once
+#include "runtime/value.hpp"
+#include "types/errors.hpp"
+#include "types/type.hpp"
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+namespace bp::bytecode { struct FunctionProto; }
+
+namespace bp {
+
+enum class ObjKind : uint8_t {
+    Free,     // a free cell in a heap page (never seen by the program)
+    String,
+    Array,
+    Storage,  // element storage of an Array (or the entry/index storage of a Map)
+    Map,
+    Tuple,
+    Instance, // struct or class instance
+    Closure,
+    Cell,     // a captured variable
+    Box,      // an `any`
+    Error,
+    Bytes,
+    Handle,   // Thread / Mutex / Condition / Volatile (threads issue)
+};
+
+struct Obj {
+    ObjKind kind;
+    std::atomic<uint8_t> mark; // collector mark epoch bit; see gc/heap.hpp
+    uint8_t flags;             // kind-specific (Storage/Cell: 1 = slots hold references)
+    uint8_t reserved;
+    uint32_t size_class;       // set by the allocator: allocation size in bytes (large objects: 0)
+};
+static_assert(sizeof(Obj) == 8);
+
+// Immutable byte string, NUL-terminated for convenience (may also contain NULs).
+struct String : Obj {
+    uint64_t len;
+    std::atomic<uint64_t> hash; // 0 = not computed yet (racing computations store the same value)
+    char data[1];
+    std::string_view view() const { return std::string_view(data, len); }
+};
+
+// Growable slot array backing an Array. flags bit 0: slots hold references.
+struct Storage : Obj {
+    uint64_t capacity;
+    Value slots[];
+};
+
+// Per-object lock for mutating operations (threads issue: a small spinning/parking lock word).
+struct ObjLock {
+    std::atomic<uint32_t> word{0};
+};
+
+// Threading: `storage` and `len` are published with release stores under `lock` by mutators and
+// read lock-free (acquire) by readers; elements are slot_load/slot_store'd.
+struct Array : Obj {
+    const types::Type* type; // the array type ([T]); type->elem says whether slots are references
+    std::atomic<Storage*> storage;
+    std::atomic<int64_t> len;
+    ObjLock lock;
+};
+
+// Insertion-ordered hash map (CPython's compact dict layout): `entries` is a Storage of
+// 3 words per entry (hash, key, value; a deleted entry has hash == kDeletedHash), `index` is a
+// Storage of int64 slots (-1 empty) of power-of-two capacity.
+struct Map : Obj {
+    const types::Type* type; // {K: V}
+    std::atomic<Storage*> entries;
+    std::atomic<Storage*> index;
+    std::atomic<int64_t> used;  // entries used (including deleted ones)
+    std::atomic<int64_t> count; // live entries
+    ObjLock lock;
+};
+
+struct Tuple : Obj {
+    const types::Type* type; // Tuple type; type->items[i]->is_ref() says which items are references
+    Value items[];
+};
+
+struct Instance : Obj {
+    const types::Type* type; // Struct type; type->info->fields[i].type->is_ref()
+    Value fields[];
+};
+
+struct Cell : Obj { // flags bit 0: the value is a reference
+    Value value;
+};
+
+struct Closure : Obj {
+    const bytecode::FunctionProto* proto;
+    uint32_t ncaptures;
+    Cell* captures[];
+};
+
+struct Box : Obj {
+    const types::Type* type; // the boxed value's full static type; void_t for the empty box
+    Value value;
+};
+
+struct ErrorObj : Obj {
+    ErrorKind error_kind;
+    String* message;
+    String* traceback;   // formatted lazily (nullptr until needed)
+    Storage* trace;      // raw frames, 2 words each: (FunctionProto*, pc); no references
+    uint64_t trace_len;  // frames recorded
+    uint64_t trace_repeat; // (internal) see vm/traceback.hpp
+};
+
+struct Bytes : Obj { // later issue
+    std::atomic<Storage*> storage; // bytes stored as raw data in slots
+    std::atomic<int64_t> len;
+    ObjLock lock;
+};
+
+} // namespace bp

@@ -1,0 +1,26 @@
+// Builtin ids and signatures, from builtins.def.
+#pragma once
+#include <cstdint>
+#include <string_view>
+
+namespace bp {
+
+enum class Builtin : uint16_t {
+#define BP_BUILTIN(id, name, sig) id,
+#include "types/builtins.def"
+#undef BP_BUILTIN
+};
+
+struct BuiltinInfo {
+    std::string_view name;
+    std::string_view signature;
+};
+
+inline constexpr BuiltinInfo kBuiltins[] = {
+#define BP_BUILTIN(id, name, sig) {name, sig},
+#include "types/builtins.def"
+#undef BP_BUILTIN
+};
+inline constexpr uint32_t kBuiltinCount = sizeof(kBuiltins) / sizeof(kBuiltins[0]);
+
+} // namespace bp

@@ -1,0 +1,113 @@
+// Static types, interned: two types are equal iff their `const Type*` are equal.
+//
+// The same objects serve the checker (typing), the compiler (choosing typed opcodes and register
+// kinds) and the runtime (boxing `any`, printing, deep equality, per-object element kinds for the
+// collector). They are created before any VM thread starts and never change afterwards.
+//
+// Threading: TypeTable is built single-threaded by the front end; afterwards every Type, StructInfo
+// and the table itself are immutable and read freely from every thread.
+#pragma once
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace bp::types {
+
+enum class Kind : uint8_t {
+    Int, Float, Bool, Str, Void, Any, Ptr, Bytes, Error,
+    Thread, Mutex, Condition, Volatile,
+    Array,  // elem
+    Map,    // key, elem (value)
+    Tuple,  // items
+    Func,   // items (parameters), ret
+    Struct, // info (struct or class)
+};
+
+struct StructInfo;
+
+struct Type {
+    Kind kind;
+    const Type* elem = nullptr;      // Array element, Map value
+    const Type* key = nullptr;       // Map key
+    const Type* ret = nullptr;       // Func result
+    std::vector<const Type*> items;  // Tuple elements, Func parameters
+    StructInfo* info = nullptr;      // Struct / class
+
+    // True for values held as a heap reference (an Obj*): the collector traces them.
+    bool is_ref() const {
+        switch (kind) {
+        case Kind::Int: case Kind::Float: case Kind::Bool: case Kind::Void: case Kind::Ptr: return false;
+        case Kind::Str: case Kind::Any: case Kind::Bytes: case Kind::Error: case Kind::Thread:
+        case Kind::Mutex: case Kind::Condition: case Kind::Volatile: case Kind::Array: case Kind::Map:
+        case Kind::Tuple: case Kind::Func: case Kind::Struct: return true;
+        }
+        return false;
+    }
+    bool is_scalar() const { return !is_ref(); }
+    bool is_class() const;
+    // Spelling as in source: int, [int], {str: [int]}, (int, str), fn(int) -> int, Point.
+    std::string name() const;
+};
+
+struct FieldInfo {
+    std::string name;
+    const Type* type = nullptr;
+};
+
+// Struct and class layout. Fields include inherited ones first (class), in declaration order.
+struct StructInfo {
+    std::string name;       // as printed: "Point" (module-qualified names are a later issue)
+    bool is_class = false;
+    StructInfo* parent = nullptr; // classes only
+    std::vector<FieldInfo> fields;
+    uint32_t id = 0;        // dense index in TypeTable::structs()
+    const Type* type = nullptr; // the Struct type naming this info
+
+    int field_index(const std::string& n) const {
+        for (size_t i = 0; i < fields.size(); ++i)
+            if (fields[i].name == n) return static_cast<int>(i);
+        return -1;
+    }
+    bool is_subclass_of(const StructInfo* other) const {
+        for (const StructInfo* s = this; s; s = s->parent)
+            if (s == other) return true;
+        return false;
+    }
+};
+
+inline bool Type::is_class() const { return kind == Kind::Struct && info && info->is_class; }
+
+class TypeTable {
+public:
+    TypeTable();
+    const Type* int_t() const { return m_int; }
+    const Type* float_t() const { return m_float; }
+    const Type* bool_t() const { return m_bool; }
+    const Type* str_t() const { return m_str; }
+    const Type* void_t() const { return m_void; }
+    const Type* any_t() const { return m_any; }
+    const Type* ptr_t() const { return m_ptr; }
+    const Type* bytes_t() const { return m_bytes; }
+    const Type* error_t() const { return m_error; }
+    const Type* handle(Kind k); // Thread, Mutex, Condition, Volatile
+
+    const Type* array_of(const Type* elem);
+    const Type* map_of(const Type* key, const Type* value);
+    const Type* tuple_of(std::vector<const Type*> items);
+    const Type* func_of(std::vector<const Type*> params, const Type* ret);
+    // Creates a new, empty struct/class; fill its fields afterwards (before the runtime starts).
+    StructInfo* new_struct(std::string name, bool is_class);
+    const std::deque<StructInfo>& structs() const { return m_structs; }
+
+private:
+    const Type* intern(Type t);
+    std::deque<Type> m_types; // stable addresses
+    std::deque<StructInfo> m_structs;
+    std::map<std::string, const Type*> m_by_key;
+    const Type *m_int, *m_float, *m_bool, *m_str, *m_void, *m_any, *m_ptr, *m_bytes, *m_error;
+};
+
+} // namespace bp::types

@@ -1,0 +1,104 @@
+// Shared VM state (Vm) and per-thread state (VmThread).
+//
+// Vm is everything all threads share: the heap, the program, globals, the materialised constants,
+// the function values, the builtin table. VmThread is everything one thread owns: its register
+// stack, its frames, its allocation buffer, its pending exception. This issue runs one thread;
+// the split is what lets the threads issue add more without touching the interpreter.
+//
+// Threading: Vm fields are immutable after start-up except `globals` (slot_load/slot_store),
+// the heap (see gc/heap.hpp) and `threads` (guarded by threads_mu).
+#pragma once
+#include "bytecode/program.hpp"
+#include "gc/heap.hpp"
+#include "runtime/object.hpp"
+#include "types/builtins.hpp"
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace bp {
+
+class Vm;
+class VmThread;
+
+// Arguments of a builtin call. Builtins may allocate freely: collection never happens inside a
+// builtin (only at interpreter safepoints), so C++ locals holding Obj* need no rooting.
+// Errors are reported by throwing rt::Raise (runtime/rt.hpp).
+struct BuiltinArgs {
+    VmThread& thread;
+    const Value* args;
+    uint32_t nargs;
+    const types::Type* const* arg_types; // static type of each argument
+    const types::Type* result_type;      // the call's static result type
+};
+using BuiltinFn = Value (*)(BuiltinArgs&);
+
+struct VmOptions {
+    uint64_t max_heap = 0;   // bytes; 0 = 3/4 of physical memory
+    bool gc_stress = false;  // collect at every allocation safepoint
+    bool gc_stats = false;   // print collector statistics at exit
+    uint32_t max_depth = 200000; // frames per thread; the next call raises RecursionError
+};
+
+// One activation. Registers of the frame are stack[base .. base + proto->nregs).
+struct Frame {
+    const bytecode::FunctionProto* proto;
+    Closure* closure;     // the running closure (captures), or nullptr for a direct call
+    uint32_t base;        // register window start in VmThread::stack
+    uint32_t pc;          // saved pc (index of the instruction being executed when not on top)
+    uint16_t ret_reg;     // caller's register receiving the result (absolute: caller base + ret_reg)
+};
+
+class VmThread {
+public:
+    VmThread(Vm& vm, uint32_t id);
+    ~VmThread();
+    VmThread(const VmThread&) = delete;
+    VmThread& operator=(const VmThread&) = delete;
+
+    Vm& vm;
+    uint32_t id;                 // 0 = main thread
+    // Register stack: grows by reallocation (frames store offsets, never pointers into it).
+    // Reference registers outside live frames may hold stale pointers; the collector only scans
+    // live frames' reference registers, and the interpreter zeroes a frame's registers on entry.
+    Value* stack = nullptr;
+    size_t stack_cap = 0;
+    std::vector<Frame> frames;
+    gc::LocalAllocator alloc;    // this thread's allocation buffer
+    ErrorObj* pending_error = nullptr; // root while an exception propagates
+
+    void ensure_stack(size_t needed); // grows (zero-filled) so that stack_cap >= needed
+};
+
+class Vm {
+public:
+    explicit Vm(const bytecode::Program& program, VmOptions options);
+    ~Vm();
+
+    const bytecode::Program& program;
+    VmOptions options;
+    gc::Heap heap;
+
+    // Globals: values and kinds (1 = reference). Roots.
+    std::vector<Value> globals;
+    std::vector<uint8_t> global_is_ref;
+    std::vector<uint8_t> global_ready; // 0 until its initialiser finished (ValueError otherwise)
+
+    // Materialised constants per function (strings allocated once, pinned as roots).
+    std::vector<std::vector<Value>> constants;
+    // One closure per top-level function, used when a function is a value. Roots.
+    std::vector<Closure*> function_values;
+
+    BuiltinFn builtins[kBuiltinCount] = {};
+
+    std::mutex threads_mu;
+    std::vector<VmThread*> threads; // every attached thread (roots); guarded by threads_mu
+
+    std::vector<std::string> argv; // program arguments after the source path
+    int exit_code = 0;
+};
+
+} // namespace bp
