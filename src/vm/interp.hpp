@@ -1,0 +1,12 @@
+// The interpreter: one dispatch loop (computed goto) used by every thread.
+#pragma once
+#include "vm/vm.hpp"
+
+namespace bp::vm {
+
+// Runs function `function_index` (no parameters) on thread `t` until it returns. Returns true on a
+// normal return (its result, if any, in *out) and false if an exception escaped: then
+// t.pending_error holds it (with its trace recorded).
+bool run_function(VmThread& t, uint32_t function_index, Value* out);
+
+} // namespace bp::vm

@@ -1,0 +1,20 @@
+// Tracebacks (LANGUAGE.md §8.4).
+//
+// When an error is raised, the interpreter records the stack into ErrorObj::trace: a Storage of
+// 2 words per frame, (const FunctionProto*, pc of the failing instruction), OLDEST frame first,
+// trace_len frames. Formatting happens only when needed (uncaught, or `e.traceback` read).
+#pragma once
+#include "vm/vm.hpp"
+
+#include <string>
+
+namespace bp::vm {
+
+// Records t's current frames (with `pc` as the top frame's pc) into `err` (replacing any trace).
+void record_trace(VmThread& t, ErrorObj* err, uint32_t top_pc);
+
+// The full text of §8.4: "Traceback (most recent call last):" ... "Kind: message\n".
+// Runs of identical frames are elided after three.
+std::string format_traceback(const Vm& vm, const ErrorObj* err);
+
+} // namespace bp::vm
