@@ -13,6 +13,8 @@ print File "name.bp" and compile errors name.bp:line:col. Files whose name start
 A directory holding a file named SKIP is skipped (its tests wait for a later feature) unless --include-threads.
 See docs/testing.md.
 """
+from __future__ import annotations
+
 import argparse
 import concurrent.futures
 import difflib
@@ -78,7 +80,7 @@ def is_skipped_dir(d: Path) -> bool:
 
 
 def discover(args) -> tuple[list[Test], list[Test]]:
-    roots = [Path(p).resolve() for p in args.paths] or [TESTS_DIR]
+    roots = [Path(p).absolute() for p in args.paths] or [TESTS_DIR]
     files: set[Path] = set()
     for r in roots:
         if r.is_file():

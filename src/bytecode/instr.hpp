@@ -1,22 +1,43 @@
 // Instruction encoding (owned by the compiler/VM; see opcodes.def for the opcode table).
 // Fixed 64-bit instructions: op (8 bits), x (8 bits, small extra operand), a, b, c (16 bits each).
 // Wide operands: sbc() reads b:c as a signed 32-bit value (jump offsets, immediates).
+// Some instructions are followed by extension words (fixed count per opcode, `ext` in
+// opcodes.def) and then argument words (ceil(c/4) words of uint16 register numbers, for formats
+// with `n`). instr_length() gives the total number of 8-byte words an instruction occupies.
 #pragma once
 #include <cstdint>
 
 namespace bp::bytecode {
 
 enum class Op : uint8_t {
-#define BP_OP(name, fmt, doc) name,
+#define BP_OP(name, fmt, ext, doc) name,
 #include "bytecode/opcodes.def"
 #undef BP_OP
 };
+
+inline constexpr const char* kOpNames[] = {
+#define BP_OP(name, fmt, ext, doc) #name,
+#include "bytecode/opcodes.def"
+#undef BP_OP
+};
+inline constexpr const char* kOpFormats[] = {
+#define BP_OP(name, fmt, ext, doc) fmt,
+#include "bytecode/opcodes.def"
+#undef BP_OP
+};
+inline constexpr uint8_t kOpExt[] = {
+#define BP_OP(name, fmt, ext, doc) ext,
+#include "bytecode/opcodes.def"
+#undef BP_OP
+};
+inline constexpr uint32_t kOpCount = sizeof(kOpExt) / sizeof(kOpExt[0]);
 
 struct Instr {
     Op op;
     uint8_t x;
     uint16_t a, b, c;
     int32_t sbc() const { return static_cast<int32_t>((static_cast<uint32_t>(b) << 16) | c); }
+    int16_t sc() const { return static_cast<int16_t>(c); }
     static Instr make(Op op, uint16_t a = 0, uint16_t b = 0, uint16_t c = 0, uint8_t x = 0) {
         return Instr{op, x, a, b, c};
     }
@@ -24,7 +45,25 @@ struct Instr {
         uint32_t u = static_cast<uint32_t>(v);
         return Instr{op, x, a, static_cast<uint16_t>(u >> 16), static_cast<uint16_t>(u & 0xFFFF)};
     }
+    void set_sbc(int32_t v) {
+        uint32_t u = static_cast<uint32_t>(v);
+        b = static_cast<uint16_t>(u >> 16);
+        c = static_cast<uint16_t>(u & 0xFFFF);
+    }
+    // The argument register numbers of an `n`-format instruction (after its ext words).
+    const uint16_t* arg_regs() const {
+        return reinterpret_cast<const uint16_t*>(this + 1 + kOpExt[static_cast<uint8_t>(op)]);
+    }
 };
 static_assert(sizeof(Instr) == 8);
+
+inline bool op_has_args(Op op) { return kOpFormats[static_cast<uint8_t>(op)][2] == 'n'; }
+
+// Number of 8-byte words the instruction at `i` occupies (itself + ext words + argument words).
+inline uint32_t instr_length(const Instr& i) {
+    uint32_t n = 1 + kOpExt[static_cast<uint8_t>(i.op)];
+    if (op_has_args(i.op)) n += (i.c + 3u) / 4u;
+    return n;
+}
 
 } // namespace bp::bytecode

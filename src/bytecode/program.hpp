@@ -28,6 +28,12 @@ struct Handler {
     uint16_t error_reg;
 };
 
+// Static types of one CallBuiltin site (BuiltinArgs::arg_types / result_type).
+struct BuiltinSite {
+    std::vector<const types::Type*> arg_types;
+    const types::Type* result_type = nullptr;
+};
+
 struct FunctionProto {
     std::string name;          // "main", "<lambda>", "<module>" (traceback name)
     uint32_t index = 0;        // position in Program::functions
@@ -44,6 +50,7 @@ struct FunctionProto {
     std::vector<Span> spans;   // one per instruction (traceback carets)
     std::vector<Constant> consts;
     std::vector<Handler> handlers;
+    std::vector<BuiltinSite> builtin_sites; // indexed by CallBuiltin's ext.a
     const types::Type* type = nullptr; // fn type
 };
 

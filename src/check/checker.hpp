@@ -1,6 +1,39 @@
 // The static type checker: resolves names, types every expression, inserts implicit conversions
 // (ast::Convert), checks statements (missing return, break outside loops, ...) and fills every
 // "checker:" annotation of the AST. Reports all errors it finds, in source order.
+//
+// Conventions the compiler can rely on (for a program checked without errors):
+// - Every Expr has `type` set. Implicit conversions are explicit ast::Convert nodes whose `type` is
+//   the target: Box (T -> any) wherever `any` is expected, including an `==`/`!=` operand compared
+//   with an `any`; Unbox (any -> T) on let, assignment, argument, return, struct-literal field and
+//   `as`; ErrorToStr (Error -> str, also for `e == "msg"`); HandleToPtr; Upcast. So after checking,
+//   every argument's type equals its parameter type, both operands of a Binary have the same type,
+//   and every let/assignment/return value has exactly the target's type.
+// - Cast (`e as T`): `type` is T; the operand is already converted (Unbox/Box) or is a no-op.
+// - Tuple indexing `t[k]`: the checker replaces Index::index by an IntLit holding the
+//   non-negative item index (negative literals are normalised).
+// - TupleLit whose `type` is an array type: build an array (`let t: [int] = (1, 2)`). A TupleLit
+//   on the right of a TupleAssign has the tuple type of the targets.
+// - Builtin calls (CallKind::Builtin): Call::builtin_id is the Builtin enum value; the callee Name
+//   stays NameRef::Unresolved and must not be evaluated; its `type` is the instantiated signature
+//   fn(arg types...) -> result (for `print(...)` the actual argument types). A builtin returning
+//   `B` has Call::type [int], or bytes where bytes was expected: produce that.
+// - CallKind::Function: callee is a Name with NameRef::Function; CallKind::Value: evaluate the
+//   callee (Name of a local/capture/global, struct Field holding a fn, or any fn expression).
+// - Names: Local (Name::local; LocalVar::id indexes the declaring FuncDecl/Lambda `locals`),
+//   Capture (Name::index = index in the innermost enclosing Lambda::captures; Name::local = the
+//   outer variable), Global (index = global_index), Function (index = function_index; type fn),
+//   EnumType (only as the object of an EnumMember Field; type int, not evaluated).
+// - Lambda::captures: outer variables in first-use order; a lambda nested in a lambda that uses a
+//   variable of the function around both makes the middle lambda capture it too, so a closure is
+//   built by copying each capture from the creator's locals (LocalVar of the creator) or from the
+//   creator's own captures (find the LocalVar* in its captures). LocalVar::captured marks variables
+//   that need a heap cell. Lambdas are not in CheckedProgram::functions.
+// - Throw::value has type str (raise Exception(msg)) or Error. Catch::error_kinds empty = catch all
+//   (`catch Exception` too). ForEach::var type: element (array), key (map), str (str), int (bytes).
+// - Field on Error: FieldRef::ErrorKind/ErrorMessage/ErrorTraceback (read-only, type str).
+// - Enum types are int; EnumDecl::Member::value holds every member's final value.
+// - GlobalDecl::locals stays empty (initialisers are expressions; their lambdas own their locals).
 #pragma once
 #include "diag/diagnostics.hpp"
 #include "parse/ast.hpp"

@@ -16,9 +16,9 @@ std::string Diagnostics::render_one(const Diagnostic& d) const {
     out += d.severity == Severity::Error ? "error: " : d.severity == Severity::Warning ? "warning: " : "note: ";
     out += d.message + "\n";
     std::string_view line = f.line_text(lc.line);
-    out += "    ";
+    // The source line verbatim, then the caret line aligned under it (LANGUAGE.md §8.5).
     out += line;
-    out += "\n    ";
+    out += "\n";
     for (uint32_t i = 1; i < lc.col; ++i) out += (i - 1 < line.size() && line[i - 1] == '\t') ? '\t' : ' ';
     out += '^';
     uint32_t last = std::min<uint32_t>(d.span.end, d.span.begin + static_cast<uint32_t>(line.size() - std::min<size_t>(line.size(), lc.col - 1)));

@@ -23,12 +23,51 @@ struct Raise {
 };
 [[noreturn]] void raise(ErrorKind kind, std::string message);
 
+// ---- object layout details shared with the collector (gc/mark.cpp)
+// Storage::flags bits. An Array's storage has kStorageRefs iff its element type is a reference;
+// a Map's entries storage is (hash, key, value) triples with per-word kinds in the other bits.
+inline constexpr uint8_t kStorageRefs = 1;
+inline constexpr uint8_t kStorageMapEntries = 2;
+inline constexpr uint8_t kStorageKeyRef = 4;
+inline constexpr uint8_t kStorageValueRef = 8;
+inline constexpr uint64_t kDeletedHash = ~uint64_t{0}; // a deleted map entry's hash word
+
+// header + count * elem_size, or MemoryError if that overflows (use it before any big allocation).
+size_t checked_size(uint64_t header, uint64_t count, uint64_t elem_size);
+// A zeroed Storage of `capacity` slots.
+Storage* new_storage(VmThread& t, uint64_t capacity, uint8_t flags);
+
+// ---- per-object locks (ObjLock): taken by mutating container operations, never by readers.
+// Threading: a spinlock with exponential backoff for now; the threads issue may make it park.
+// Holding one while allocating is fine (allocation never waits for other threads); never hold
+// one across anything that blocks or reaches a safepoint.
+void lock(ObjLock& l);
+void unlock(ObjLock& l);
+class ObjLockGuard {
+public:
+    explicit ObjLockGuard(ObjLock& l) : m_lock(l) { lock(m_lock); }
+    ~ObjLockGuard() { unlock(m_lock); }
+    ObjLockGuard(const ObjLockGuard&) = delete;
+    ObjLockGuard& operator=(const ObjLockGuard&) = delete;
+
+private:
+    ObjLock& m_lock;
+};
+
+// The §6.2 index rule: negative i counts from the end; returns 0 <= i < len or throws IndexError
+// "index 5 out of range for length 3".
+int64_t normalize_index(int64_t i, int64_t len);
+
 // ---- strings
 String* new_string(VmThread& t, std::string_view s);
 String* concat(VmThread& t, const String* a, const String* b);
 uint64_t string_hash(const String* s);
 bool string_equal(const String* a, const String* b);
 int string_compare(const String* a, const String* b); // bytewise; <0, 0, >0
+// A string of `len` bytes, zero-filled (NUL-terminated): fill data[0..len) before it escapes.
+// MemoryError for absurd lengths (checked before allocating).
+String* alloc_string(VmThread& t, uint64_t len);
+String* string_at(VmThread& t, const String* s, int64_t i); // s[i] (§6.2 index rule): a 1-byte str
 
 // ---- arrays ([T]); indexes are already normalised by the caller unless noted
 Array* new_array(VmThread& t, const types::Type* array_type, int64_t reserve = 0);
@@ -40,6 +79,17 @@ Value array_pop(Array* a);                            // IndexError "array_pop o
 void array_insert(VmThread& t, Array* a, int64_t i, Value v); // i clamped to 0..len
 Value array_remove(Array* a, int64_t i);              // IndexError unless 0 <= i < len
 void array_clear(Array* a);
+// Additional array helpers (LANGUAGE.md §10 semantics).
+Array* array_from(VmThread& t, const types::Type* array_type, const Value* items, size_t n); // literals
+Array* array_slice(VmThread& t, const Array* a, int64_t start, int64_t end); // clamped, never from end
+Array* array_copy(VmThread& t, const Array* a);                              // shallow
+Array* array_concat(VmThread& t, const Array* a, const Array* b);
+Array* array_fill(VmThread& t, const types::Type* array_type, int64_t n, Value v); // n <= 0: []
+void array_reverse(Array* a);
+// Stable ascending sort for [int], [float], [str]; [any] needs all elements int, all float or all
+// str (TypeError "array_sort: elements must all be int, float or str" otherwise).
+void array_sort(Array* a);
+int64_t array_index_of(const Array* a, Value v); // first values_equal match, or -1
 
 // ---- maps ({K: V}), insertion-ordered
 Map* new_map(VmThread& t, const types::Type* map_type);
@@ -50,6 +100,14 @@ void map_set(VmThread& t, Map* m, Value key, Value v);
 bool map_delete(Map* m, Value key);
 Array* map_keys(VmThread& t, const Map* m);            // snapshot, insertion order
 Array* map_values(VmThread& t, const Map* m);
+// Same, with the result's array type given ([K] / [V], e.g. BuiltinArgs::result_type): use these
+// from builtins; the forms above intern the type at run time (not thread-safe, see map.cpp).
+Array* map_keys(VmThread& t, const Map* m, const types::Type* array_type);
+Array* map_values(VmThread& t, const Map* m, const types::Type* array_type);
+bool map_has_key(const Map* m, Value key);
+// Iteration in insertion order: start with *pos = 0; each call yields the next live entry and
+// advances *pos, false at the end. Safe against concurrent mutation (may skip or repeat).
+bool map_next(const Map* m, int64_t* pos, Value* key, Value* value);
 
 // ---- tuples, structs, closures, cells, boxes
 Tuple* new_tuple(VmThread& t, const types::Type* tuple_type);      // items zeroed; fill them

@@ -9,4 +9,7 @@ namespace bp::vm {
 // t.pending_error holds it (with its trace recorded).
 bool run_function(VmThread& t, uint32_t function_index, Value* out);
 
+// Same for a closure called with `nargs` arguments (thread entry points, later callbacks).
+bool run_closure(VmThread& t, Closure* closure, const Value* args, uint32_t nargs, Value* out);
+
 } // namespace bp::vm

@@ -1,8 +1,11 @@
 // Tracebacks (LANGUAGE.md §8.4).
 //
 // When an error is raised, the interpreter records the stack into ErrorObj::trace: a Storage of
-// 2 words per frame, (const FunctionProto*, pc of the failing instruction), OLDEST frame first,
-// trace_len frames. Formatting happens only when needed (uncaught, or `e.traceback` read).
+// 2 words per entry, (const FunctionProto*, pc of the failing instruction | repeat << 32), OLDEST
+// first, trace_len entries. `repeat` counts further identical frames (same function and pc) folded
+// into the entry, so 200,000 frames of one recursive call cost one entry; trace_repeat holds the
+// total number of frames. The words hold no references (Storage flags 0). Formatting happens only
+// when needed (uncaught, or `e.traceback` read).
 #pragma once
 #include "vm/vm.hpp"
 

@@ -13,6 +13,7 @@
 #include "runtime/object.hpp"
 #include "types/builtins.hpp"
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -77,6 +78,14 @@ class Vm {
 public:
     explicit Vm(const bytecode::Program& program, VmOptions options);
     ~Vm();
+    Vm(const Vm&) = delete;
+    Vm& operator=(const Vm&) = delete;
+
+    // Allocates what needs a thread to allocate with: the string constants, the function values
+    // (and the Function constants pointing at them). Call once, with the main thread, before any
+    // code runs and before any other thread exists. Never collects. Throws rt::Raise{MemoryError}
+    // if the heap limit is too small for the program's constants.
+    void start(VmThread& main);
 
     const bytecode::Program& program;
     VmOptions options;
@@ -99,6 +108,10 @@ public:
 
     std::vector<std::string> argv; // program arguments after the source path
     int exit_code = 0;
+
+    // The random builtins' LCG state (LANGUAGE.md §10), process-wide.
+    // Threading: updated with a CAS loop so concurrent rand() calls each take one distinct step.
+    std::atomic<uint64_t> rand_state{1};
 };
 
 } // namespace bp

@@ -1,0 +1,195 @@
+// check_program and the declaration passes: collecting top-level names, resolving struct fields,
+// enum values and function signatures, checking globals and function bodies, choosing the entry.
+#include "check/checker_impl.hpp"
+
+#include "types/errors.hpp"
+
+namespace bp::check {
+
+namespace {
+const std::unordered_set<std::string> kReservedTypeNames = {
+    "int", "float", "bool", "str", "void", "any", "bytes", "Error", "Thread", "Mutex", "Condition",
+    "Volatile", "ptr", "i8", "i16", "i32", "i64", "u8", "u16", "u32", "u64"};
+} // namespace
+
+Checker::Checker(types::TypeTable& types, diag::Diagnostics& diags) : m_types(types), m_diags(diags) {
+    m_sigs = parse_builtin_signatures(types);
+    for (uint32_t i = 0; i < kBuiltinCount; ++i) m_builtins.emplace(std::string(kBuiltins[i].name), i);
+}
+
+void Checker::declare_value(const std::string& name, Span span, ValueSym sym) {
+    if (!m_values.emplace(name, sym).second) error(span, "duplicate symbol '" + name + "'");
+}
+
+void Checker::declare_type(const std::string& name, Span span, TypeSym sym) {
+    if (kReservedTypeNames.count(name)) {
+        error(span, "'" + name + "' is a reserved type name");
+        return;
+    }
+    if (m_type_names.count(name) || m_silent_types.count(name)) {
+        error(span, "duplicate type '" + name + "'");
+        return;
+    }
+    m_type_names.emplace(name, sym);
+}
+
+void Checker::collect_decls(ast::Module& m) {
+    for (auto& d : m.decls) {
+        switch (d->kind) {
+        case ast::DeclKind::Func: {
+            auto& f = static_cast<ast::FuncDecl&>(*d);
+            if (m_builtins.count(f.name) || is_thread_builtin(f.name))
+                error(f.name_span, "'" + f.name + "' shadows builtin");
+            f.function_index = static_cast<uint32_t>(m_functions.size());
+            m_functions.push_back(&f);
+            declare_value(f.name, f.name_span, ValueSym{&f, nullptr});
+            break;
+        }
+        case ast::DeclKind::Global: {
+            auto& g = static_cast<ast::GlobalDecl&>(*d);
+            g.global_index = static_cast<uint32_t>(m_globals.size());
+            m_globals.push_back(&g);
+            declare_value(g.name, g.name_span, ValueSym{nullptr, &g});
+            break;
+        }
+        case ast::DeclKind::Struct: {
+            auto& s = static_cast<ast::StructDecl&>(*d);
+            declare_type(s.name, s.name_span, TypeSym{&s, nullptr});
+            s.info = m_types.new_struct(s.name, false);
+            if (!s.methods.empty()) error(s.methods[0]->name_span, "struct methods are not supported yet");
+            break;
+        }
+        case ast::DeclKind::Enum: {
+            auto& e = static_cast<ast::EnumDecl&>(*d);
+            declare_type(e.name, e.name_span, TypeSym{nullptr, &e});
+            break;
+        }
+        case ast::DeclKind::Class: {
+            auto& c = static_cast<ast::ClassDecl&>(*d);
+            error(c.name_span, "classes are not supported yet");
+            m_silent_types.insert(c.name);
+            break;
+        }
+        case ast::DeclKind::Import: {
+            auto& i = static_cast<ast::ImportDecl&>(*d);
+            error(i.span, i.module == "thread" ? "threads are not supported yet" : "imports are not supported yet");
+            break;
+        }
+        case ast::DeclKind::Extern:
+            error(d->span, "extern functions are not supported yet");
+            break;
+        }
+    }
+}
+
+void Checker::resolve_struct_fields(ast::StructDecl& s) {
+    std::unordered_set<std::string> seen;
+    for (auto& f : s.fields) {
+        if (!seen.insert(f.name).second) error(f.span, "duplicate field '" + f.name + "'");
+        const Type* t = resolve_type(f.type.get());
+        s.info->fields.push_back(types::FieldInfo{f.name, t});
+    }
+}
+
+void Checker::resolve_enum(ast::EnumDecl& e) {
+    std::unordered_set<std::string> seen;
+    int64_t next = 0;
+    for (auto& m : e.members) {
+        if (!seen.insert(m.name).second) error(m.span, "duplicate enum member '" + m.name + "'");
+        if (!m.has_value) m.value = next;
+        next = static_cast<int64_t>(static_cast<uint64_t>(m.value) + 1);
+    }
+}
+
+void Checker::resolve_signature(ast::FuncDecl& f) {
+    std::vector<const Type*> params;
+    bool ok = true;
+    for (auto& p : f.params) {
+        const Type* t = p.type ? resolve_type(p.type.get()) : nullptr;
+        if (!p.type) error(p.span, "parameter '" + p.name + "' needs a type");
+        ok = ok && t;
+        params.push_back(t);
+    }
+    const Type* ret = f.ret ? resolve_type(f.ret.get(), true) : m_types.void_t();
+    if (ok && ret) f.fn_type = m_types.func_of(params, ret);
+}
+
+void Checker::check_global(ast::GlobalDecl& g) {
+    const Type* t = g.type ? resolve_type(g.type.get()) : nullptr;
+    if (!g.type) error(g.name_span, "global '" + g.name + "' needs a type annotation");
+    if (t && t->kind == Kind::Func && (m_builtins.count(g.name) || is_thread_builtin(g.name)))
+        error(g.name_span, "'" + g.name + "' shadows builtin");
+    if (!g.init) {
+        error(g.name_span, "global '" + g.name + "' needs an initialiser");
+        return;
+    }
+    push_fn(FnContext{&g.locals, nullptr, {}});
+    push_scope();
+    m_init_global = &g;
+    m_ret = nullptr;
+    check_to(g.init, t, CoerceCtx::Let);
+    m_init_global = nullptr;
+    pop_fn();
+}
+
+void Checker::check_function(ast::FuncDecl& f) {
+    push_fn(FnContext{&f.locals, nullptr, {}});
+    push_scope();
+    for (size_t i = 0; i < f.params.size(); ++i) {
+        const Type* t = f.fn_type ? f.fn_type->items[i] : nullptr;
+        declare_local(f.params[i].name, f.params[i].span, t);
+    }
+    m_ret = f.fn_type ? f.fn_type->ret : (f.ret ? f.ret->resolved : nullptr);
+    m_loop_depth = m_finally_depth = m_catch_depth = 0;
+    check_block(f.body);
+    pop_fn();
+    if (m_ret && m_ret->kind != Kind::Void && block_can_complete(f.body)) error(f.name_span, "missing return");
+}
+
+void Checker::choose_entry(ast::Module& main_module, CheckedProgram& out) {
+    ast::FuncDecl* entry = nullptr; // `main`, else the main file's first def
+    for (auto& d : main_module.decls) {
+        if (d->kind != ast::DeclKind::Func) continue;
+        auto* f = static_cast<ast::FuncDecl*>(d.get());
+        if (f->name == "main" || !entry) entry = f;
+        if (f->name == "main") break;
+    }
+    if (!entry) {
+        error(Span{main_module.file, 0, 0}, "no main function");
+        return;
+    }
+    if (!entry->params.empty()) error(entry->name_span, "the entry function '" + entry->name + "' cannot take parameters");
+    const Type* ret = entry->fn_type ? entry->fn_type->ret : nullptr;
+    if (ret && ret->kind != Kind::Int && ret->kind != Kind::Void)
+        error(entry->name_span, "the entry function '" + entry->name + "' must return int or void");
+    out.entry = entry->function_index;
+    out.entry_returns_int = ret && ret->kind == Kind::Int;
+}
+
+bool Checker::run(std::vector<ast::Module*> modules, CheckedProgram& out) {
+    for (ast::Module* m : modules) collect_decls(*m);
+    for (ast::Module* m : modules)
+        for (auto& d : m->decls) {
+            if (d->kind == ast::DeclKind::Struct) resolve_struct_fields(static_cast<ast::StructDecl&>(*d));
+            if (d->kind == ast::DeclKind::Enum) resolve_enum(static_cast<ast::EnumDecl&>(*d));
+        }
+    for (ast::FuncDecl* f : m_functions) resolve_signature(*f);
+    for (ast::GlobalDecl* g : m_globals) check_global(*g);
+    for (ast::FuncDecl* f : m_functions) check_function(*f);
+    if (!modules.empty()) {
+        choose_entry(*modules.back(), out);
+    }
+    out.functions = m_functions;
+    out.globals = m_globals;
+    return !m_diags.has_errors();
+}
+
+bool check_program(std::vector<ast::Module*> modules, types::TypeTable& types, diag::Diagnostics& diags,
+                   CheckedProgram& out) {
+    size_t before = diags.error_count();
+    Checker c(types, diags);
+    c.run(std::move(modules), out);
+    return diags.error_count() == before;
+}
+
+} // namespace bp::check

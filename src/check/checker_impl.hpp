@@ -1,0 +1,154 @@
+// The checker's internal state, shared by its source files (declarations, scopes, types,
+// expressions, calls, statements, flow). Not a public header: use check/checker.hpp.
+//
+// Error suppression: an expression whose type could not be determined (after an error was
+// reported) gets type nullptr; every rule that meets a nullptr operand stays silent, so one
+// mistake gives one message.
+#pragma once
+#include "check/builtin_sig.hpp"
+#include "check/checker.hpp"
+
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+namespace bp::check {
+
+using ast::Expr;
+using ast::ExprPtr;
+using types::Kind;
+using types::Type;
+
+// A top-level value name: function or global.
+struct ValueSym {
+    ast::FuncDecl* fn = nullptr;
+    ast::GlobalDecl* global = nullptr;
+};
+
+// A type name: struct, enum, or a declaration of a later-issue feature whose uses stay silent.
+struct TypeSym {
+    ast::StructDecl* st = nullptr;
+    ast::EnumDecl* en = nullptr;
+};
+
+// One function body, lambda or global initialiser being checked.
+struct FnContext {
+    std::vector<std::unique_ptr<ast::LocalVar>>* locals = nullptr;
+    ast::Lambda* lambda = nullptr; // null for functions and global initialisers
+    std::vector<std::unordered_map<std::string, ast::LocalVar*>> scopes;
+};
+
+// Where a coercion happens: selects the error wording and whether `any` may be unboxed.
+enum class CoerceCtx { Let, Assign, Argument, Return, Element, Field, Case };
+
+class Checker {
+public:
+    Checker(types::TypeTable& types, diag::Diagnostics& diags);
+    bool run(std::vector<ast::Module*> modules, CheckedProgram& out);
+
+    // ---- declarations (checker.cpp)
+    void collect_decls(ast::Module& m);
+    void declare_value(const std::string& name, Span span, ValueSym sym);
+    void declare_type(const std::string& name, Span span, TypeSym sym);
+    void resolve_struct_fields(ast::StructDecl& s);
+    void resolve_enum(ast::EnumDecl& e);
+    void resolve_signature(ast::FuncDecl& f);
+    void check_global(ast::GlobalDecl& g);
+    void check_function(ast::FuncDecl& f);
+    void choose_entry(ast::Module& main_module, CheckedProgram& out);
+
+    // ---- types and conversions (types.cpp)
+    const Type* resolve_type(ast::TypeExpr* t, bool allow_void = false);
+    bool is_map_key(const Type* t) const;
+    // Converts `e` (already checked) to `target`, wrapping it in ast::Convert if needed.
+    // Returns false (after reporting) on a mismatch; silent if either type is unknown.
+    bool coerce(ExprPtr& e, const Type* target, CoerceCtx ctx, const std::string& what = {});
+    bool convertible(const Type* from, const Type* to, bool allow_unbox) const;
+    void wrap(ExprPtr& e, ast::ConvertKind k, const Type* target);
+    // check_expr with `target` as expected type, then coerce.
+    bool check_to(ExprPtr& e, const Type* target, CoerceCtx ctx, const std::string& what = {});
+
+    // ---- scopes (scope.cpp)
+    void push_fn(FnContext ctx) { m_fns.push_back(std::move(ctx)); }
+    void pop_fn() { m_fns.pop_back(); }
+    void push_scope() { m_fns.back().scopes.emplace_back(); }
+    void pop_scope() { m_fns.back().scopes.pop_back(); }
+    ast::LocalVar* declare_local(const std::string& name, Span span, const Type* type);
+    bool name_visible_as_variable(const std::string& name) const;
+    // Resolves a variable reference (local, capture or global) into `n`; false if none.
+    bool resolve_variable(ast::Name& n);
+
+    // ---- expressions (expr.cpp)
+    const Type* check_expr(ExprPtr& e, const Type* expected = nullptr);
+    const Type* check_name(ast::Name& n);
+    const Type* check_unary(ast::Unary& u);
+    const Type* check_binary(ast::Binary& b);
+    const Type* check_equality(ast::Binary& b);
+    const Type* check_index(ast::Index& ix);
+    const Type* check_field(ast::Field& f);
+    const Type* check_array_lit(ast::ArrayLit& a, const Type* expected);
+    const Type* check_map_lit(ast::MapLit& m, const Type* expected);
+    const Type* check_tuple_lit(ast::TupleLit& t, const Type* expected);
+    const Type* check_struct_lit(ast::StructLit& s);
+    const Type* check_lambda(ast::Lambda& l);
+    const Type* check_cast(ast::Cast& c);
+    const Type* check_fstring(ast::FString& f);
+
+    // ---- calls (call.cpp)
+    const Type* check_call(ast::Call& c, const Type* expected);
+    const Type* check_builtin_call(ast::Call& c, uint32_t id, const Type* expected);
+    const Type* check_special_builtin(ast::Call& c, uint32_t id);
+    const Type* check_value_call(ast::Call& c, const Type* fn_type, const std::string& what);
+
+    // ---- statements (stmt.cpp)
+    void check_block(ast::Block& b);
+    void check_stmt(ast::Stmt& s);
+    void check_let(ast::Let& s);
+    void check_let_tuple(ast::LetTuple& s);
+    void check_assign(ast::Assign& s);
+    void check_tuple_assign(ast::TupleAssign& s);
+    bool check_lvalue(ExprPtr& target);
+    void check_if(ast::If& s);
+    void check_for_range(ast::ForRange& s);
+    void check_for_each(ast::ForEach& s);
+    void check_jump(ast::Stmt& s, const char* what);
+    void check_return(ast::Return& s);
+    void check_match(ast::Match& s);
+    void check_try(ast::Try& s);
+    void check_catch(ast::Catch& c);
+    void check_throw(ast::Throw& s);
+    void check_cond(ExprPtr& e);
+
+    void error(Span s, std::string msg) { m_diags.error(s, std::move(msg)); }
+
+    types::TypeTable& m_types;
+    diag::Diagnostics& m_diags;
+    std::vector<Signature> m_sigs;
+    std::unordered_map<std::string, uint32_t> m_builtins; // name -> Builtin id
+    std::unordered_map<std::string, ValueSym> m_values;
+    std::unordered_map<std::string, TypeSym> m_type_names;
+    std::unordered_set<std::string> m_silent_types; // later-issue declarations (classes)
+    std::vector<ast::FuncDecl*> m_functions;
+    std::vector<ast::GlobalDecl*> m_globals;
+
+    // Current body.
+    std::vector<FnContext> m_fns;
+    const Type* m_ret = nullptr;            // return type of the function being checked
+    int m_loop_depth = 0;                   // loops enclosing the statement (reset by finally)
+    int m_finally_depth = 0;
+    int m_catch_depth = 0;
+    int m_lambda_depth = 0;
+    ast::GlobalDecl* m_init_global = nullptr; // global whose initialiser is being checked
+};
+
+// Flow analysis (flow.cpp): true if control can reach the end of the block.
+bool block_can_complete(const ast::Block& b);
+
+// f-string spec validation (fstring_spec.cpp): an error message, or empty if `spec` fits `t`.
+std::string validate_format_spec(const std::string& spec, const Type* t);
+
+// Thread builtins of LANGUAGE.md §11 (a later issue): calls report "threads are not supported yet".
+bool is_thread_builtin(const std::string& name);
+
+} // namespace bp::check

@@ -1,0 +1,388 @@
+// Statement code generation: assignments, control flow, loops, try/catch/finally.
+#include "compile/fn_compiler.hpp"
+
+namespace bp::compile {
+
+using namespace bp::ast;
+using types::Kind;
+
+void FnCompiler::block(const Block& b) {
+    for (const StmtPtr& s : b.stmts) stmt(s.get());
+}
+
+void FnCompiler::stmt(const Stmt* s) {
+    Span saved = m_span;
+    m_span = s->span;
+    size_t mark = temp_mark();
+    switch (s->kind) {
+    case StmtKind::Let: let_stmt(static_cast<const Let*>(s)); break;
+    case StmtKind::LetTuple: let_tuple(static_cast<const LetTuple*>(s)); break;
+    case StmtKind::Assign: assign(static_cast<const Assign*>(s)); break;
+    case StmtKind::TupleAssign: tuple_assign(static_cast<const TupleAssign*>(s)); break;
+    case StmtKind::ExprStmt: expr_to(static_cast<const ExprStmt*>(s)->expr.get(), kNoReg); break;
+    case StmtKind::If: if_stmt(static_cast<const If*>(s)); break;
+    case StmtKind::While: while_stmt(static_cast<const While*>(s)); break;
+    case StmtKind::ForRange: for_range(static_cast<const ForRange*>(s)); break;
+    case StmtKind::ForEach: for_each(static_cast<const ForEach*>(s)); break;
+    case StmtKind::Break: {
+        LoopCtx* loop = m_loops.back();
+        exit_through(loop->try_depth, [&] { jump_to(loop->break_label, emit(Instr::make(Op::Jmp))); });
+        break;
+    }
+    case StmtKind::Continue: {
+        LoopCtx* loop = m_loops.back();
+        exit_through(loop->try_depth, [&] { jump_to(loop->continue_label, emit(Instr::make(Op::Jmp))); });
+        break;
+    }
+    case StmtKind::Pass: break;
+    case StmtKind::Return: return_stmt(static_cast<const Return*>(s)); break;
+    case StmtKind::Match: match_stmt(static_cast<const Match*>(s)); break;
+    case StmtKind::Try: try_stmt(static_cast<const Try*>(s)); break;
+    case StmtKind::Throw: throw_stmt(static_cast<const Throw*>(s)); break;
+    }
+    release_temps(mark);
+    m_span = saved;
+}
+
+// ---- variables and assignment ------------------------------------------------------------------
+
+void FnCompiler::let_stmt(const Let* s) {
+    const LocalVar* v = s->var;
+    if (!v->captured) {
+        expr_to(s->init.get(), local_reg(v));
+        return;
+    }
+    uint16_t r = expr(s->init.get());
+    m_span = s->span;
+    declare_local(v, r);
+}
+
+void FnCompiler::let_tuple(const LetTuple* s) {
+    std::vector<uint16_t> vals;
+    if (s->init->kind == ExprKind::TupleLit && s->init->type->kind == Kind::Tuple) {
+        for (const ExprPtr& it : static_cast<const TupleLit*>(s->init.get())->items) {
+            uint16_t t = temp_for(it->type);
+            expr_to(it.get(), t);
+            vals.push_back(t);
+        }
+    } else {
+        uint16_t tup = expr(s->init.get());
+        m_span = s->span;
+        for (size_t i = 0; i < s->vars.size(); ++i) {
+            uint16_t t = temp_for(s->vars[i]->type);
+            emit(Instr::make(Op::GetTupleItem, t, tup, static_cast<uint16_t>(i)));
+            vals.push_back(t);
+        }
+    }
+    m_span = s->span;
+    for (size_t i = 0; i < s->vars.size(); ++i) declare_local(s->vars[i], vals[i]);
+}
+
+// Stores `value` into an lvalue: evaluates the target's object and index expressions now.
+void FnCompiler::store_to(const Expr* target, uint16_t value) {
+    m_span = target->span;
+    switch (target->kind) {
+    case ExprKind::Name: {
+        auto* n = static_cast<const Name*>(target);
+        if (n->ref == NameRef::Local) {
+            uint16_t r = local_reg(n->local);
+            if (n->local->captured) emit(Instr::make(Op::SetCell, r, value));
+            else if (r != value) emit(Instr::make(Op::Move, r, value));
+        } else if (n->ref == NameRef::Capture) {
+            emit(Instr::make(Op::SetCapture, static_cast<uint16_t>(n->index), value));
+        } else if (n->ref == NameRef::Global) {
+            emit(Instr::make(Op::SetGlobal, value, static_cast<uint16_t>(n->index)));
+        }
+        return;
+    }
+    case ExprKind::Index: {
+        auto* ix = static_cast<const Index*>(target);
+        uint16_t o = expr(ix->object.get());
+        uint16_t i = expr(ix->index.get());
+        m_span = target->span;
+        Op op = ix->object->type->kind == Kind::Map ? Op::SetIndexMap : Op::SetIndexArray;
+        emit(Instr::make(op, o, i, value));
+        return;
+    }
+    case ExprKind::Field: {
+        auto* f = static_cast<const Field*>(target);
+        uint16_t o = expr(f->object.get());
+        m_span = target->span;
+        emit(Instr::make(Op::SetField, o, static_cast<uint16_t>(f->field_index), value));
+        return;
+    }
+    default: return; // the checker allows only names, indexes and fields
+    }
+}
+
+void FnCompiler::assign(const Assign* s) {
+    if (s->op != AssignOp::Set) {
+        compound_assign(s);
+        return;
+    }
+    const Expr* t = s->target.get();
+    if (t->kind == ExprKind::Name) {
+        auto* n = static_cast<const Name*>(t);
+        if (n->ref == NameRef::Local && !n->local->captured) {
+            expr_to(s->value.get(), local_reg(n->local));
+            return;
+        }
+    }
+    uint16_t v = expr(s->value.get()); // right side first, then the target's parts
+    store_to(t, v);
+}
+
+namespace {
+BinaryOp binary_of(AssignOp op) {
+    switch (op) {
+    case AssignOp::Add: return BinaryOp::Add;
+    case AssignOp::Sub: return BinaryOp::Sub;
+    case AssignOp::Mul: return BinaryOp::Mul;
+    case AssignOp::Div: return BinaryOp::Div;
+    case AssignOp::Mod: return BinaryOp::Mod;
+    case AssignOp::BitAnd: return BinaryOp::BitAnd;
+    case AssignOp::BitOr: return BinaryOp::BitOr;
+    case AssignOp::BitXor: return BinaryOp::BitXor;
+    case AssignOp::Shl: return BinaryOp::Shl;
+    case AssignOp::Shr: return BinaryOp::Shr;
+    case AssignOp::Set: break;
+    }
+    return BinaryOp::Add;
+}
+} // namespace
+
+// a[k()] += v: the target's parts are evaluated once, then read, combined, written back.
+void FnCompiler::compound_assign(const Assign* s) {
+    const Expr* t = s->target.get();
+    BinaryOp op = binary_of(s->op);
+    const types::Type* ty = t->type;
+    if (t->kind == ExprKind::Name) {
+        auto* n = static_cast<const Name*>(t);
+        if (n->ref == NameRef::Local && !n->local->captured) {
+            uint16_t r = local_reg(n->local);
+            if ((op == BinaryOp::Add || op == BinaryOp::Sub) && ty->kind == Kind::Int &&
+                s->value->kind == ExprKind::IntLit) {
+                int64_t k = static_cast<const IntLit*>(s->value.get())->value;
+                if (op == BinaryOp::Sub) k = -k;
+                if (k >= -32768 && k <= 32767) {
+                    emit(Instr::make(Op::AddIntImm, r, r, static_cast<uint16_t>(static_cast<int16_t>(k))));
+                    return;
+                }
+            }
+            uint16_t v = expr(s->value.get());
+            binary_op(op, ty, r, r, v, s->span);
+            return;
+        }
+        uint16_t cur = temp_for(ty);
+        name_to(n, cur);
+        uint16_t v = expr(s->value.get());
+        binary_op(op, ty, cur, cur, v, s->span);
+        store_to(t, cur);
+        return;
+    }
+    uint16_t cur = temp_for(ty);
+    if (t->kind == ExprKind::Index) {
+        auto* ix = static_cast<const Index*>(t);
+        uint16_t o = expr(ix->object.get());
+        uint16_t i = expr(ix->index.get());
+        bool is_map = ix->object->type->kind == Kind::Map;
+        m_span = t->span;
+        emit(Instr::make(is_map ? Op::IndexMap : Op::IndexArray, cur, o, i));
+        uint16_t v = expr(s->value.get());
+        binary_op(op, ty, cur, cur, v, s->span);
+        m_span = t->span;
+        emit(Instr::make(is_map ? Op::SetIndexMap : Op::SetIndexArray, o, i, cur));
+    } else if (t->kind == ExprKind::Field) {
+        auto* f = static_cast<const Field*>(t);
+        uint16_t o = expr(f->object.get());
+        m_span = t->span;
+        emit(Instr::make(Op::GetField, cur, o, static_cast<uint16_t>(f->field_index)));
+        uint16_t v = expr(s->value.get());
+        binary_op(op, ty, cur, cur, v, s->span);
+        emit(Instr::make(Op::SetField, o, static_cast<uint16_t>(f->field_index), cur));
+    }
+}
+
+// a, b = b, a: the whole right side is evaluated (into fresh temporaries) before any store.
+void FnCompiler::tuple_assign(const TupleAssign* s) {
+    std::vector<uint16_t> vals;
+    if (s->value->kind == ExprKind::TupleLit) {
+        for (const ExprPtr& it : static_cast<const TupleLit*>(s->value.get())->items) {
+            uint16_t t = temp_for(it->type);
+            expr_to(it.get(), t);
+            vals.push_back(t);
+        }
+    } else {
+        uint16_t tup = expr(s->value.get());
+        const types::Type* tt = s->value->type;
+        for (size_t i = 0; i < s->targets.size(); ++i) {
+            uint16_t t = temp_for(tt->items[i]);
+            emit(Instr::make(Op::GetTupleItem, t, tup, static_cast<uint16_t>(i)));
+            vals.push_back(t);
+        }
+    }
+    for (size_t i = 0; i < s->targets.size(); ++i) {
+        size_t mark = temp_mark();
+        store_to(s->targets[i].get(), vals[i]);
+        release_temps(mark);
+    }
+}
+
+// ---- control flow --------------------------------------------------------------------------------
+
+void FnCompiler::if_stmt(const If* s) {
+    Label end;
+    for (size_t i = 0; i < s->branches.size(); ++i) {
+        Label next;
+        cond_jump(s->branches[i].first.get(), false, next);
+        block(s->branches[i].second);
+        bool last = i + 1 == s->branches.size() && !s->else_block;
+        if (!last) jump_to(end, emit(Instr::make(Op::Jmp)));
+        bind(next);
+    }
+    if (s->else_block) block(*s->else_block);
+    bind(end);
+}
+
+void FnCompiler::loop_body(const Block& body, LoopCtx& loop) {
+    loop.try_depth = m_tries.size();
+    m_loops.push_back(&loop);
+    block(body);
+    m_loops.pop_back();
+}
+
+// Condition at the bottom: one conditional back-edge per iteration.
+void FnCompiler::while_stmt(const While* s) {
+    LoopCtx loop;
+    Label top;
+    jump_to(loop.continue_label, emit(Instr::make(Op::Jmp)));
+    bind(top);
+    loop_body(s->body, loop);
+    bind(loop.continue_label);
+    m_span = s->cond->span;
+    cond_jump(s->cond.get(), true, top);
+    bind(loop.break_label);
+}
+
+// Counter, stop and step live in three consecutive scalar registers (ForPrep/ForLoop); the loop
+// variable is a fresh copy of the counter in each iteration.
+void FnCompiler::for_range(const ForRange* s) {
+    uint16_t base = new_reg(false);
+    new_reg(false);
+    new_reg(false);
+    size_t n = s->args.size();
+    if (n == 1) {
+        load_int(0, base);
+        expr_to(s->args[0].get(), base + 1);
+    } else {
+        expr_to(s->args[0].get(), base);
+        expr_to(s->args[1].get(), base + 1);
+    }
+    if (n == 3) expr_to(s->args[2].get(), base + 2);
+    else load_int(1, base + 2);
+    m_span = s->span;
+    LoopCtx loop;
+    jump_to(loop.break_label, emit(Instr::make_sbc(Op::ForPrep, base, 0)));
+    uint32_t top = pc();
+    declare_local(s->var, base);
+    loop_body(s->body, loop);
+    bind(loop.continue_label);
+    m_span = s->span;
+    emit(Instr::make_sbc(Op::ForLoop, base, static_cast<int32_t>(top) - static_cast<int32_t>(pc())));
+    bind(loop.break_label);
+}
+
+void FnCompiler::for_each(const ForEach* s) {
+    const types::Type* t = s->iterable->type;
+    uint16_t coll = new_reg(true);
+    uint16_t len = new_reg(false);
+    uint16_t idx = new_reg(false);
+    expr_to(s->iterable.get(), coll);
+    m_span = s->iterable->span;
+    bool is_str = t->kind == Kind::Str;
+    if (t->kind == Kind::Map) emit(Instr::make(Op::MapKeys, coll, coll));
+    emit(Instr::make(is_str ? Op::LenStr : Op::LenArray, len, coll));
+    load_int(-1, idx);
+    const LocalVar* v = s->var;
+    uint16_t elem = v->captured ? new_reg(v->type->is_ref()) : local_reg(v);
+    LoopCtx loop;
+    uint32_t top = pc();
+    m_span = s->span;
+    uint32_t site = emit(Instr::make(is_str ? Op::ForStr : Op::ForArray, elem, coll, idx));
+    emit(Instr::make(Op::Nop, len));
+    jump_to(loop.break_label, site);
+    if (v->captured) declare_local(v, elem);
+    loop_body(s->body, loop);
+    bind(loop.continue_label);
+    m_span = s->span;
+    emit(Instr::make_sbc(Op::Jmp, 0, static_cast<int32_t>(top) - static_cast<int32_t>(pc())));
+    bind(loop.break_label);
+}
+
+void FnCompiler::match_stmt(const Match* s) {
+    uint16_t subj = temp_for(s->subject->type);
+    expr_to(s->subject.get(), subj);
+    std::vector<Label> arms(s->cases.size());
+    const types::Type* t = s->subject->type;
+    for (size_t i = 0; i < s->cases.size(); ++i) {
+        size_t mark = temp_mark();
+        const Expr* c = s->cases[i].first.get();
+        uint16_t v = expr(c);
+        m_span = c->span;
+        if (is_int_like(t)) {
+            jump_to(arms[i], emit(Instr::make(Op::JEqInt, subj, v, 0, 1)));
+        } else {
+            uint16_t b = temp(false);
+            binary_op(BinaryOp::Eq, t, b, subj, v, c->span);
+            jump_to(arms[i], emit(Instr::make(Op::JmpIfTrue, b)));
+        }
+        release_temps(mark);
+    }
+    Label end;
+    if (s->default_block) block(*s->default_block);
+    jump_to(end, emit(Instr::make(Op::Jmp)));
+    for (size_t i = 0; i < s->cases.size(); ++i) {
+        bind(arms[i]);
+        block(s->cases[i].second);
+        if (i + 1 < s->cases.size()) jump_to(end, emit(Instr::make(Op::Jmp)));
+    }
+    bind(end);
+}
+
+void FnCompiler::return_stmt(const Return* s) {
+    if (!s->value) {
+        exit_through(0, [&] { emit(Instr::make(Op::RetVoid)); });
+        return;
+    }
+    if (s->value->type->kind == Kind::Void) { // `return f()` in a void function
+        expr_to(s->value.get(), kNoReg);
+        exit_through(0, [&] { emit(Instr::make(Op::RetVoid)); });
+        return;
+    }
+    uint16_t r;
+    if (m_tries.empty()) {
+        r = expr(s->value.get());
+    } else { // the value is computed before finally runs, which may assign the variable
+        r = temp_for(s->value->type);
+        expr_to(s->value.get(), r);
+    }
+    m_span = s->span;
+    exit_through(0, [&] { emit(Instr::make(Op::Ret, r)); });
+}
+
+void FnCompiler::throw_stmt(const Throw* s) {
+    if (!s->value) {
+        emit(Instr::make(Op::Throw, m_catch_errs.empty() ? 0 : m_catch_errs.back()));
+        return;
+    }
+    uint16_t v = expr(s->value.get());
+    m_span = s->span;
+    if (s->value->type->kind == Kind::Str) {
+        uint16_t e = temp(true);
+        emit(Instr::make(Op::NewError, e, v, 0, static_cast<uint8_t>(ErrorKind::Exception)));
+        v = e;
+    }
+    emit(Instr::make(Op::Throw, v));
+}
+
+} // namespace bp::compile

@@ -1,0 +1,119 @@
+// try / catch / finally, and exits (return, break, continue) that leave try statements.
+//
+// Layout of `try: B catch K as e: C finally: F`:
+//     B                      catch region (handler H) and finally region (handler HF)
+//     Jmp FIN
+//   H: JmpIfErrKind E, K -> C1 ... ; Throw E        (finally region still covers this)
+//   C1: e = E; C; Jmp FIN
+//   FIN: F                   normal completion
+//     Jmp END
+//   HF: F; Throw E           exception path: run finally, re-raise (the trace is kept)
+//   END:
+// A return/break/continue inside B or C runs F inline first (see exit_through).
+#include "compile/fn_compiler.hpp"
+
+namespace bp::compile {
+
+using namespace bp::ast;
+
+void FnCompiler::open_region(Region& r) {
+    r.open_start = pc();
+    r.open = true;
+}
+
+void FnCompiler::close_region(Region& r) {
+    if (!r.open) return;
+    if (pc() > r.open_start) r.ranges.emplace_back(r.open_start, pc());
+    r.open = false;
+}
+
+void FnCompiler::commit_region(const Region& r, uint32_t handler) {
+    for (auto [start, end] : r.ranges)
+        m_proto.handlers.push_back(bytecode::Handler{start, end, handler, r.error_reg});
+}
+
+// Runs the finally blocks of every try being left (innermost first), then emits the jump. While
+// the finally code of a try runs, that try's regions (and inner ones) are suspended, so an
+// exception there goes to the enclosing handlers.
+void FnCompiler::exit_through(size_t try_depth, const std::function<void()>& final_jump) {
+    std::vector<Region*> suspended;
+    for (size_t i = m_tries.size(); i > try_depth; --i) {
+        TryCtx* t = m_tries[i - 1];
+        for (Region* r : {&t->catch_region, &t->finally_region}) {
+            if (r->open) {
+                close_region(*r);
+                suspended.push_back(r);
+            }
+        }
+        if (t->finally_block) {
+            size_t mark = temp_mark();
+            block(*t->finally_block);
+            release_temps(mark);
+        }
+    }
+    final_jump();
+    for (Region* r : suspended) open_region(*r);
+}
+
+void FnCompiler::catch_clauses(const Try* s, TryCtx& ctx, uint16_t err, Label& done) {
+    for (const Catch& c : s->catches) {
+        Label body, next;
+        bool catch_all = c.error_kinds.empty();
+        for (uint32_t k : c.error_kinds)
+            if (k == static_cast<uint32_t>(ErrorKind::Exception)) catch_all = true;
+        m_span = c.span;
+        if (!catch_all) {
+            for (uint32_t k : c.error_kinds)
+                jump_to(body, emit(Instr::make_sbc(Op::JmpIfErrKind, err, 0, static_cast<uint8_t>(k))));
+            jump_to(next, emit(Instr::make(Op::Jmp)));
+        }
+        bind(body);
+        if (c.var) declare_local(c.var, err);
+        m_catch_errs.push_back(err);
+        block(c.body);
+        m_catch_errs.pop_back();
+        jump_to(done, emit(Instr::make(Op::Jmp)));
+        bind(next);
+        if (catch_all) return;
+    }
+    m_span = s->span;
+    emit(Instr::make(Op::Throw, err)); // no clause matched: propagate (finally region covers this)
+    (void)ctx;
+}
+
+void FnCompiler::try_stmt(const Try* s) {
+    TryCtx ctx;
+    ctx.has_catch = !s->catches.empty();
+    ctx.finally_block = s->finally_block.get();
+    uint16_t err = new_reg(true);
+    ctx.catch_region.error_reg = err;
+    ctx.finally_region.error_reg = err;
+    if (ctx.finally_block) open_region(ctx.finally_region);
+    if (ctx.has_catch) open_region(ctx.catch_region);
+
+    m_tries.push_back(&ctx);
+    block(s->body);
+    close_region(ctx.catch_region);
+    Label fin;
+    m_span = s->span;
+    jump_to(fin, emit(Instr::make(Op::Jmp)));
+    uint32_t catch_handler = pc();
+    if (ctx.has_catch) catch_clauses(s, ctx, err, fin);
+    close_region(ctx.finally_region);
+    m_tries.pop_back();
+
+    if (ctx.has_catch) commit_region(ctx.catch_region, catch_handler);
+    bind(fin);
+    if (!ctx.finally_block) return;
+    block(*ctx.finally_block);
+    Label end;
+    m_span = s->span;
+    jump_to(end, emit(Instr::make(Op::Jmp)));
+    commit_region(ctx.finally_region, pc());
+    block(*ctx.finally_block);
+    m_span = s->span;
+    emit(Instr::make(Op::Throw, err));
+    bind(end);
+}
+
+} // namespace bp::compile

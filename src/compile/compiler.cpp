@@ -1,0 +1,60 @@
+// compile_program: one FunctionProto per top-level function, one "<module>" initialiser for the
+// globals, and one per lambda (appended as they are met).
+#include "compile/compiler.hpp"
+#include "compile/fn_compiler.hpp"
+
+namespace bp::compile {
+
+uint32_t compile_lambda_proto(ProgramBuilder& pb, const ast::Lambda& lam, uint32_t file) {
+    auto proto = std::make_unique<bytecode::FunctionProto>();
+    proto->name = "<lambda>";
+    proto->index = static_cast<uint32_t>(pb.program.functions.size());
+    proto->file = file;
+    proto->type = lam.type;
+    proto->returns_value = lam.type && lam.type->ret && lam.type->ret->kind != types::Kind::Void;
+    bytecode::FunctionProto& p = *proto;
+    pb.program.functions.push_back(std::move(proto));
+    FnCompiler fc(pb, p, &lam);
+    fc.compile_lambda(lam);
+    return p.index;
+}
+
+std::unique_ptr<bytecode::Program> compile_program(const check::CheckedProgram& checked,
+                                                   const SourceMap& sources, types::TypeTable& types) {
+    auto program = std::make_unique<bytecode::Program>();
+    program->sources = &sources;
+    program->types = &types;
+    ProgramBuilder pb{*program, types, checked};
+    // Reserve the top-level functions' indexes first: calls name them before they are compiled.
+    for (const ast::FuncDecl* fn : checked.functions) {
+        auto proto = std::make_unique<bytecode::FunctionProto>();
+        proto->name = fn->name;
+        proto->index = fn->function_index;
+        proto->file = fn->span.file;
+        proto->type = fn->fn_type;
+        proto->returns_value = fn->fn_type && fn->fn_type->ret && fn->fn_type->ret->kind != types::Kind::Void;
+        program->functions.push_back(std::move(proto));
+    }
+    auto init = std::make_unique<bytecode::FunctionProto>();
+    init->name = "<module>";
+    init->index = static_cast<uint32_t>(program->functions.size());
+    init->file = checked.functions.empty() ? 0 : checked.functions[checked.entry]->span.file;
+    program->init_function = init->index;
+    bytecode::FunctionProto& init_ref = *init;
+    program->functions.push_back(std::move(init));
+
+    for (const ast::GlobalDecl* g : checked.globals)
+        program->globals.push_back(bytecode::GlobalInfo{g->name, g->type ? g->type->resolved : g->init->type, g->name_span});
+    for (const ast::FuncDecl* fn : checked.functions) {
+        FnCompiler fc(pb, *program->functions[fn->function_index], nullptr);
+        fc.compile_function(*fn);
+    }
+    if (!checked.globals.empty()) init_ref.file = checked.globals.front()->span.file;
+    FnCompiler ic(pb, init_ref, nullptr);
+    ic.compile_module_init(checked.globals);
+    program->entry_function = checked.entry;
+    program->entry_returns_int = checked.entry_returns_int;
+    return program;
+}
+
+} // namespace bp::compile

@@ -1,0 +1,91 @@
+// Marking: traces objects from the mark stack by ObjKind. Which words of an object hold
+// references is known from its static type (Tuple, Instance, Box, Map) or from flag bits
+// (Storage, Cell); every such word holds nullptr or a valid object (gc/heap.hpp invariants).
+#include "gc/marker.hpp"
+#include "runtime/rt.hpp"
+#include "vm/vm.hpp"
+
+namespace bp::gc {
+
+void Marker::drain() {
+    while (!m_stack.empty()) {
+        Obj* o = m_stack.back();
+        m_stack.pop_back();
+        trace(o);
+    }
+}
+
+void Marker::trace_storage(Storage* s) {
+    if (s->flags & rt::kStorageMapEntries) {
+        bool key_ref = s->flags & rt::kStorageKeyRef;
+        bool value_ref = s->flags & rt::kStorageValueRef;
+        for (uint64_t i = 0; i + 2 < s->capacity; i += 3) {
+            mark_value_if(s->slots[i + 1], key_ref);
+            mark_value_if(s->slots[i + 2], value_ref);
+        }
+        return;
+    }
+    if (!(s->flags & rt::kStorageRefs)) return;
+    for (uint64_t i = 0; i < s->capacity; ++i) mark(s->slots[i].o);
+}
+
+void Marker::trace(Obj* o) {
+    switch (o->kind) {
+    case ObjKind::Free:
+    case ObjKind::String:
+    case ObjKind::Handle: // threads issue: handles will trace their payload here
+        return;
+    case ObjKind::Array:
+        mark(static_cast<Array*>(o)->storage.load(std::memory_order_relaxed));
+        return;
+    case ObjKind::Storage:
+        trace_storage(static_cast<Storage*>(o));
+        return;
+    case ObjKind::Map: {
+        auto* m = static_cast<Map*>(o);
+        mark(m->entries.load(std::memory_order_relaxed));
+        mark(m->index.load(std::memory_order_relaxed));
+        return;
+    }
+    case ObjKind::Tuple: {
+        auto* t = static_cast<Tuple*>(o);
+        for (size_t i = 0; i < t->type->items.size(); ++i)
+            mark_value_if(t->items[i], t->type->items[i]->is_ref());
+        return;
+    }
+    case ObjKind::Instance: {
+        auto* inst = static_cast<Instance*>(o);
+        const auto& fields = inst->type->info->fields;
+        for (size_t i = 0; i < fields.size(); ++i)
+            mark_value_if(inst->fields[i], fields[i].type->is_ref());
+        return;
+    }
+    case ObjKind::Closure: {
+        auto* c = static_cast<Closure*>(o);
+        for (uint32_t i = 0; i < c->ncaptures; ++i) mark(c->captures[i]);
+        return;
+    }
+    case ObjKind::Cell: {
+        auto* c = static_cast<Cell*>(o);
+        mark_value_if(c->value, c->flags & 1);
+        return;
+    }
+    case ObjKind::Box: {
+        auto* b = static_cast<Box*>(o);
+        mark_value_if(b->value, b->type && b->type->is_ref());
+        return;
+    }
+    case ObjKind::Error: {
+        auto* e = static_cast<ErrorObj*>(o);
+        mark(e->message);
+        mark(e->traceback);
+        mark(e->trace);
+        return;
+    }
+    case ObjKind::Bytes:
+        mark(static_cast<Bytes*>(o)->storage.load(std::memory_order_relaxed));
+        return;
+    }
+}
+
+} // namespace bp::gc

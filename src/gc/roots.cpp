@@ -1,0 +1,55 @@
+// The root walk: the one place that knows where the program keeps references outside the heap.
+// Every thread's live frames (their reference registers and running closure), pending errors,
+// globals, materialised constants and function values. Registers above the top frame are not
+// roots (they may hold stale pointers).
+#include "gc/marker.hpp"
+#include "vm/vm.hpp"
+
+#include <algorithm>
+
+namespace bp::gc {
+
+namespace {
+
+void mark_thread(VmThread& t, Marker& m) {
+    for (const Frame& f : t.frames) {
+        m.mark(f.closure);
+        const auto& kinds = f.proto->reg_is_ref;
+        size_t n = std::min<size_t>(kinds.size(), f.proto->nregs);
+        for (size_t r = 0; r < n; ++r)
+            if (kinds[r] && f.base + r < t.stack_cap) m.mark_value(t.stack[f.base + r]);
+    }
+    m.mark(t.pending_error);
+}
+
+void mark_constants(Vm& vm, Marker& m) {
+    using Kind = bytecode::Constant::Kind;
+    const auto& fns = vm.program.functions;
+    for (size_t i = 0; i < vm.constants.size() && i < fns.size(); ++i) {
+        const auto& consts = fns[i]->consts;
+        const auto& values = vm.constants[i];
+        for (size_t j = 0; j < values.size() && j < consts.size(); ++j) {
+            switch (consts[j].kind) {
+            case Kind::Str: case Kind::Function: m.mark_value(values[j]); break;
+            case Kind::Int: case Kind::Float: case Kind::Type: break; // not heap objects
+            }
+        }
+    }
+}
+
+} // namespace
+
+void mark_roots(Vm& vm, VmThread& self, Marker& m) {
+    bool self_attached = false;
+    for (VmThread* t : vm.threads) {
+        mark_thread(*t, m);
+        self_attached |= t == &self;
+    }
+    if (!self_attached) mark_thread(self, m);
+    for (size_t i = 0; i < vm.globals.size() && i < vm.global_is_ref.size(); ++i)
+        if (vm.global_is_ref[i]) m.mark_value(vm.globals[i]);
+    mark_constants(vm, m);
+    for (Closure* c : vm.function_values) m.mark(c);
+}
+
+} // namespace bp::gc

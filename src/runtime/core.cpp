@@ -1,0 +1,63 @@
+// Runtime basics shared by every object kind: raising errors, checked sizes, raw storage,
+// per-object locks and the index rule.
+#include "runtime/rt.hpp"
+#include "vm/vm.hpp"
+
+#include <fmt/format.h>
+
+#include <limits>
+#include <thread>
+
+namespace bp::rt {
+
+namespace {
+void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    asm volatile("yield");
+#endif
+}
+} // namespace
+
+void raise(ErrorKind kind, std::string message) { throw Raise{kind, std::move(message)}; }
+
+size_t checked_size(uint64_t header, uint64_t count, uint64_t elem_size) {
+    constexpr uint64_t kMax = std::numeric_limits<uint64_t>::max() / 2; // far beyond any limit
+    if (elem_size && count > (kMax - header) / elem_size) raise(ErrorKind::MemoryError, "out of memory");
+    return static_cast<size_t>(header + count * elem_size);
+}
+
+Storage* new_storage(VmThread& t, uint64_t capacity, uint8_t flags) {
+    size_t size = checked_size(sizeof(Storage), capacity, sizeof(Value));
+    auto* s = static_cast<Storage*>(t.vm.heap.allocate(t, ObjKind::Storage, size));
+    s->capacity = capacity;
+    s->flags = flags;
+    return s;
+}
+
+void lock(ObjLock& l) {
+    uint32_t spins = 1;
+    for (;;) {
+        uint32_t expected = 0;
+        if (l.word.compare_exchange_weak(expected, 1, std::memory_order_acquire, std::memory_order_relaxed))
+            return;
+        // Back off exponentially, then yield: contention on one container is rare and short.
+        if (spins < 64) {
+            for (uint32_t i = 0; i < spins; ++i) cpu_relax();
+            spins *= 2;
+        } else {
+            std::this_thread::yield();
+        }
+    }
+}
+
+void unlock(ObjLock& l) { l.word.store(0, std::memory_order_release); }
+
+int64_t normalize_index(int64_t i, int64_t len) {
+    int64_t j = i < 0 ? i + len : i;
+    if (j < 0 || j >= len) raise(ErrorKind::IndexError, fmt::format("index {} out of range for length {}", i, len));
+    return j;
+}
+
+} // namespace bp::rt

@@ -1,0 +1,218 @@
+// Maps ({K: V}): CPython's compact, insertion-ordered layout. `entries` holds (hash, key, value)
+// triples in insertion order (a deleted entry keeps its key and value, with hash kDeletedHash);
+// `index` is an open-addressing table (linear probing) of entry numbers, -1 for empty. An index
+// slot pointing at a deleted entry acts as a tombstone. When the entries run out, both storages
+// are rebuilt (compacting deleted entries) into new Storage objects and published with release
+// stores: a reader that loaded the old pair keeps a valid, if stale, view.
+//
+// Threading: mutators hold m->lock. Writers fill an entry before publishing its index slot
+// (release) and `used` (release); readers load index, then entries (acquire), and retry once
+// when a rebuild replaced them under their feet.
+#include "runtime/rt.hpp"
+#include "vm/vm.hpp"
+
+#include <cmath>
+
+namespace bp::rt {
+
+namespace {
+
+constexpr uint64_t kMinIndex = 8;
+
+uint8_t entry_flags(const types::Type* map_type) {
+    uint8_t f = kStorageMapEntries;
+    if (map_type->key->is_ref()) f |= kStorageKeyRef;
+    if (map_type->elem->is_ref()) f |= kStorageValueRef;
+    return f;
+}
+
+uint64_t entry_capacity(uint64_t index_size) { return index_size * 2 / 3; }
+
+bool keys_equal(Value a, Value b, const types::Type* key_type) {
+    switch (key_type->kind) {
+    case types::Kind::Str: return string_equal(static_cast<String*>(a.o), static_cast<String*>(b.o));
+    case types::Kind::Float: return a.f == b.f || (std::isnan(a.f) && std::isnan(b.f));
+    case types::Kind::Int: case types::Kind::Bool: case types::Kind::Void: case types::Kind::Any:
+    case types::Kind::Ptr: case types::Kind::Bytes: case types::Kind::Error: case types::Kind::Thread:
+    case types::Kind::Mutex: case types::Kind::Condition: case types::Kind::Volatile:
+    case types::Kind::Array: case types::Kind::Map: case types::Kind::Tuple: case types::Kind::Func:
+    case types::Kind::Struct:
+        return a.u == b.u;
+    }
+    return false;
+}
+
+// Entry number of `key` in the given storages, or -1. Lock-free.
+int64_t find_in(const types::Type* key_type, Storage* entries, Storage* index, Value key, uint64_t h) {
+    if (!entries || !index) return -1;
+    uint64_t mask = index->capacity - 1;
+    uint64_t nentries = entries->capacity / 3;
+    uint64_t i = h & mask;
+    for (uint64_t probes = 0; probes <= mask; ++probes, i = (i + 1) & mask) {
+        int64_t e = __atomic_load_n(&index->slots[i].i, __ATOMIC_ACQUIRE);
+        if (e < 0) return -1;
+        if (static_cast<uint64_t>(e) >= nentries) continue; // stale pairing during a race
+        const Value* w = &entries->slots[e * 3];
+        if (slot_load(&w[0]).u == h && keys_equal(slot_load(&w[1]), key, key_type)) return e;
+    }
+    return -1;
+}
+
+// Lock-free lookup; on success *out_entries/*out_e name the entry.
+bool find_entry(const Map* m, Value key, Storage** out_entries, int64_t* out_e) {
+    uint64_t h = hash_key(key, m->type->key);
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        Storage* index = m->index.load(std::memory_order_acquire);
+        Storage* entries = m->entries.load(std::memory_order_acquire);
+        int64_t e = find_in(m->type->key, entries, index, key, h);
+        if (e >= 0) {
+            *out_entries = entries;
+            *out_e = e;
+            return true;
+        }
+        if (index == m->index.load(std::memory_order_acquire) &&
+            entries == m->entries.load(std::memory_order_acquire))
+            return false;
+    }
+    return false;
+}
+
+// With the lock held: records entry e (hash h) in a private or published index.
+void index_insert(Storage* index, uint64_t h, int64_t e) {
+    uint64_t mask = index->capacity - 1;
+    uint64_t i = h & mask;
+    while (index->slots[i].i >= 0) i = (i + 1) & mask;
+    __atomic_store_n(&index->slots[i].i, e, __ATOMIC_RELEASE);
+}
+
+// With the lock held: rebuilds into new storages with room for at least `need` live entries.
+void rebuild(VmThread& t, Map* m, uint64_t need) {
+    uint64_t want = std::max<uint64_t>(need, 4) * 2;
+    uint64_t size = kMinIndex;
+    while (entry_capacity(size) < want) {
+        if (size > (uint64_t{1} << 58)) raise(ErrorKind::MemoryError, "out of memory");
+        size *= 2;
+    }
+    Storage* entries = new_storage(t, entry_capacity(size) * 3, entry_flags(m->type));
+    Storage* index = new_storage(t, size, 0);
+    for (uint64_t i = 0; i < size; ++i) index->slots[i].i = -1;
+    Storage* old = m->entries.load(std::memory_order_relaxed);
+    int64_t used = m->used.load(std::memory_order_relaxed), k = 0;
+    for (int64_t e = 0; old && e < used; ++e) {
+        const Value* w = &old->slots[e * 3];
+        if (w[0].u == kDeletedHash) continue;
+        for (int j = 0; j < 3; ++j) entries->slots[k * 3 + j] = w[j];
+        index_insert(index, w[0].u, k++);
+    }
+    m->entries.store(entries, std::memory_order_release);
+    m->index.store(index, std::memory_order_release);
+    m->used.store(k, std::memory_order_release);
+}
+
+Array* snapshot(VmThread& t, const Map* m, const types::Type* array_type, int which) {
+    Map* mm = const_cast<Map*>(m);
+    ObjLockGuard guard(mm->lock);
+    Array* a = new_array(t, array_type, m->count.load(std::memory_order_relaxed));
+    int64_t pos = 0;
+    Value kv[2];
+    while (map_next(m, &pos, &kv[0], &kv[1])) array_push(t, a, kv[which]);
+    return a;
+}
+
+} // namespace
+
+Map* new_map(VmThread& t, const types::Type* map_type) {
+    auto* m = static_cast<Map*>(t.vm.heap.allocate(t, ObjKind::Map, sizeof(Map)));
+    m->type = map_type;
+    return m;
+}
+
+int64_t map_len(const Map* m) { return m->count.load(std::memory_order_acquire); }
+
+bool map_find(const Map* m, Value key, Value* out) {
+    Storage* entries = nullptr;
+    int64_t e = 0;
+    if (!find_entry(m, key, &entries, &e)) return false;
+    *out = slot_load(&entries->slots[e * 3 + 2]);
+    return true;
+}
+
+bool map_has_key(const Map* m, Value key) {
+    Value ignored;
+    return map_find(m, key, &ignored);
+}
+
+Value map_get(const Map* m, Value key) {
+    Value v;
+    if (!map_find(m, key, &v)) raise(ErrorKind::KeyError, "key not found: " + to_display(key, m->type->key, false));
+    return v;
+}
+
+void map_set(VmThread& t, Map* m, Value key, Value v) {
+    ObjLockGuard guard(m->lock);
+    Storage* entries = nullptr;
+    int64_t e = 0;
+    if (find_entry(m, key, &entries, &e)) {
+        slot_store(&entries->slots[e * 3 + 2], v);
+        return;
+    }
+    uint64_t h = hash_key(key, m->type->key);
+    int64_t used = m->used.load(std::memory_order_relaxed);
+    int64_t count = m->count.load(std::memory_order_relaxed);
+    entries = m->entries.load(std::memory_order_relaxed);
+    if (!entries || static_cast<uint64_t>(used) * 3 >= entries->capacity) {
+        rebuild(t, m, static_cast<uint64_t>(count) + 1);
+        entries = m->entries.load(std::memory_order_relaxed);
+        used = m->used.load(std::memory_order_relaxed);
+    }
+    Value* w = &entries->slots[used * 3];
+    slot_store(&w[1], key);
+    slot_store(&w[2], v);
+    slot_store(&w[0], Value{.u = h});
+    index_insert(m->index.load(std::memory_order_relaxed), h, used);
+    m->used.store(used + 1, std::memory_order_release);
+    m->count.store(count + 1, std::memory_order_release);
+}
+
+// The key and value stay in the entry (a racing reader may still compare against the key).
+bool map_delete(Map* m, Value key) {
+    ObjLockGuard guard(m->lock);
+    Storage* entries = nullptr;
+    int64_t e = 0;
+    if (!find_entry(m, key, &entries, &e)) return false;
+    slot_store(&entries->slots[e * 3], Value{.u = kDeletedHash});
+    m->count.store(m->count.load(std::memory_order_relaxed) - 1, std::memory_order_release);
+    return true;
+}
+
+bool map_next(const Map* m, int64_t* pos, Value* key, Value* value) {
+    int64_t used = m->used.load(std::memory_order_acquire);
+    Storage* entries = m->entries.load(std::memory_order_acquire);
+    if (!entries) return false;
+    int64_t limit = std::min<int64_t>(used, static_cast<int64_t>(entries->capacity / 3));
+    while (*pos < limit) {
+        const Value* w = &entries->slots[*pos * 3];
+        ++*pos;
+        if (slot_load(&w[0]).u == kDeletedHash) continue;
+        *key = slot_load(&w[1]);
+        *value = slot_load(&w[2]);
+        return true;
+    }
+    return false;
+}
+
+Array* map_keys(VmThread& t, const Map* m, const types::Type* array_type) { return snapshot(t, m, array_type, 0); }
+Array* map_values(VmThread& t, const Map* m, const types::Type* array_type) {
+    return snapshot(t, m, array_type, 1);
+}
+
+// Threading: interns [K] / [V] in the type table, which is not safe once several threads run;
+// callers that know the result type ([K] from BuiltinArgs::result_type) use the overloads above.
+Array* map_keys(VmThread& t, const Map* m) {
+    return map_keys(t, m, t.vm.program.types->array_of(m->type->key));
+}
+Array* map_values(VmThread& t, const Map* m) {
+    return map_values(t, m, t.vm.program.types->array_of(m->type->elem));
+}
+
+} // namespace bp::rt

@@ -1,0 +1,35 @@
+// Internal to stdlib: the declaration of every builtin (bi_<id>, from types/builtins.def) and the
+// small argument/result helpers the area files share.
+#pragma once
+#include "runtime/rt.hpp"
+#include "vm/vm.hpp"
+
+#include <string_view>
+#include <vector>
+
+namespace bp::stdlib {
+
+#define BP_BUILTIN(id, name, sig) Value bi_##id(BuiltinArgs& a);
+#include "types/builtins.def"
+#undef BP_BUILTIN
+
+inline int64_t arg_int(const BuiltinArgs& a, uint32_t i) { return a.args[i].i; }
+inline double arg_float(const BuiltinArgs& a, uint32_t i) { return a.args[i].f; }
+inline const String* arg_str(const BuiltinArgs& a, uint32_t i) { return static_cast<const String*>(a.args[i].o); }
+inline std::string_view arg_sv(const BuiltinArgs& a, uint32_t i) { return arg_str(a, i)->view(); }
+inline Array* arg_array(const BuiltinArgs& a, uint32_t i) { return static_cast<Array*>(a.args[i].o); }
+inline Map* arg_map(const BuiltinArgs& a, uint32_t i) { return static_cast<Map*>(a.args[i].o); }
+
+inline Value str_value(BuiltinArgs& a, std::string_view s) { return Value::from_obj(rt::new_string(a.thread, s)); }
+
+// The array type a `B` result has (LANGUAGE.md §10): [int] now; bytes is a later issue.
+const types::Type* int_array_result_type(const BuiltinArgs& a);
+// The elements of `a` as of one moment, read lock-free (object.hpp's reader protocol), so a
+// concurrent shrink can never make a builtin index past the end.
+std::vector<Value> array_snapshot(const Array* a);
+// Reads a `B` argument ([int] now) as bytes, each element & 0xFF.
+std::string bytes_of_arg(const BuiltinArgs& a, uint32_t i);
+// A new array of type `array_type` ([str]) holding the given strings.
+Array* new_str_array(BuiltinArgs& a, const types::Type* array_type, const std::vector<std::string_view>& parts);
+
+} // namespace bp::stdlib

@@ -1,0 +1,615 @@
+// The interpreter: the one dispatch loop every thread runs (LANGUAGE.md semantics of each opcode
+// are in bytecode/opcodes.def).
+//
+// State kept in locals while running: `ip` (current instruction; it stays on the instruction until
+// the instruction completes, so an exception thrown from inside an opcode knows its pc), `R` (the
+// frame's registers), `K` (materialised constants), `proto`, `closure`. Anything that may grow the
+// register stack (calls, builtins) reloads R afterwards. Calls and returns push and pop
+// VmThread::frames without C++ recursion, so the call depth is bounded by max_depth, not by the
+// native stack.
+//
+// Errors: runtime functions throw rt::Raise; the catch clause around the dispatch loop turns it into
+// an ErrorObj with a trace; bytecode Throw jumps straight to the unwinder. The unwinder searches
+// FunctionProto::handlers of each frame (innermost first) and resumes at the handler, or pops the
+// frame; past the entry frame, run_function returns false with t.pending_error set.
+//
+// Safepoints (collections) happen at calls, backward jumps, builtin calls and allocating
+// opcodes: every live value is then in a register of a live frame, a global or a constant.
+#include "vm/interp.hpp"
+
+#include "runtime/rt.hpp"
+#include "vm/traceback.hpp"
+
+#include <cmath>
+#include <cstring>
+#include <memory>
+#include <string>
+
+namespace bp::vm {
+
+using bytecode::FunctionProto;
+using bytecode::Instr;
+using bytecode::Op;
+
+namespace {
+
+[[noreturn, gnu::noinline]] void raise_global_uninit(const Vm& vm, uint32_t g) {
+    rt::raise(ErrorKind::ValueError, "global '" + vm.program.globals[g].name + "' used before initialisation");
+}
+
+[[noreturn, gnu::noinline]] void raise_index(int64_t i, int64_t n) {
+    rt::raise(ErrorKind::IndexError, "index " + std::to_string(i) + " out of range for length " + std::to_string(n));
+}
+
+[[noreturn, gnu::noinline]] void raise_recursion() {
+    rt::raise(ErrorKind::RecursionError, "maximum call depth exceeded");
+}
+
+inline String* str_of(Value v) { return static_cast<String*>(v.o); }
+
+// Slow paths kept out of the dispatch loop.
+[[gnu::noinline]] Value index_str(VmThread& t, const String* s, int64_t i) {
+    int64_t n = static_cast<int64_t>(s->len);
+    int64_t j = i < 0 ? i + n : i;
+    if (j < 0 || j >= n) raise_index(i, n);
+    return Value::from_obj(rt::new_string(t, std::string_view(s->data + j, 1)));
+}
+
+[[gnu::noinline]] Value concat_n(VmThread& t, const Value* R, const uint16_t* regs, uint32_t n) {
+    std::string out;
+    for (uint32_t k = 0; k < n; ++k) out += str_of(R[regs[k]])->view();
+    return Value::from_obj(rt::new_string(t, out));
+}
+
+[[gnu::noinline]] Value new_array_of(VmThread& t, const types::Type* type, const Value* R, const uint16_t* regs,
+                                     uint32_t n) {
+    Array* a = rt::new_array(t, type, n);
+    for (uint32_t k = 0; k < n; ++k) rt::array_push(t, a, R[regs[k]]);
+    return Value::from_obj(a);
+}
+
+[[gnu::noinline]] Value error_field(VmThread& t, ErrorObj* e, uint32_t which) {
+    switch (which) {
+    case 0: return Value::from_obj(rt::new_string(t, error_name(e->error_kind)));
+    case 1: return Value::from_obj(e->message);
+    default: break;
+    }
+    if (!e->traceback) e->traceback = rt::new_string(t, format_traceback(t.vm, e));
+    return Value::from_obj(e->traceback);
+}
+
+// Finds the handler for an error raised at `pc` in the top frame, popping frames as needed.
+// Returns false (pending_error set, frames popped down to entry_depth) if none catches it.
+bool unwind(VmThread& t, ErrorObj* err, size_t entry_depth, uint32_t pc) {
+    for (;;) {
+        Frame& f = t.frames.back();
+        for (const bytecode::Handler& h : f.proto->handlers) {
+            if (pc >= h.start && pc < h.end) {
+                t.stack[f.base + h.error_reg] = Value::from_obj(err);
+                f.pc = h.handler;
+                t.pending_error = nullptr;
+                return true;
+            }
+        }
+        t.frames.pop_back();
+        if (t.frames.size() <= entry_depth) {
+            t.pending_error = err;
+            return false;
+        }
+        pc = t.frames.back().pc;
+    }
+}
+
+bool execute(VmThread& t, size_t entry_depth, Value* out);
+
+} // namespace
+
+// Pushes a frame for `proto` after the current top frame, arguments in its first registers.
+static void push_entry_frame(VmThread& t, const FunctionProto* proto, Closure* closure, const Value* args,
+                             uint32_t nargs) {
+    uint32_t base = 0;
+    if (!t.frames.empty()) base = t.frames.back().base + t.frames.back().proto->nregs;
+    t.ensure_stack(static_cast<size_t>(base) + proto->nregs + 1);
+    Value* R = t.stack + base;
+    for (uint32_t i = 0; i < nargs; ++i) R[i] = args[i];
+    std::memset(static_cast<void*>(R + nargs), 0, (proto->nregs - nargs) * sizeof(Value));
+    t.frames.push_back(Frame{proto, closure, base, 0, 0});
+}
+
+bool run_function(VmThread& t, uint32_t function_index, Value* out) {
+    size_t depth = t.frames.size();
+    push_entry_frame(t, t.vm.program.functions[function_index].get(), nullptr, nullptr, 0);
+    return execute(t, depth, out);
+}
+
+bool run_closure(VmThread& t, Closure* closure, const Value* args, uint32_t nargs, Value* out) {
+    size_t depth = t.frames.size();
+    push_entry_frame(t, closure->proto, closure, args, nargs);
+    return execute(t, depth, out);
+}
+
+namespace {
+
+#if defined(__GNUC__)
+#define BP_COMPUTED_GOTO 1
+#else
+#define BP_COMPUTED_GOTO 0
+#endif
+
+bool execute(VmThread& t, size_t entry_depth, Value* out) {
+    Vm& vm = t.vm;
+    const FunctionProto* proto = nullptr;
+    const Instr* code = nullptr;
+    const Instr* ip = nullptr;
+    Value* R = nullptr;
+    const Value* K = nullptr;
+    Closure* closure = nullptr;
+    Value* const G = vm.globals.data();
+    const uint8_t* const ready = vm.global_ready.data();
+    const auto* const functions = vm.program.functions.data();
+    const uint32_t max_depth = vm.options.max_depth;
+    ErrorObj* err = nullptr;
+
+#define BP_LOAD_FRAME()                                        \
+    do {                                                       \
+        const Frame& f_ = t.frames.back();                     \
+        proto = f_.proto;                                      \
+        code = proto->code.data();                             \
+        ip = code + f_.pc;                                     \
+        R = t.stack + f_.base;                                 \
+        K = vm.constants[proto->index].data();                 \
+        closure = f_.closure;                                  \
+    } while (0)
+#define BP_SAFEPOINT() vm.heap.safepoint(t)
+#define BP_PC() static_cast<uint32_t>(ip - code)
+#define A (ip->a)
+#define B (ip->b)
+#define C (ip->c)
+
+#if BP_COMPUTED_GOTO
+    static const void* const kLabels[] = {
+#define BP_OP(name, fmt, ext, doc) &&L_##name,
+#include "bytecode/opcodes.def"
+#undef BP_OP
+    };
+#define OP(name) L_##name:
+#define DISPATCH() goto* kLabels[static_cast<uint8_t>(ip->op)]
+#else
+#define OP(name) case Op::name:
+#define DISPATCH() goto dispatch_top
+#endif
+#define NEXT(n)        \
+    do {               \
+        ip += (n);     \
+        DISPATCH();    \
+    } while (0)
+
+    BP_LOAD_FRAME();
+    for (;;) {
+        try {
+#if !BP_COMPUTED_GOTO
+        dispatch_top:
+            switch (ip->op) {
+#else
+            DISPATCH();
+#endif
+            // ---- moves and constants
+            OP(Nop) NEXT(1);
+            OP(Halt) NEXT(1);
+            OP(Move) R[A] = R[B]; NEXT(1);
+            OP(LoadInt) R[A].i = ip->sbc(); NEXT(1);
+            OP(LoadConst) R[A] = K[B]; NEXT(1);
+            OP(LoadNull) R[A].u = 0; NEXT(1);
+
+            // ---- globals
+            OP(GetGlobal) {
+                if (__builtin_expect(!ready[B], 0)) raise_global_uninit(vm, B);
+                R[A] = slot_load(&G[B]);
+                NEXT(1);
+            }
+            OP(SetGlobal) slot_store(&G[B], R[A]); NEXT(1);
+            OP(InitGlobal) {
+                slot_store(&G[B], R[A]);
+                __atomic_store_n(&vm.global_ready[B], 1, __ATOMIC_RELEASE);
+                NEXT(1);
+            }
+
+            // ---- cells and captures
+            OP(MakeCell) {
+                BP_SAFEPOINT();
+                R[A] = Value::from_obj(rt::new_cell(t, ip->x & 1, R[B]));
+                NEXT(1);
+            }
+            OP(MakeCellEmpty) {
+                BP_SAFEPOINT();
+                R[A] = Value::from_obj(rt::new_cell(t, ip->x & 1, Value::zero()));
+                NEXT(1);
+            }
+            OP(GetCell) R[A] = slot_load(&static_cast<Cell*>(R[B].o)->value); NEXT(1);
+            OP(SetCell) slot_store(&static_cast<Cell*>(R[A].o)->value, R[B]); NEXT(1);
+            OP(GetCapture) R[A] = slot_load(&closure->captures[B]->value); NEXT(1);
+            OP(SetCapture) slot_store(&closure->captures[A]->value, R[B]); NEXT(1);
+            OP(LoadCaptureCell) R[A] = Value::from_obj(closure->captures[B]); NEXT(1);
+            OP(MakeClosure) {
+                BP_SAFEPOINT();
+                Closure* cl = rt::new_closure(t, functions[B].get(), C);
+                const uint16_t* regs = ip->arg_regs();
+                for (uint32_t k = 0; k < C; ++k) cl->captures[k] = static_cast<Cell*>(R[regs[k]].o);
+                R[A] = Value::from_obj(cl);
+                NEXT(bytecode::instr_length(*ip));
+            }
+
+            // ---- calls
+            {
+                const FunctionProto* callee;
+                Closure* callee_closure;
+            OP(Call)
+                callee = functions[B].get();
+                callee_closure = nullptr;
+                goto do_call;
+            OP(CallValue)
+                callee_closure = static_cast<Closure*>(R[B].o);
+                callee = callee_closure->proto;
+            do_call: {
+                if (__builtin_expect(t.frames.size() >= max_depth, 0)) raise_recursion();
+                Frame& cur = t.frames.back();
+                cur.pc = BP_PC();
+                uint32_t nb = cur.base + proto->nregs;
+                size_t need = static_cast<size_t>(nb) + callee->nregs + 1;
+                if (__builtin_expect(need > t.stack_cap, 0)) {
+                    t.ensure_stack(need + need / 2);
+                    R = t.stack + cur.base;
+                }
+                Value* NR = t.stack + nb;
+                const uint16_t* regs = ip->arg_regs();
+                uint32_t n = C;
+                for (uint32_t k = 0; k < n; ++k) NR[k] = R[regs[k]];
+                for (uint32_t k = n; k < callee->nregs; ++k) NR[k].u = 0;
+                t.frames.push_back(Frame{callee, callee_closure, nb, 0, A});
+                proto = callee;
+                code = callee->code.data();
+                ip = code;
+                R = NR;
+                K = vm.constants[callee->index].data();
+                closure = callee_closure;
+                BP_SAFEPOINT();
+                DISPATCH();
+            }
+            }
+            OP(CallBuiltin) {
+                const bytecode::BuiltinSite& site = proto->builtin_sites[ip[1].a];
+                uint32_t n = C;
+                Value small[8];
+                std::unique_ptr<Value[]> big;
+                Value* args = small;
+                if (n > 8) {
+                    big.reset(new Value[n]);
+                    args = big.get();
+                }
+                const uint16_t* regs = ip->arg_regs();
+                for (uint32_t k = 0; k < n; ++k) args[k] = R[regs[k]];
+                t.frames.back().pc = BP_PC();
+                BP_SAFEPOINT();
+                BuiltinArgs ba{t, args, n, site.arg_types.data(), site.result_type};
+                Value r = vm.builtins[B](ba);
+                R = t.stack + t.frames.back().base; // a builtin may run bytecode and grow the stack
+                if (!(ip->x & 1)) R[A] = r;
+                NEXT(bytecode::instr_length(*ip));
+            }
+            {
+                Value result;
+            OP(Ret)
+                result = R[A];
+                goto do_return;
+            OP(RetVoid)
+                result.u = 0;
+            do_return:
+                t.frames.pop_back();
+                if (t.frames.size() <= entry_depth) {
+                    if (out) *out = result;
+                    return true;
+                }
+                BP_LOAD_FRAME();
+                if (!(ip->x & 1)) R[A] = result;
+                NEXT(bytecode::instr_length(*ip));
+            }
+
+            // ---- jumps
+            OP(Jmp) {
+                int32_t off = ip->sbc();
+                ip += off;
+                if (off < 0) BP_SAFEPOINT();
+                DISPATCH();
+            }
+            OP(JmpIfTrue) {
+                if (R[A].i == 0) NEXT(1);
+                int32_t off = ip->sbc();
+                ip += off;
+                if (off < 0) BP_SAFEPOINT();
+                DISPATCH();
+            }
+            OP(JmpIfFalse) {
+                if (R[A].i != 0) NEXT(1);
+                int32_t off = ip->sbc();
+                ip += off;
+                if (off < 0) BP_SAFEPOINT();
+                DISPATCH();
+            }
+#define BP_CMP_JUMP(name, expr)                     \
+    OP(name) {                                      \
+        if ((expr) != (ip->x != 0)) NEXT(1);        \
+        int32_t off = ip->sc();                     \
+        ip += off;                                  \
+        if (off < 0) BP_SAFEPOINT();                \
+        DISPATCH();                                 \
+    }
+            BP_CMP_JUMP(JLtInt, R[A].i < R[B].i)
+            BP_CMP_JUMP(JLeInt, R[A].i <= R[B].i)
+            BP_CMP_JUMP(JEqInt, R[A].i == R[B].i)
+            BP_CMP_JUMP(JNeInt, R[A].i != R[B].i)
+#undef BP_CMP_JUMP
+
+            // ---- loops
+            OP(ForPrep) {
+                int64_t start = R[A].i, stop = R[A + 1].i, step = R[A + 2].i;
+                if (step == 0) rt::raise(ErrorKind::ValueError, "range() step must not be zero");
+                if (step > 0 ? start < stop : start > stop) NEXT(1);
+                NEXT(ip->sbc());
+            }
+            OP(ForLoop) {
+                int64_t step = R[A + 2].i, next;
+                if (__builtin_add_overflow(R[A].i, step, &next)) NEXT(1);
+                R[A].i = next;
+                if (step > 0 ? next >= R[A + 1].i : next <= R[A + 1].i) NEXT(1);
+                ip += ip->sbc();
+                BP_SAFEPOINT();
+                DISPATCH();
+            }
+            OP(ForArray) {
+                int64_t i = ++R[C].i;
+                const Array* arr = static_cast<const Array*>(R[B].o);
+                if (i >= R[ip[1].a].i || i >= arr->len.load(std::memory_order_acquire)) NEXT(ip[1].sbc());
+                const Storage* s = arr->storage.load(std::memory_order_acquire);
+                R[A] = static_cast<uint64_t>(i) < s->capacity ? slot_load(&s->slots[i]) : rt::array_get(arr, i);
+                NEXT(2);
+            }
+            OP(ForStr) {
+                int64_t i = ++R[C].i;
+                const String* s = str_of(R[B]);
+                if (i >= R[ip[1].a].i || static_cast<uint64_t>(i) >= s->len) NEXT(ip[1].sbc());
+                R[A] = Value::from_obj(rt::new_string(t, std::string_view(s->data + i, 1)));
+                NEXT(2);
+            }
+
+            // ---- integers
+            OP(AddInt) R[A].u = R[B].u + R[C].u; NEXT(1);
+            OP(SubInt) R[A].u = R[B].u - R[C].u; NEXT(1);
+            OP(MulInt) R[A].u = R[B].u * R[C].u; NEXT(1);
+            OP(DivInt) {
+                int64_t d = R[C].i;
+                if (__builtin_expect(d == 0, 0)) rt::raise(ErrorKind::ZeroDivisionError, "integer division by zero");
+                int64_t n = R[B].i;
+                R[A].i = d == -1 ? static_cast<int64_t>(0 - static_cast<uint64_t>(n)) : n / d;
+                NEXT(1);
+            }
+            OP(ModInt) {
+                int64_t d = R[C].i;
+                if (__builtin_expect(d == 0, 0)) rt::raise(ErrorKind::ZeroDivisionError, "integer modulo by zero");
+                R[A].i = d == -1 ? 0 : R[B].i % d;
+                NEXT(1);
+            }
+            OP(AddIntImm) R[A].u = R[B].u + static_cast<uint64_t>(static_cast<int64_t>(ip->sc())); NEXT(1);
+            OP(NegInt) R[A].u = 0 - R[B].u; NEXT(1);
+            OP(BitAnd) R[A].u = R[B].u & R[C].u; NEXT(1);
+            OP(BitOr) R[A].u = R[B].u | R[C].u; NEXT(1);
+            OP(BitXor) R[A].u = R[B].u ^ R[C].u; NEXT(1);
+            OP(BitNot) R[A].u = ~R[B].u; NEXT(1);
+            OP(Shl) {
+                int64_t n = R[C].i;
+                if (n < 0) rt::raise(ErrorKind::ValueError, "negative shift count");
+                R[A].u = n >= 64 ? 0 : R[B].u << n;
+                NEXT(1);
+            }
+            OP(Shr) {
+                int64_t n = R[C].i;
+                if (n < 0) rt::raise(ErrorKind::ValueError, "negative shift count");
+                R[A].i = n >= 64 ? (R[B].i < 0 ? -1 : 0) : R[B].i >> n;
+                NEXT(1);
+            }
+
+            // ---- floats
+            OP(AddFloat) R[A].f = R[B].f + R[C].f; NEXT(1);
+            OP(SubFloat) R[A].f = R[B].f - R[C].f; NEXT(1);
+            OP(MulFloat) R[A].f = R[B].f * R[C].f; NEXT(1);
+            OP(DivFloat) R[A].f = R[B].f / R[C].f; NEXT(1);
+            OP(ModFloat) R[A].f = std::fmod(R[B].f, R[C].f); NEXT(1);
+            OP(NegFloat) R[A].f = -R[B].f; NEXT(1);
+
+            // ---- comparisons
+            OP(Not) R[A].i = R[B].i == 0; NEXT(1);
+            OP(EqInt) R[A].i = R[B].i == R[C].i; NEXT(1);
+            OP(NeInt) R[A].i = R[B].i != R[C].i; NEXT(1);
+            OP(LtInt) R[A].i = R[B].i < R[C].i; NEXT(1);
+            OP(LeInt) R[A].i = R[B].i <= R[C].i; NEXT(1);
+            OP(EqFloat) R[A].i = R[B].f == R[C].f; NEXT(1);
+            OP(NeFloat) R[A].i = R[B].f != R[C].f; NEXT(1);
+            OP(LtFloat) R[A].i = R[B].f < R[C].f; NEXT(1);
+            OP(LeFloat) R[A].i = R[B].f <= R[C].f; NEXT(1);
+            OP(EqStr) R[A].i = rt::string_equal(str_of(R[B]), str_of(R[C])); NEXT(1);
+            OP(NeStr) R[A].i = !rt::string_equal(str_of(R[B]), str_of(R[C])); NEXT(1);
+            OP(LtStr) R[A].i = rt::string_compare(str_of(R[B]), str_of(R[C])) < 0; NEXT(1);
+            OP(LeStr) R[A].i = rt::string_compare(str_of(R[B]), str_of(R[C])) <= 0; NEXT(1);
+            OP(EqDeep) {
+                bool eq = rt::values_equal(R[B], R[C], proto->consts[ip[1].a].type);
+                R[A].i = eq != (ip->x != 0);
+                NEXT(2);
+            }
+
+            // ---- strings
+            OP(ConcatStr) {
+                BP_SAFEPOINT();
+                R[A] = Value::from_obj(rt::concat(t, str_of(R[B]), str_of(R[C])));
+                NEXT(1);
+            }
+            OP(ConcatN) {
+                BP_SAFEPOINT();
+                R[A] = concat_n(t, R, ip->arg_regs(), C);
+                NEXT(bytecode::instr_length(*ip));
+            }
+            OP(ToStr) {
+                BP_SAFEPOINT();
+                R[A] = Value::from_obj(rt::new_string(t, rt::to_display(R[B], proto->consts[C].type, true)));
+                NEXT(1);
+            }
+            OP(FormatSpec) {
+                BP_SAFEPOINT();
+                std::string s = rt::format_with_spec(R[B], proto->consts[C].type, proto->consts[ip[1].a].s);
+                R[A] = Value::from_obj(rt::new_string(t, s));
+                NEXT(2);
+            }
+            OP(IndexStr) {
+                BP_SAFEPOINT();
+                R[A] = index_str(t, str_of(R[B]), R[C].i);
+                NEXT(1);
+            }
+            OP(LenStr) R[A].i = static_cast<int64_t>(str_of(R[B])->len); NEXT(1);
+
+            // ---- arrays
+            OP(NewArray) {
+                BP_SAFEPOINT();
+                R[A] = new_array_of(t, proto->consts[B].type, R, ip->arg_regs(), C);
+                NEXT(bytecode::instr_length(*ip));
+            }
+            OP(ArrayPush) {
+                BP_SAFEPOINT();
+                rt::array_push(t, static_cast<Array*>(R[A].o), R[B]);
+                NEXT(1);
+            }
+            OP(IndexArray) {
+                const Array* arr = static_cast<const Array*>(R[B].o);
+                int64_t i = R[C].i;
+                int64_t n = arr->len.load(std::memory_order_acquire);
+                const Storage* s = arr->storage.load(std::memory_order_acquire);
+                int64_t j = i < 0 ? i + n : i;
+                if (__builtin_expect(j >= 0 && j < n && static_cast<uint64_t>(j) < s->capacity, 1))
+                    R[A] = slot_load(&s->slots[j]);
+                else
+                    R[A] = rt::array_get(arr, i);
+                NEXT(1);
+            }
+            OP(SetIndexArray) {
+                Array* arr = static_cast<Array*>(R[A].o);
+                int64_t i = R[B].i;
+                int64_t n = arr->len.load(std::memory_order_acquire);
+                Storage* s = arr->storage.load(std::memory_order_acquire);
+                int64_t j = i < 0 ? i + n : i;
+                if (__builtin_expect(j >= 0 && j < n && static_cast<uint64_t>(j) < s->capacity, 1))
+                    slot_store(&s->slots[j], R[C]);
+                else
+                    rt::array_set(arr, i, R[C]);
+                NEXT(1);
+            }
+            OP(LenArray) R[A].i = static_cast<const Array*>(R[B].o)->len.load(std::memory_order_acquire); NEXT(1);
+
+            // ---- maps
+            OP(NewMap) {
+                BP_SAFEPOINT();
+                R[A] = Value::from_obj(rt::new_map(t, proto->consts[B].type));
+                NEXT(1);
+            }
+            OP(IndexMap) R[A] = rt::map_get(static_cast<const Map*>(R[B].o), R[C]); NEXT(1);
+            OP(SetIndexMap) {
+                BP_SAFEPOINT();
+                rt::map_set(t, static_cast<Map*>(R[A].o), R[B], R[C]);
+                NEXT(1);
+            }
+            OP(LenMap) R[A].i = rt::map_len(static_cast<const Map*>(R[B].o)); NEXT(1);
+            OP(MapKeys) {
+                BP_SAFEPOINT();
+                R[A] = Value::from_obj(rt::map_keys(t, static_cast<const Map*>(R[B].o)));
+                NEXT(1);
+            }
+
+            // ---- tuples and structs
+            OP(NewTuple) {
+                BP_SAFEPOINT();
+                Tuple* tu = rt::new_tuple(t, proto->consts[B].type);
+                const uint16_t* regs = ip->arg_regs();
+                for (uint32_t k = 0; k < C; ++k) tu->items[k] = R[regs[k]];
+                R[A] = Value::from_obj(tu);
+                NEXT(bytecode::instr_length(*ip));
+            }
+            OP(GetTupleItem) R[A] = static_cast<const Tuple*>(R[B].o)->items[C]; NEXT(1);
+            OP(NewInstance) {
+                BP_SAFEPOINT();
+                Instance* in = rt::new_instance(t, proto->consts[B].type);
+                const uint16_t* regs = ip->arg_regs();
+                for (uint32_t k = 0; k < C; ++k) in->fields[k] = R[regs[k]];
+                R[A] = Value::from_obj(in);
+                NEXT(bytecode::instr_length(*ip));
+            }
+            OP(GetField) R[A] = slot_load(&static_cast<Instance*>(R[B].o)->fields[C]); NEXT(1);
+            OP(SetField) slot_store(&static_cast<Instance*>(R[A].o)->fields[B], R[C]); NEXT(1);
+
+            // ---- any
+            OP(Box) {
+                BP_SAFEPOINT();
+                R[A] = Value::from_obj(rt::new_box(t, proto->consts[C].type, R[B]));
+                NEXT(1);
+            }
+            OP(BoxEmpty) {
+                BP_SAFEPOINT();
+                R[A] = Value::from_obj(rt::new_box(t, vm.program.types->void_t(), Value::zero()));
+                NEXT(1);
+            }
+            OP(Unbox) R[A] = rt::unbox(static_cast<const Box*>(R[B].o), proto->consts[C].type); NEXT(1);
+
+            // ---- errors
+            OP(NewError) {
+                BP_SAFEPOINT();
+                R[A] = Value::from_obj(rt::new_error(t, static_cast<ErrorKind>(ip->x), str_of(R[B])->view()));
+                NEXT(1);
+            }
+            OP(ErrorField) {
+                BP_SAFEPOINT();
+                R[A] = error_field(t, static_cast<ErrorObj*>(R[B].o), C);
+                NEXT(1);
+            }
+            OP(JmpIfErrKind) {
+                if (static_cast<uint8_t>(static_cast<const ErrorObj*>(R[A].o)->error_kind) != ip->x) NEXT(1);
+                NEXT(ip->sbc());
+            }
+            OP(Throw) {
+                err = static_cast<ErrorObj*>(R[A].o);
+                if (!err->trace) record_trace(t, err, BP_PC());
+                goto do_unwind;
+            }
+#if !BP_COMPUTED_GOTO
+            }
+#endif
+        } catch (rt::Raise& r) {
+            try {
+                err = rt::new_error(t, r.kind, r.message);
+            } catch (rt::Raise&) {
+                return false; // cannot even allocate the error object (heap exhausted)
+            }
+            record_trace(t, err, BP_PC());
+        }
+    do_unwind:
+        if (!unwind(t, err, entry_depth, BP_PC())) return false;
+        BP_LOAD_FRAME();
+    }
+#undef OP
+#undef DISPATCH
+#undef NEXT
+#undef A
+#undef B
+#undef C
+#undef BP_PC
+#undef BP_SAFEPOINT
+#undef BP_LOAD_FRAME
+}
+
+} // namespace
+
+} // namespace bp::vm

@@ -1,0 +1,122 @@
+// Vm (shared state) and VmThread (per-thread state): construction, start-up, the register stack.
+//
+// Start-up order matters only for the collector: it may not run before every root is well formed.
+// The constructor sizes every root vector (globals zeroed, constants zeroed, function values null),
+// so a root walk at any later point sees nullptr or a valid object. Vm::start() then allocates the
+// constant strings and function values with the main thread; allocation never collects, so no
+// object made there can be freed before it is stored in its root slot.
+#include "vm/vm.hpp"
+
+#include "runtime/rt.hpp"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <new>
+
+namespace bp {
+
+namespace {
+
+constexpr size_t kInitialStack = 64 * 1024; // values (512 KiB): plenty for shallow programs
+constexpr size_t kInitialFrames = 1024;
+
+// Default heap limit: 3/4 of physical memory (LANGUAGE.md §3).
+uint64_t default_heap_limit() {
+    long pages = sysconf(_SC_PHYS_PAGES);
+    long page_size = sysconf(_SC_PAGE_SIZE);
+    if (pages <= 0 || page_size <= 0) return uint64_t{4} << 30; // unknown: assume 4 GiB
+    return static_cast<uint64_t>(pages) / 4 * 3 * static_cast<uint64_t>(page_size);
+}
+
+bool stress_compiled_in() {
+#ifdef BP_GC_STRESS
+    return true;
+#else
+    return false;
+#endif
+}
+
+} // namespace
+
+// ---- VmThread
+
+VmThread::VmThread(Vm& owner, uint32_t thread_id) : vm(owner), id(thread_id) {
+    frames.reserve(kInitialFrames);
+    ensure_stack(kInitialStack);
+    std::lock_guard<std::mutex> lock(vm.threads_mu);
+    vm.threads.push_back(this);
+}
+
+VmThread::~VmThread() {
+    {
+        std::lock_guard<std::mutex> lock(vm.threads_mu);
+        for (size_t i = 0; i < vm.threads.size(); ++i) {
+            if (vm.threads[i] == this) {
+                vm.threads.erase(vm.threads.begin() + static_cast<std::ptrdiff_t>(i));
+                break;
+            }
+        }
+    }
+    std::free(stack);
+}
+
+void VmThread::ensure_stack(size_t needed) {
+    if (needed <= stack_cap) return;
+    size_t cap = stack_cap ? stack_cap : kInitialStack;
+    while (cap < needed) cap *= 2;
+    // realloc keeps the live registers; frames hold offsets, so moving the block is harmless.
+    void* grown = std::realloc(stack, cap * sizeof(Value));
+    if (!grown) throw rt::Raise{ErrorKind::MemoryError, "cannot grow the register stack"};
+    stack = static_cast<Value*>(grown);
+    // Zero the new part: the collector may scan reference registers of a frame before the
+    // interpreter writes them, and those must hold nullptr, never garbage.
+    std::memset(static_cast<void*>(stack + stack_cap), 0, (cap - stack_cap) * sizeof(Value));
+    stack_cap = cap;
+}
+
+// ---- Vm
+
+Vm::Vm(const bytecode::Program& prog, VmOptions opts) : program(prog), options(opts) {
+    uint64_t limit = options.max_heap ? options.max_heap : default_heap_limit();
+    heap.init(*this, limit, options.gc_stress || stress_compiled_in());
+
+    globals.assign(program.globals.size(), Value::zero());
+    global_is_ref.resize(program.globals.size());
+    global_ready.assign(program.globals.size(), 0);
+    for (size_t i = 0; i < program.globals.size(); ++i) {
+        const types::Type* type = program.globals[i].type;
+        global_is_ref[i] = type && type->is_ref() ? 1 : 0;
+    }
+
+    constants.resize(program.functions.size());
+    for (size_t i = 0; i < program.functions.size(); ++i)
+        constants[i].assign(program.functions[i]->consts.size(), Value::zero());
+    function_values.assign(program.functions.size(), nullptr);
+}
+
+Vm::~Vm() = default;
+
+void Vm::start(VmThread& main) {
+    using Kind = bytecode::Constant::Kind;
+    for (size_t i = 0; i < program.functions.size(); ++i)
+        function_values[i] = rt::new_closure(main, program.functions[i].get(), 0);
+    for (size_t i = 0; i < program.functions.size(); ++i) {
+        const auto& consts = program.functions[i]->consts;
+        for (size_t j = 0; j < consts.size(); ++j) {
+            const bytecode::Constant& c = consts[j];
+            Value v = Value::zero();
+            switch (c.kind) {
+            case Kind::Int: v = Value::from_int(c.i); break;
+            case Kind::Float: v = Value::from_float(c.f); break;
+            case Kind::Str: v = Value::from_obj(rt::new_string(main, c.s)); break;
+            case Kind::Function: v = Value::from_obj(function_values.at(static_cast<size_t>(c.i))); break;
+            case Kind::Type: v.p = const_cast<types::Type*>(c.type); break; // not a heap object
+            }
+            constants[i][j] = v;
+        }
+    }
+}
+
+} // namespace bp

@@ -1,0 +1,181 @@
+// Compiler unit tests through the real front end: parse -> check -> compile -> disassemble, then
+// structural checks on the bytecode (register kinds, handlers, lengths).
+#include "bytecode/disasm.hpp"
+#include "check/checker.hpp"
+#include "compile/compiler.hpp"
+#include "parse/parser.hpp"
+
+#include <gtest/gtest.h>
+
+using namespace bp;
+
+namespace {
+
+struct Compiled {
+    SourceMap sources;
+    types::TypeTable types;
+    std::unique_ptr<ast::Module> module;
+    check::CheckedProgram checked;
+    std::unique_ptr<bytecode::Program> program;
+    std::string errors;
+};
+
+std::unique_ptr<Compiled> compile_src(const std::string& src) {
+    auto c = std::make_unique<Compiled>();
+    uint32_t f = c->sources.add("t.bp", src);
+    diag::Diagnostics diags(c->sources);
+    c->module = std::make_unique<ast::Module>(parse::parse_file(c->sources, f, diags));
+    if (!diags.has_errors()) check::check_program({c->module.get()}, c->types, diags, c->checked);
+    if (diags.has_errors()) {
+        c->errors = diags.render();
+        return c;
+    }
+    c->program = compile::compile_program(c->checked, c->sources, c->types);
+    return c;
+}
+
+const bytecode::FunctionProto* find_fn(const bytecode::Program& p, const std::string& name) {
+    for (const auto& f : p.functions)
+        if (f->name == name) return f.get();
+    return nullptr;
+}
+
+// Every function: spans match code, register kinds cover nregs, instructions decode to the end,
+// every register operand is in range.
+void check_well_formed(const bytecode::Program& p) {
+    for (const auto& f : p.functions) {
+        EXPECT_EQ(f->code.size(), f->spans.size()) << f->name;
+        EXPECT_EQ(f->reg_is_ref.size(), f->nregs) << f->name;
+        uint32_t pc = 0;
+        while (pc < f->code.size()) pc += bytecode::instr_length(f->code[pc]);
+        EXPECT_EQ(pc, f->code.size()) << f->name;
+        for (const auto& h : f->handlers) {
+            EXPECT_LT(h.start, h.end);
+            EXPECT_LT(h.handler, f->code.size());
+            EXPECT_EQ(f->reg_is_ref[h.error_reg], 1);
+        }
+    }
+}
+
+std::string disasm(const std::string& src) {
+    auto c = compile_src(src);
+    EXPECT_EQ(c->errors, "");
+    if (!c->program) return "";
+    check_well_formed(*c->program);
+    return bytecode::disassemble(*c->program);
+}
+
+} // namespace
+
+TEST(Compile, FibUsesTypedOpsAndFusedBranch) {
+    std::string d = disasm("def fib(n: int) -> int:\n    if n < 2:\n        return n\n"
+                           "    return fib(n - 1) + fib(n - 2)\n"
+                           "def main() -> int:\n    print(fib(10))\n    return 0\n");
+    EXPECT_NE(d.find("JLtInt"), std::string::npos) << d;
+    EXPECT_NE(d.find("AddIntImm"), std::string::npos) << d;
+    EXPECT_NE(d.find("AddInt "), std::string::npos) << d;
+    EXPECT_NE(d.find("Call "), std::string::npos) << d;
+    EXPECT_NE(d.find("(print)"), std::string::npos) << d;
+}
+
+TEST(Compile, LoopsAndCollections) {
+    std::string d = disasm(
+        "def main() -> void:\n"
+        "    let xs: [int] = [1, 2, 3]\n"
+        "    let m: {str: int} = {\"a\": 1}\n"
+        "    let total: int = 0\n"
+        "    for i in range(10):\n"
+        "        total += i\n"
+        "    for x in xs:\n"
+        "        total += x\n"
+        "    for k in m:\n"
+        "        total += m[k]\n"
+        "    for c in \"abc\":\n"
+        "        print(c)\n"
+        "    while total > 0:\n"
+        "        total -= 7\n"
+        "        if total == 3:\n"
+        "            break\n"
+        "    xs[-1] = 5\n"
+        "    xs[0] += 1\n"
+        "    print(f\"{total} and {xs[0]:>5}\")\n");
+    for (const char* op : {"ForPrep", "ForLoop", "ForArray", "ForStr", "MapKeys", "NewArray", "NewMap",
+                           "SetIndexMap", "IndexMap", "SetIndexArray", "IndexArray", "ConcatN", "FormatSpec", "ToStr"})
+        EXPECT_NE(d.find(op), std::string::npos) << op << "\n" << d;
+}
+
+TEST(Compile, TryFinallyRegions) {
+    auto c = compile_src(
+        "def f(x: int) -> int:\n"
+        "    try:\n"
+        "        if x > 0:\n"
+        "            return x\n"
+        "        throw \"neg\"\n"
+        "    catch ValueError as e:\n"
+        "        print(e)\n"
+        "    catch e:\n"
+        "        print(e.message)\n"
+        "    finally:\n"
+        "        print(\"fin\")\n"
+        "    return 0\n"
+        "def main() -> void:\n"
+        "    print(f(1))\n");
+    ASSERT_EQ(c->errors, "");
+    check_well_formed(*c->program);
+    const auto* f = find_fn(*c->program, "f");
+    ASSERT_TRUE(f);
+    std::string d = bytecode::disassemble_function(*c->program, *f);
+    EXPECT_GE(f->handlers.size(), 2u) << d;
+    // finally text appears 3 times: inline before return, normal path, exception path
+    size_t n = 0;
+    for (size_t pos = d.find("\"fin\""); pos != std::string::npos; pos = d.find("\"fin\"", pos + 1)) ++n;
+    EXPECT_GE(n, 3u) << d;
+    EXPECT_NE(d.find("JmpIfErrKind"), std::string::npos) << d;
+    EXPECT_NE(d.find("Throw"), std::string::npos) << d;
+}
+
+TEST(Compile, LambdasCaptureCells) {
+    auto c = compile_src(
+        "def main() -> void:\n"
+        "    let base: int = 10\n"
+        "    let add: fn(int) -> int = fn(x: int) -> int: x + base\n"
+        "    base = 20\n"
+        "    print(add(1))\n");
+    ASSERT_EQ(c->errors, "");
+    check_well_formed(*c->program);
+    std::string d = bytecode::disassemble(*c->program);
+    EXPECT_NE(d.find("MakeCell"), std::string::npos) << d;
+    EXPECT_NE(d.find("MakeClosure"), std::string::npos) << d;
+    EXPECT_NE(d.find("SetCell"), std::string::npos) << d;
+    EXPECT_NE(d.find("GetCapture"), std::string::npos) << d;
+    EXPECT_NE(d.find("CallValue"), std::string::npos) << d;
+    EXPECT_TRUE(find_fn(*c->program, "<lambda>"));
+}
+
+TEST(Compile, GlobalsStructsTuplesMatch) {
+    auto c = compile_src(
+        "struct P:\n    x: int\n    y: str\n"
+        "enum Color:\n    RED\n    GREEN = 5\n"
+        "let g: int = 3\n"
+        "def main() -> int:\n"
+        "    let p: P = P{y: \"a\", x: g}\n"
+        "    p.x = 4\n"
+        "    let t: (int, str) = (1, \"b\")\n"
+        "    let (a, b) = t\n"
+        "    a, g = g, a\n"
+        "    match b:\n"
+        "        case \"b\":\n"
+        "            print(1)\n"
+        "        default:\n"
+        "            print(2)\n"
+        "    let v: any = 5\n"
+        "    let w: int = v\n"
+        "    return Color.GREEN + w + p.x + t[0]\n");
+    ASSERT_EQ(c->errors, "");
+    check_well_formed(*c->program);
+    std::string d = bytecode::disassemble(*c->program);
+    for (const char* op : {"InitGlobal", "GetGlobal", "SetGlobal", "NewInstance", "SetField", "GetField",
+                           "NewTuple", "GetTupleItem", "EqStr", "Box", "Unbox"})
+        EXPECT_NE(d.find(op), std::string::npos) << op << "\n" << d;
+    EXPECT_TRUE(c->program->entry_returns_int);
+}

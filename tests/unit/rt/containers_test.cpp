@@ -1,0 +1,155 @@
+// Strings, arrays and maps: operations, index rules, error messages, growth across collections.
+#include "fixture.hpp"
+
+#include <cmath>
+#include <string>
+
+namespace bp::test {
+namespace {
+
+using ContainersTest = RtFixture;
+
+std::string raise_message(auto fn, ErrorKind kind) {
+    try {
+        fn();
+    } catch (const rt::Raise& r) {
+        EXPECT_EQ(r.kind, kind);
+        return r.message;
+    }
+    ADD_FAILURE() << "nothing raised";
+    return "";
+}
+
+TEST_F(ContainersTest, Strings) {
+    String* a = str("abc");
+    String* b = str("abd");
+    EXPECT_EQ(rt::concat(t(), a, b)->view(), "abcabd");
+    EXPECT_LT(rt::string_compare(a, b), 0);
+    EXPECT_LT(rt::string_compare(str("ab"), a), 0); // a proper prefix is smaller
+    EXPECT_EQ(rt::string_compare(a, str("abc")), 0);
+    EXPECT_TRUE(rt::string_equal(a, str("abc")));
+    EXPECT_EQ(rt::string_hash(a), rt::string_hash(str("abc")));
+    EXPECT_NE(rt::string_hash(a), rt::string_hash(b));
+    EXPECT_EQ(rt::string_at(t(), a, -1)->view(), "c");
+    EXPECT_EQ(raise_message([&] { rt::string_at(t(), a, 3); }, ErrorKind::IndexError),
+              "index 3 out of range for length 3");
+    String* nul = rt::new_string(t(), std::string_view("a\0b", 3));
+    EXPECT_EQ(nul->len, 3u);
+    EXPECT_EQ(nul->data[3], '\0');
+}
+
+TEST_F(ContainersTest, ArrayOperationsAndIndexErrors) {
+    Array* a = rt::new_array(t(), types.array_of(types.int_t()));
+    for (int i = 0; i < 5; ++i) rt::array_push(t(), a, Value::from_int(i)); // 0 1 2 3 4
+    EXPECT_EQ(rt::array_len(a), 5);
+    EXPECT_EQ(rt::array_get(a, -1).i, 4);
+    EXPECT_EQ(rt::array_get(a, -5).i, 0);
+    EXPECT_EQ(raise_message([&] { rt::array_get(a, 5); }, ErrorKind::IndexError), "index 5 out of range for length 5");
+    EXPECT_EQ(raise_message([&] { rt::array_get(a, -6); }, ErrorKind::IndexError), "index -6 out of range for length 5");
+    EXPECT_EQ(raise_message([&] { rt::array_set(a, 9, Value::zero()); }, ErrorKind::IndexError),
+              "index 9 out of range for length 5");
+    rt::array_set(a, -2, Value::from_int(30)); // 0 1 2 30 4
+    rt::array_insert(t(), a, -10, Value::from_int(-1)); // clamped to 0
+    rt::array_insert(t(), a, 100, Value::from_int(99)); // clamped to len
+    rt::array_insert(t(), a, 2, Value::from_int(7));   // -1 0 7 1 2 30 4 99
+    EXPECT_EQ(rt::array_remove(a, 3).i, 1);            // -1 0 7 2 30 4 99
+    EXPECT_EQ(raise_message([&] { rt::array_remove(a, -1); }, ErrorKind::IndexError), "index -1 out of range for length 7");
+    EXPECT_EQ(rt::array_pop(a).i, 99);
+    EXPECT_EQ(rt::to_display(Value::from_obj(a), a->type), "[-1, 0, 7, 2, 30, 4]");
+    rt::array_reverse(a);
+    EXPECT_EQ(rt::to_display(Value::from_obj(a), a->type), "[4, 30, 2, 7, 0, -1]");
+    Array* s = rt::array_slice(t(), a, -3, 2);
+    EXPECT_EQ(rt::to_display(Value::from_obj(s), a->type), "[4, 30]");
+    EXPECT_EQ(rt::array_len(rt::array_slice(t(), a, 4, 2)), 0);
+    Array* c = rt::array_concat(t(), s, a);
+    EXPECT_EQ(rt::array_len(c), 8);
+    rt::array_sort(c);
+    EXPECT_EQ(rt::to_display(Value::from_obj(c), a->type), "[-1, 0, 2, 4, 4, 7, 30, 30]");
+    EXPECT_EQ(rt::array_index_of(c, Value::from_int(4)), 3);
+    EXPECT_EQ(rt::array_index_of(c, Value::from_int(5)), -1);
+    Array* cp = rt::array_copy(t(), c);
+    rt::array_clear(c);
+    EXPECT_EQ(rt::array_len(c), 0);
+    EXPECT_EQ(rt::array_len(cp), 8);
+    EXPECT_EQ(raise_message([&] { rt::array_pop(c); }, ErrorKind::IndexError), "array_pop on empty array");
+    rt::array_push(t(), c, Value::from_int(1));
+    EXPECT_EQ(rt::array_get(c, 0).i, 1);
+    EXPECT_EQ(rt::array_len(rt::array_fill(t(), a->type, -3, Value::zero())), 0);
+    EXPECT_EQ(rt::array_len(rt::array_fill(t(), a->type, 3, Value::zero())), 3);
+}
+
+TEST_F(ContainersTest, SortStringsFloatsAndAny) {
+    Array* s = rt::new_array(t(), types.array_of(types.str_t()));
+    for (const char* w : {"pear", "apple", "fig", "apple"}) rt::array_push(t(), s, Value::from_obj(str(w)));
+    rt::array_sort(s);
+    EXPECT_EQ(rt::to_display(Value::from_obj(s), s->type), R"(["apple", "apple", "fig", "pear"])");
+    Array* f = rt::new_array(t(), types.array_of(types.float_t()));
+    for (double d : {2.5, double(NAN), -1.0, 0.5}) rt::array_push(t(), f, Value::from_float(d));
+    rt::array_sort(f);
+    EXPECT_EQ(rt::array_get(f, 0).f, -1.0);
+    EXPECT_TRUE(std::isnan(rt::array_get(f, 3).f));
+    Array* any = rt::new_array(t(), types.array_of(types.any_t()));
+    rt::array_push(t(), any, Value::from_obj(rt::new_box(t(), types.int_t(), Value::from_int(3))));
+    rt::array_push(t(), any, Value::from_obj(rt::new_box(t(), types.int_t(), Value::from_int(1))));
+    rt::array_sort(any);
+    EXPECT_EQ(static_cast<Box*>(rt::array_get(any, 0).o)->value.i, 1);
+    rt::array_push(t(), any, Value::from_obj(rt::new_box(t(), types.str_t(), Value::from_obj(str("x")))));
+    raise_message([&] { rt::array_sort(any); }, ErrorKind::TypeError);
+}
+
+TEST_F(ContainersTest, MapInsertDeleteOrderGrowth) {
+    auto* map_t = types.map_of(types.str_t(), types.int_t());
+    Map* m = rt::new_map(t(), map_t);
+    root(0, m);
+    for (int i = 0; i < 1000; ++i) {
+        rt::map_set(t(), m, Value::from_obj(str("k" + std::to_string(i))), Value::from_int(i));
+        if (i % 100 == 0) collect(); // growth keeps working across collections
+    }
+    EXPECT_EQ(rt::map_len(m), 1000);
+    for (int i = 0; i < 1000; i += 2) EXPECT_TRUE(rt::map_delete(m, Value::from_obj(str("k" + std::to_string(i)))));
+    EXPECT_FALSE(rt::map_delete(m, Value::from_obj(str("k0"))));
+    EXPECT_EQ(rt::map_len(m), 500);
+    rt::map_set(t(), m, Value::from_obj(str("k1")), Value::from_int(-1)); // update keeps position
+    rt::map_set(t(), m, Value::from_obj(str("k0")), Value::from_int(0));  // re-insert goes last
+    collect();
+    Array* keys = rt::map_keys(t(), m, types.array_of(types.str_t()));
+    Array* values = rt::map_values(t(), m, types.array_of(types.int_t()));
+    ASSERT_EQ(rt::array_len(keys), 501);
+    EXPECT_EQ(view(rt::array_get(keys, 0)), "k1");
+    EXPECT_EQ(rt::array_get(values, 0).i, -1);
+    EXPECT_EQ(view(rt::array_get(keys, 1)), "k3");
+    EXPECT_EQ(view(rt::array_get(keys, -1)), "k0");
+    EXPECT_EQ(rt::map_get(m, Value::from_obj(str("k999"))).i, 999);
+    EXPECT_TRUE(rt::map_has_key(m, Value::from_obj(str("k0"))));
+    EXPECT_EQ(raise_message([&] { rt::map_get(m, Value::from_obj(str("k2"))); }, ErrorKind::KeyError),
+              "key not found: \"k2\"");
+    int64_t pos = 0, n = 0;
+    Value k, v;
+    while (rt::map_next(m, &pos, &k, &v)) ++n;
+    EXPECT_EQ(n, 501);
+    for (int round = 0; round < 20; ++round) { // churn: deletes and re-inserts never leak slots
+        rt::map_delete(m, Value::from_obj(str("k1")));
+        rt::map_set(t(), m, Value::from_obj(str("k1")), Value::from_int(round));
+    }
+    EXPECT_EQ(rt::map_len(m), 501);
+}
+
+TEST_F(ContainersTest, MapScalarKeys) {
+    Map* f = rt::new_map(t(), types.map_of(types.float_t(), types.int_t()));
+    rt::map_set(t(), f, Value::from_float(-0.0), Value::from_int(1));
+    rt::map_set(t(), f, Value::from_float(0.0), Value::from_int(2));
+    EXPECT_EQ(rt::map_len(f), 1);
+    EXPECT_EQ(rt::map_get(f, Value::from_float(-0.0)).i, 2);
+    Map* im = rt::new_map(t(), types.map_of(types.int_t(), types.str_t()));
+    for (int i = -50; i < 50; ++i) rt::map_set(t(), im, Value::from_int(i * 1000003), Value::from_obj(str("v")));
+    EXPECT_EQ(rt::map_len(im), 100);
+    EXPECT_EQ(raise_message([&] { rt::map_get(im, Value::from_int(5)); }, ErrorKind::KeyError), "key not found: 5");
+    Map* bm = rt::new_map(t(), types.map_of(types.bool_t(), types.int_t()));
+    rt::map_set(t(), bm, Value::from_bool(true), Value::from_int(1));
+    Value out;
+    EXPECT_FALSE(rt::map_find(bm, Value::from_bool(false), &out));
+    EXPECT_TRUE(rt::map_find(bm, Value::from_bool(true), &out));
+}
+
+} // namespace
+} // namespace bp::test

@@ -1,0 +1,177 @@
+// Collector tests: sweeping, survival through every object kind, deep chains, limits, stress mode.
+#include "fixture.hpp"
+
+#include <string>
+
+namespace bp::test {
+namespace {
+
+using GcTest = RtFixture;
+
+TEST_F(GcTest, UnreachableObjectsAreFreedReachableSurvive) {
+    String* keep = str("keep me");
+    String* drop = str("drop me"); // same size class, same page as `keep`
+    root(0, keep);
+    collect();
+    EXPECT_EQ(keep->kind, ObjKind::String);
+    EXPECT_EQ(keep->view(), "keep me");
+    EXPECT_EQ(drop->kind, ObjKind::Free); // the page stays (keep is alive), so this read is safe
+    EXPECT_EQ(live_objects(), 1u);
+    String* again = str("reuse");
+    EXPECT_EQ(again->view(), "reuse");
+    EXPECT_EQ(keep->view(), "keep me");
+}
+
+TEST_F(GcTest, EveryKindTracesItsReferences) {
+    auto* arr_t = types.array_of(types.str_t());
+    auto* map_t = types.map_of(types.str_t(), arr_t);
+    auto* tup_t = types.tuple_of({types.int_t(), types.str_t()});
+    auto* info = types.new_struct("P", false);
+    info->fields = {{"name", types.str_t()}, {"n", types.int_t()}};
+    Array* a = rt::new_array(t(), arr_t);
+    for (int i = 0; i < 100; ++i) rt::array_push(t(), a, Value::from_obj(str("s" + std::to_string(i))));
+    Map* m = rt::new_map(t(), map_t);
+    rt::map_set(t(), m, Value::from_obj(str("k")), Value::from_obj(a));
+    Tuple* tu = rt::new_tuple(t(), tup_t);
+    tu->items[0] = Value::from_int(7);
+    tu->items[1] = Value::from_obj(str("second"));
+    Instance* inst = rt::new_instance(t(), info->type);
+    inst->fields[0] = Value::from_obj(str("pname"));
+    Closure* c = rt::new_closure(t(), program.functions[0].get(), 1);
+    c->captures[0] = rt::new_cell(t(), true, Value::from_obj(m));
+    Box* b = rt::new_box(t(), tup_t, Value::from_obj(tu));
+    ErrorObj* e = rt::new_error(t(), ErrorKind::ValueError, "bad");
+    root(0, c);
+    root(1, b);
+    root(2, inst);
+    thread->pending_error = e;
+    for (int i = 0; i < 1000; ++i) str("garbage");
+    collect();
+    collect();
+    Value got = rt::map_get(m, Value::from_obj(str("k")));
+    EXPECT_EQ(got.o, a);
+    EXPECT_EQ(view(rt::array_get(a, 99)), "s99");
+    EXPECT_EQ(view(tu->items[1]), "second");
+    EXPECT_EQ(view(inst->fields[0]), "pname");
+    EXPECT_EQ(e->message->view(), "bad");
+    // closure, cell, map, entries, index, array, storage, 100 strings, "k", box, tuple, "second",
+    // instance, "pname", error, message
+    EXPECT_EQ(live_objects(), 115u);
+}
+
+TEST_F(GcTest, MillionLongChainDoesNotOverflowTheStack) {
+    Cell* head = rt::new_cell(t(), true, Value::zero());
+    for (int i = 0; i < 1000000; ++i) head = rt::new_cell(t(), true, Value::from_obj(head));
+    root(0, head);
+    collect();
+    EXPECT_EQ(live_objects(), 1000001u);
+    unroot(0);
+    collect();
+    EXPECT_EQ(live_objects(), 0u);
+}
+
+TEST_F(GcTest, MillionLongTupleChain) {
+    auto* ty = types.tuple_of({types.int_t(), types.any_t()});
+    Tuple* head = nullptr;
+    Box* next = rt::new_box(t(), types.void_t(), Value::zero());
+    for (int i = 0; i < 1000000; ++i) {
+        head = rt::new_tuple(t(), ty);
+        head->items[0] = Value::from_int(i);
+        head->items[1] = Value::from_obj(next);
+        next = rt::new_box(t(), ty, Value::from_obj(head));
+    }
+    root(0, head);
+    collect();
+    EXPECT_EQ(live_objects(), 2000000u);
+}
+
+TEST_F(GcTest, RegistersOutsideLiveFramesAreNotRoots) {
+    thread->stack[kRegs + 5] = Value::from_obj(str("stale"));
+    collect();
+    EXPECT_EQ(live_objects(), 0u);
+}
+
+TEST_F(GcTest, GlobalsAndLargeObjects) {
+    vm->globals.assign(2, Value::zero());
+    vm->global_is_ref = {1, 0};
+    String* big = rt::alloc_string(t(), 100000); // large object
+    big->data[99999] = 'z';
+    vm->globals[0] = Value::from_obj(big);
+    vm->globals[1] = Value::from_int(12345); // a scalar global is never traced
+    rt::alloc_string(t(), 200000);           // unreachable large object
+    uint64_t before = vm->heap.heap_bytes();
+    collect();
+    EXPECT_EQ(live_objects(), 1u);
+    EXPECT_EQ(big->data[99999], 'z');
+    EXPECT_LT(vm->heap.heap_bytes(), before);
+}
+
+TEST_F(GcTest, CollectionBecomesDueAfterThreshold) {
+    EXPECT_FALSE(vm->heap.collection_due.load());
+    for (int i = 0; i < 100000; ++i) str("0123456789abcdef0123456789"); // ~4.8 MiB
+    EXPECT_TRUE(vm->heap.collection_due.load());
+    vm->heap.safepoint(t());
+    EXPECT_FALSE(vm->heap.collection_due.load());
+    EXPECT_EQ(vm->heap.stats().collections, 1u);
+    std::string report = vm->heap.stats_report();
+    EXPECT_NE(report.find("gc: 1 collections, pause total"), std::string::npos) << report;
+    EXPECT_NE(report.find("allocated"), std::string::npos);
+}
+
+class StressGcTest : public RtFixture {
+protected:
+    StressGcTest() : RtFixture(0, true) {}
+};
+
+TEST_F(StressGcTest, SafepointCollectsAfterAnyAllocation) {
+    vm->heap.safepoint(t());
+    uint64_t n = vm->heap.stats().collections;
+    vm->heap.safepoint(t()); // nothing allocated since
+    EXPECT_EQ(vm->heap.stats().collections, n);
+    root(0, str("x"));
+    vm->heap.safepoint(t());
+    EXPECT_EQ(vm->heap.stats().collections, n + 1);
+    str("y");
+    vm->heap.safepoint(t());
+    EXPECT_EQ(vm->heap.stats().collections, n + 2);
+    EXPECT_EQ(view(thread->stack[0]), "x");
+}
+
+class SmallHeapTest : public RtFixture {
+protected:
+    SmallHeapTest() : RtFixture(2u << 20, false) {}
+};
+
+TEST_F(SmallHeapTest, ExceedingTheLimitRaisesMemoryError) {
+    auto* arr_t = types.array_of(types.str_t());
+    Array* a = rt::new_array(t(), arr_t);
+    root(0, a);
+    try {
+        for (int i = 0; i < 1000000; ++i) rt::array_push(t(), a, Value::from_obj(str("abcdefghijklmnopqrstuvwxyz")));
+        FAIL() << "no MemoryError";
+    } catch (const rt::Raise& r) {
+        EXPECT_EQ(r.kind, ErrorKind::MemoryError);
+        EXPECT_EQ(r.message, "out of memory");
+    }
+    unroot(0);
+    collect();
+    EXPECT_EQ(rt::new_string(t(), "works again")->view(), "works again");
+}
+
+TEST_F(SmallHeapTest, HugeRequestsRaiseMemoryErrorCleanly) {
+    auto expect_oom = [](auto fn) {
+        try {
+            fn();
+            FAIL() << "no MemoryError";
+        } catch (const rt::Raise& r) {
+            EXPECT_EQ(r.kind, ErrorKind::MemoryError);
+        }
+    };
+    expect_oom([&] { rt::alloc_string(t(), uint64_t{1} << 40); });
+    expect_oom([&] { rt::alloc_string(t(), UINT64_MAX); });
+    expect_oom([&] { rt::new_storage(t(), UINT64_MAX / 4, 0); });
+    expect_oom([&] { rt::array_fill(t(), types.array_of(types.int_t()), INT64_MAX, Value::zero()); });
+}
+
+} // namespace
+} // namespace bp::test

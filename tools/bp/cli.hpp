@@ -1,0 +1,45 @@
+// The bp command-line program: its pieces, one concern per file (options, loading, front end,
+// execution, the big-stack runner). main.cpp strings them together.
+#pragma once
+#include "vm/vm.hpp"
+
+#include <string>
+#include <vector>
+
+namespace bp::tool {
+
+// sysexits-style exit codes (LANGUAGE.md §3).
+constexpr int kExitUsage = 64;    // bad command line
+constexpr int kExitCompile = 65;  // compile error(s)
+constexpr int kExitNoInput = 66;  // unreadable source file
+constexpr int kExitRuntime = 70;  // uncaught exception / internal failure
+
+enum class Dump { None, Tokens, Ast, Disasm };
+
+struct CliOptions {
+    VmOptions vm;
+    Dump dump = Dump::None;
+    std::string path;              // the source file, as given
+    std::vector<std::string> args; // program arguments after the path
+};
+
+enum class CliAction { Run, Help, Version, BadUsage };
+
+// Parses argv. On BadUsage, `error` says why.
+CliAction parse_command_line(int argc, char** argv, CliOptions& out, std::string& error);
+// Parses "64M", "1G", "4096"...: false if malformed, zero or too large.
+bool parse_size(const std::string& text, uint64_t& out);
+std::string usage_text();
+std::string version_text();
+
+// Reads a whole file. On failure, `error` is "cannot open '<path>': <OS reason>".
+bool read_source_file(const std::string& path, std::string& text, std::string& error);
+
+// Everything: load, compile, run. Returns the process exit code.
+int run_driver(const CliOptions& options);
+
+// Runs fn(arg) on a thread with a large native stack (deeply nested source, deep printing and
+// comparison recurse natively); falls back to the calling thread if none can be made.
+int run_with_big_stack(int (*fn)(void*), void* arg);
+
+} // namespace bp::tool

@@ -1,0 +1,74 @@
+// Running a compiled program: build the Vm, attach the main thread, run the global initialisers
+// ("<module>") and then the entry function; report an escaping exception as a traceback (exit 70).
+#include "frontend.hpp"
+
+#include "runtime/rt.hpp"
+#include "stdlib/stdlib.hpp"
+#include "vm/interp.hpp"
+#include "vm/traceback.hpp"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <string_view>
+
+namespace bp::tool {
+
+namespace {
+
+void write_stderr(std::string_view text) { std::fwrite(text.data(), 1, text.size(), stderr); }
+
+int report_uncaught(VmThread& t) {
+    std::fflush(stdout); // program output first, then the traceback (§8.4)
+    if (t.pending_error) write_stderr(vm::format_traceback(t.vm, t.pending_error));
+    else write_stderr("Exception: uncaught exception\n");
+    return kExitRuntime;
+}
+
+// Runs one function with no parameters; false if an exception escaped.
+bool run(VmThread& t, uint32_t function, Value* out) {
+    if (function >= t.vm.program.functions.size()) return true;
+    return vm::run_function(t, function, out);
+}
+
+int run_main_thread(Vm& machine) {
+    VmThread main_thread(machine, 0);
+    try {
+        machine.start(main_thread);
+    } catch (const rt::Raise& r) { // the constants alone exceed --max-heap
+        std::string kind(error_name(r.kind));
+        write_stderr(r.message.empty() ? kind + "\n" : kind + ": " + r.message + "\n");
+        return kExitRuntime;
+    }
+    stdlib::register_builtins(machine);
+    const bytecode::Program& program = machine.program;
+    Value result = Value::zero();
+    if (!run(main_thread, program.init_function, &result)) return report_uncaught(main_thread);
+    result = Value::zero();
+    if (!run(main_thread, program.entry_function, &result)) return report_uncaught(main_thread);
+    return program.entry_returns_int ? static_cast<int>(result.i & 0xFF) : 0;
+}
+
+// Output still buffered when the program ends must not be lost silently: a full disk or an I/O
+// error is reported (exit 70). EPIPE is not: the reader chose to stop (`bp prog | head`).
+int flush_stdout(int code) {
+    if (std::fflush(stdout) == 0 || errno == EPIPE) return code;
+    write_stderr(std::string("bp: cannot write to stdout: ") + std::strerror(errno) + "\n");
+    return kExitRuntime;
+}
+
+} // namespace
+
+int run_driver(const CliOptions& options) {
+    Compiled compiled;
+    if (int code = compile_source(options, compiled); code != 0 || !compiled.program) return code;
+
+    Vm machine(*compiled.program, options.vm);
+    machine.argv = options.args;
+    int code = run_main_thread(machine);
+    code = flush_stdout(code);
+    if (options.vm.gc_stats) write_stderr(machine.heap.stats_report());
+    return code;
+}
+
+} // namespace bp::tool
