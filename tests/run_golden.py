@@ -83,6 +83,9 @@ def discover(args) -> tuple[list[Test], list[Test]]:
     roots = [Path(p).absolute() for p in args.paths] or [TESTS_DIR]
     files: set[Path] = set()
     for r in roots:
+        if not r.exists():
+            print(f"run_golden: no such test file or directory: {r}", file=sys.stderr)
+            sys.exit(2)
         if r.is_file():
             files.add(r)
         else:

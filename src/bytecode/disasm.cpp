@@ -72,15 +72,15 @@ std::string instr_text(const Program& p, const FunctionProto& fn, uint32_t pc) {
     if (in.x) ops.push_back(fmt::format("x={}", in.x));
     if (kOpExt[opi] && pc + 1 < fn.code.size()) {
         const Instr& e = fn.code[pc + 1];
-        switch (in.op) {
-        case Op::ForArray: case Op::ForStr: ops.push_back(fmt::format("len=r{} exit-> {}", e.a, static_cast<int64_t>(pc) + e.sbc())); break;
-        case Op::EqDeep: ops.push_back(operand(p, fn, 'k', e.a, pc)); break;
-        case Op::FormatSpec: ops.push_back("spec=" + operand(p, fn, 'k', e.a, pc)); break;
-        case Op::CallBuiltin:
+        if (in.op == Op::ForArray || in.op == Op::ForStr) {
+            ops.push_back(fmt::format("len=r{} exit-> {}", e.a, static_cast<int64_t>(pc) + e.sbc()));
+        } else if (in.op == Op::EqDeep) {
+            ops.push_back(operand(p, fn, 'k', e.a, pc));
+        } else if (in.op == Op::FormatSpec) {
+            ops.push_back("spec=" + operand(p, fn, 'k', e.a, pc));
+        } else if (in.op == Op::CallBuiltin) {
             ops.push_back(fmt::format("site={}", e.a));
             if (in.b < kBuiltinCount) ops.push_back(std::string("(") + std::string(kBuiltins[in.b].name) + ")");
-            break;
-        default: break;
         }
     }
     if (op_has_args(in.op)) {

@@ -261,7 +261,10 @@ const Type* Checker::check_cast(ast::Cast& c) {
     const Type* t = check_expr(c.operand, target);
     if (!t || !target) return target;
     if (t == target) return target;
-    if (t->kind == Kind::Any) wrap(c.operand, ast::ConvertKind::Unbox, target);
+    if (t->kind == Kind::Any) {
+        wrap(c.operand, ast::ConvertKind::Unbox, target);
+        c.operand->span = c.span; // a failed cast's caret covers `v as int`
+    }
     else if (target->kind == Kind::Any && t->kind != Kind::Void) wrap(c.operand, ast::ConvertKind::Box, target);
     else if (convertible(t, target, false)) coerce(c.operand, target, CoerceCtx::Assign);
     else error(c.span, "cannot cast " + t->name() + " to " + target->name() + " (only from any or the same type)");

@@ -257,7 +257,9 @@ void FnCompiler::cond_jump(const Expr* e, bool jump_if, Label& target) {
         case BinaryOp::Le: o = Op::JLeInt; break;
         case BinaryOp::Gt: o = Op::JLtInt; std::swap(l, r); break;
         case BinaryOp::Ge: o = Op::JLeInt; std::swap(l, r); break;
-        default: break;
+        case BinaryOp::Add: case BinaryOp::Sub: case BinaryOp::Mul: case BinaryOp::Div: case BinaryOp::Mod:
+        case BinaryOp::BitAnd: case BinaryOp::BitOr: case BinaryOp::BitXor: case BinaryOp::Shl:
+        case BinaryOp::Shr: break; // excluded by the caller's test
         }
         jump_to(target, emit(Instr::make(o, l, r, 0, jump_if ? 1 : 0)));
     } else {

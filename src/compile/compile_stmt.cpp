@@ -111,7 +111,12 @@ void FnCompiler::store_to(const Expr* target, uint16_t value) {
         emit(Instr::make(Op::SetField, o, static_cast<uint16_t>(f->field_index), value));
         return;
     }
-    default: return; // the checker allows only names, indexes and fields
+    case ExprKind::IntLit: case ExprKind::FloatLit: case ExprKind::BoolLit: case ExprKind::StrLit:
+    case ExprKind::FString: case ExprKind::Unary: case ExprKind::Binary: case ExprKind::Logical:
+    case ExprKind::Call: case ExprKind::ArrayLit: case ExprKind::MapLit: case ExprKind::TupleLit:
+    case ExprKind::StructLit: case ExprKind::Lambda: case ExprKind::Cast: case ExprKind::New:
+    case ExprKind::Super: case ExprKind::Convert:
+        return; // the checker allows only names, indexes and fields as targets
     }
 }
 
@@ -280,7 +285,7 @@ void FnCompiler::for_range(const ForRange* s) {
     }
     if (n == 3) expr_to(s->args[2].get(), base + 2);
     else load_int(1, base + 2);
-    m_span = s->span;
+    m_span = s->range_span;
     LoopCtx loop;
     jump_to(loop.break_label, emit(Instr::make_sbc(Op::ForPrep, base, 0)));
     uint32_t top = pc();

@@ -301,6 +301,7 @@ struct ForRange : Stmt { // for i in range(a[, b[, c]])
     std::string var_name;
     Span var_span;
     std::vector<ExprPtr> args; // 1..3 as written
+    Span range_span;           // the `range(...)` call (the caret of a zero-step ValueError)
     Block body;
     LocalVar* var = nullptr; // checker:
 };

@@ -232,6 +232,7 @@ StmtPtr Parser::parse_for() {
         s->var_name = std::move(name);
         s->var_span = name_span;
         s->args = std::move(call->args);
+        s->range_span = call->span;
         s->body = std::move(body);
         return s;
     }

@@ -18,7 +18,7 @@ namespace bp::parse {
 
 struct SyntaxError {};
 
-inline constexpr int kMaxDepth = 200;
+inline constexpr int kMaxDepth = 1000;
 
 class Parser {
 public:
