@@ -29,6 +29,7 @@ enum class Kind : uint8_t {
 struct StructInfo;
 
 struct Type {
+    explicit Type(Kind k) : kind(k) {}
     Kind kind;
     const Type* elem = nullptr;      // Array element, Map value
     const Type* key = nullptr;       // Map key
