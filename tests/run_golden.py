@@ -34,7 +34,8 @@ TEST_ENV = {"BP_TEST_ENV": "golden"}
 class Test:
     def __init__(self, path: Path):
         self.path = path
-        self.id = path.relative_to(TESTS_DIR).with_suffix("").as_posix()
+        rel = path.relative_to(TESTS_DIR) if path.is_relative_to(TESTS_DIR) else Path(path.name)
+        self.id = rel.with_suffix("").as_posix()
 
     def sibling(self, ext: str) -> Path:
         return self.path.with_suffix(ext)
@@ -211,7 +212,7 @@ def main(argv) -> int:
         for p in r.problems:
             sys.stdout.write(p)
     if skipped:
-        dirs = sorted({t.path.parent.relative_to(TESTS_DIR).as_posix() for t in skipped})
+        dirs = sorted({t.id.rpartition("/")[0] for t in skipped})
         print(f"\nskipped {len(skipped)} tests in {', '.join(d + '/' for d in dirs)} (SKIP file; --include-threads)")
     if args.update:
         print(f"updated {len(results) - len(failed)} tests; {len(failed)} not updated (crash or timeout)")

@@ -18,7 +18,7 @@ namespace bp::parse {
 
 struct SyntaxError {};
 
-inline constexpr int kMaxDepth = 1000;
+inline constexpr int kMaxDepth = 200; // as CPython's parser; keeps every later pass well inside a small stack
 
 class Parser {
 public:

@@ -2,6 +2,7 @@
 // Equality recurses through nested containers; an explicit depth counter turns runaway nesting
 // (two distinct cyclic structures) into RecursionError long before the C stack is at risk.
 // Identical containers compare equal at once, which also ends self-referential cycles.
+#include "runtime/native_stack.hpp"
 #include "runtime/rt.hpp"
 
 #include <cstring>
@@ -69,6 +70,7 @@ bool tuples_equal(const Tuple* a, const Tuple* b, const types::Type* type, int d
 
 bool equal(Value a, Value b, const types::Type* type, int depth) {
     if (depth > kMaxDepth) raise(ErrorKind::RecursionError, "maximum recursion depth exceeded in comparison");
+    check_native_stack("maximum recursion depth exceeded in comparison");
     ++depth;
     switch (type->kind) {
     case Kind::Int: case Kind::Bool: case Kind::Ptr: return a.u == b.u;

@@ -7,6 +7,7 @@
 // Reads follow the lock-free reader protocol of object.hpp (acquire-load storage, then length,
 // clamp to the storage's capacity), so printing a container another thread mutates never crashes.
 #include "bytecode/program.hpp"
+#include "runtime/native_stack.hpp"
 #include "runtime/rt.hpp"
 
 #include <fmt/format.h>
@@ -183,6 +184,7 @@ private:
         }
         if (m_active.size() >= kMaxPrintDepth)
             raise(ErrorKind::RecursionError, "maximum nesting depth exceeded while printing");
+        check_native_stack("maximum nesting depth exceeded while printing");
         m_active.insert(o);
         switch (t->kind) {
         case Kind::Array: array(static_cast<const Array*>(o), t); break;
