@@ -328,6 +328,7 @@ bool FnCompiler::builtin_special(const Call* c, uint16_t dst) {
         if (t->kind == Kind::Str) o = Op::LenStr;
         else if (t->kind == Kind::Array) o = Op::LenArray;
         else if (t->kind == Kind::Map) o = Op::LenMap;
+        else if (t->kind == Kind::Bytes) o = Op::LenBytes;
         else if (t->kind == Kind::Tuple) {
             expr_to(c->args[0].get(), kNoReg);
             if (dst != kNoReg) load_int(static_cast<int64_t>(t->items.size()), dst);
@@ -404,7 +405,8 @@ void FnCompiler::index_to(const Index* ix, uint16_t dst) {
     uint16_t i = expr(ix->index.get());
     m_span = ix->span;
     uint16_t d = dst == kNoReg ? temp_for(ix->type) : dst; // indexing may raise: always run it
-    Op op = t->kind == Kind::Str ? Op::IndexStr : t->kind == Kind::Map ? Op::IndexMap : Op::IndexArray;
+    Op op = t->kind == Kind::Str ? Op::IndexStr : t->kind == Kind::Map ? Op::IndexMap
+          : t->kind == Kind::Bytes ? Op::IndexBytes : Op::IndexArray;
     emit(Instr::make(op, d, o, i));
 }
 

@@ -100,7 +100,8 @@ void FnCompiler::store_to(const Expr* target, uint16_t value) {
         uint16_t o = expr(ix->object.get());
         uint16_t i = expr(ix->index.get());
         m_span = target->span;
-        Op op = ix->object->type->kind == Kind::Map ? Op::SetIndexMap : Op::SetIndexArray;
+        Kind ok = ix->object->type->kind;
+        Op op = ok == Kind::Map ? Op::SetIndexMap : ok == Kind::Bytes ? Op::SetIndexBytes : Op::SetIndexArray;
         emit(Instr::make(op, o, i, value));
         return;
     }
@@ -190,13 +191,14 @@ void FnCompiler::compound_assign(const Assign* s) {
         auto* ix = static_cast<const Index*>(t);
         uint16_t o = expr(ix->object.get());
         uint16_t i = expr(ix->index.get());
-        bool is_map = ix->object->type->kind == Kind::Map;
+        Kind ok = ix->object->type->kind;
         m_span = t->span;
-        emit(Instr::make(is_map ? Op::IndexMap : Op::IndexArray, cur, o, i));
+        emit(Instr::make(ok == Kind::Map ? Op::IndexMap : ok == Kind::Bytes ? Op::IndexBytes : Op::IndexArray, cur, o, i));
         uint16_t v = expr(s->value.get());
         binary_op(op, ty, cur, cur, v, s->span);
         m_span = t->span;
-        emit(Instr::make(is_map ? Op::SetIndexMap : Op::SetIndexArray, o, i, cur));
+        emit(Instr::make(ok == Kind::Map ? Op::SetIndexMap : ok == Kind::Bytes ? Op::SetIndexBytes : Op::SetIndexArray,
+                         o, i, cur));
     } else if (t->kind == ExprKind::Field) {
         auto* f = static_cast<const Field*>(t);
         uint16_t o = expr(f->object.get());
@@ -305,15 +307,16 @@ void FnCompiler::for_each(const ForEach* s) {
     expr_to(s->iterable.get(), coll);
     m_span = s->iterable->span;
     bool is_str = t->kind == Kind::Str;
+    bool is_bytes = t->kind == Kind::Bytes;
     if (t->kind == Kind::Map) emit(Instr::make(Op::MapKeys, coll, coll));
-    emit(Instr::make(is_str ? Op::LenStr : Op::LenArray, len, coll));
+    emit(Instr::make(is_str ? Op::LenStr : is_bytes ? Op::LenBytes : Op::LenArray, len, coll));
     load_int(-1, idx);
     const LocalVar* v = s->var;
     uint16_t elem = v->captured ? new_reg(v->type->is_ref()) : local_reg(v);
     LoopCtx loop;
     uint32_t top = pc();
     m_span = s->span;
-    uint32_t site = emit(Instr::make(is_str ? Op::ForStr : Op::ForArray, elem, coll, idx));
+    uint32_t site = emit(Instr::make(is_str ? Op::ForStr : is_bytes ? Op::ForBytes : Op::ForArray, elem, coll, idx));
     emit(Instr::make(Op::Nop, len));
     jump_to(loop.break_label, site);
     if (v->captured) declare_local(v, elem);

@@ -76,12 +76,12 @@ uint16_t FnCompiler::str_const(const std::string& s) {
     return add_const(std::move(c));
 }
 
-// Jump fields: format "rJ"/"-J" use b:c; "rrs" use c (16 bits); ForArray/ForStr use the ext word.
+// Jump fields: format "rJ"/"-J" use b:c; "rrs" use c (16 bits); ForArray/ForStr/ForBytes use the ext word.
 void FnCompiler::patch(uint32_t site, uint32_t target) {
     Instr& in = m_proto.code[site];
     int64_t off = static_cast<int64_t>(target) - static_cast<int64_t>(site);
     const char* fmt = bytecode::kOpFormats[static_cast<uint8_t>(in.op)];
-    if (in.op == Op::ForArray || in.op == Op::ForStr) {
+    if (in.op == Op::ForArray || in.op == Op::ForStr || in.op == Op::ForBytes) {
         m_proto.code[site + 1].set_sbc(static_cast<int32_t>(off));
     } else if (fmt[2] == 's') {
         if (off < -32768 || off > 32767) {

@@ -109,6 +109,15 @@ bool map_has_key(const Map* m, Value key);
 // advances *pos, false at the end. Safe against concurrent mutation (may skip or repeat).
 bool map_next(const Map* m, int64_t* pos, Value* key, Value* value);
 
+// ---- bytes (runtime/bytes.cpp): a mutable byte buffer; every stored byte is v & 0xFF.
+Bytes* new_bytes(VmThread& t, int64_t n);                 // n zero bytes (n <= 0: empty)
+Bytes* new_bytes_from(VmThread& t, std::string_view data); // a copy of data
+int64_t bytes_len(const Bytes* b);
+int64_t bytes_get(const Bytes* b, int64_t i);        // b[i], §6.2 index rule (negative from the end)
+void bytes_set(Bytes* b, int64_t i, int64_t v);      // b[i] = v & 0xFF, same rule, never grows
+void bytes_append(VmThread& t, Bytes* b, std::string_view data);
+std::string bytes_snapshot(const Bytes* b);          // the contents as of one moment
+
 // ---- tuples, structs, closures, cells, boxes
 Tuple* new_tuple(VmThread& t, const types::Type* tuple_type);      // items zeroed; fill them
 Instance* new_instance(VmThread& t, const types::Type* struct_type); // fields zeroed; fill them

@@ -28,6 +28,7 @@ void register_builtins(Vm& vm) {
 #define BP_BUILTIN(id, name, sig) vm.builtins[static_cast<uint32_t>(Builtin::id)] = &guarded<&bi_##id>;
 #include "types/builtins.def"
 #undef BP_BUILTIN
+    vm.regex_cache = new_regex_cache();
 }
 
 } // namespace bp::stdlib

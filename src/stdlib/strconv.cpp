@@ -1,5 +1,5 @@
 // Conversions between strings and ints/bytes (LANGUAGE.md §10): chr, ord, hex, parse_int, and
-// the B (byte sequence) conversions. B is [int] for now; bytes objects are a later issue.
+// the B (byte sequence) conversions (B: [int] or bytes, see support.hpp).
 #include "stdlib/support.hpp"
 
 #include <fmt/format.h>
@@ -15,12 +15,6 @@ int hex_digit(unsigned char c) {
     if (c >= 'a' && c <= 'f') return c - 'a' + 10;
     if (c >= 'A' && c <= 'F') return c - 'A' + 10;
     return -1;
-}
-
-Value int_array_of_bytes(BuiltinArgs& a, std::string_view s) {
-    Array* arr = rt::new_array(a.thread, int_array_result_type(a), static_cast<int64_t>(s.size()));
-    for (char c : s) rt::array_push(a.thread, arr, Value::from_int(static_cast<unsigned char>(c)));
-    return Value::from_obj(arr);
 }
 
 } // namespace
@@ -39,8 +33,8 @@ Value bi_ord_(BuiltinArgs& a) {
 }
 
 Value bi_str_from_chars(BuiltinArgs& a) { return str_value(a, bytes_of_arg(a, 0)); }
-Value bi_str_bytes(BuiltinArgs& a) { return int_array_of_bytes(a, arg_sv(a, 0)); }
-Value bi_str_to_bytes(BuiltinArgs& a) { return int_array_of_bytes(a, arg_sv(a, 0)); }
+Value bi_str_bytes(BuiltinArgs& a) { return bytes_result(a, arg_sv(a, 0)); }
+Value bi_str_to_bytes(BuiltinArgs& a) { return bytes_result(a, arg_sv(a, 0)); }
 
 Value bi_bytes_to_str(BuiltinArgs& a) {
     if (a.arg_types[0]->kind == types::Kind::Str) return a.args[0];

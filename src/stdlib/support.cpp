@@ -5,10 +5,11 @@
 
 namespace bp::stdlib {
 
-const types::Type* int_array_result_type(const BuiltinArgs& a) {
-    const types::Type* t = a.result_type;
-    if (t->kind != types::Kind::Array) rt::raise(ErrorKind::TypeError, "bytes is not supported yet");
-    return t;
+Value bytes_result(BuiltinArgs& a, std::string_view data) {
+    if (a.result_type->kind == types::Kind::Bytes) return Value::from_obj(rt::new_bytes_from(a.thread, data));
+    Array* arr = rt::new_array(a.thread, a.result_type, static_cast<int64_t>(data.size()));
+    for (char c : data) rt::array_push(a.thread, arr, Value::from_int(static_cast<unsigned char>(c)));
+    return Value::from_obj(arr);
 }
 
 std::vector<Value> array_snapshot(const Array* a) {
@@ -24,14 +25,7 @@ std::vector<Value> array_snapshot(const Array* a) {
 std::string bytes_of_arg(const BuiltinArgs& a, uint32_t i) {
     const types::Type* t = a.arg_types[i];
     std::string out;
-    if (t->kind == types::Kind::Bytes) { // raw bytes in the storage's slots (object.hpp)
-        const auto* b = static_cast<const Bytes*>(a.args[i].o);
-        Storage* s = b->storage.load(std::memory_order_acquire);
-        int64_t n = b->len.load(std::memory_order_acquire);
-        if (!s || n <= 0) return out;
-        n = std::min<int64_t>(n, static_cast<int64_t>(s->capacity * sizeof(Value)));
-        return std::string(reinterpret_cast<const char*>(s->slots), static_cast<size_t>(n));
-    }
+    if (t->kind == types::Kind::Bytes) return rt::bytes_snapshot(static_cast<const Bytes*>(a.args[i].o));
     for (Value v : array_snapshot(arg_array(a, i))) out += static_cast<char>(v.i & 0xFF);
     return out;
 }

@@ -4,6 +4,7 @@
 #include "runtime/rt.hpp"
 #include "vm/vm.hpp"
 
+#include <memory>
 #include <string_view>
 #include <vector>
 
@@ -18,18 +19,23 @@ inline double arg_float(const BuiltinArgs& a, uint32_t i) { return a.args[i].f; 
 inline const String* arg_str(const BuiltinArgs& a, uint32_t i) { return static_cast<const String*>(a.args[i].o); }
 inline std::string_view arg_sv(const BuiltinArgs& a, uint32_t i) { return arg_str(a, i)->view(); }
 inline Array* arg_array(const BuiltinArgs& a, uint32_t i) { return static_cast<Array*>(a.args[i].o); }
+inline Bytes* arg_bytes(const BuiltinArgs& a, uint32_t i) { return static_cast<Bytes*>(a.args[i].o); }
 inline Map* arg_map(const BuiltinArgs& a, uint32_t i) { return static_cast<Map*>(a.args[i].o); }
 
 inline Value str_value(BuiltinArgs& a, std::string_view s) { return Value::from_obj(rt::new_string(a.thread, s)); }
 
-// The array type a `B` result has (LANGUAGE.md §10): [int] now; bytes is a later issue.
-const types::Type* int_array_result_type(const BuiltinArgs& a);
+// A `B` result (LANGUAGE.md §10): a new bytes when the call's static result type is bytes, else
+// a new [int] (one element per byte, 0-255).
+Value bytes_result(BuiltinArgs& a, std::string_view data);
 // The elements of `a` as of one moment, read lock-free (object.hpp's reader protocol), so a
 // concurrent shrink can never make a builtin index past the end.
 std::vector<Value> array_snapshot(const Array* a);
-// Reads a `B` argument ([int] now) as bytes, each element & 0xFF.
+// Reads a `B` argument ([int] or bytes) as bytes, each element & 0xFF.
 std::string bytes_of_arg(const BuiltinArgs& a, uint32_t i);
 // A new array of type `array_type` ([str]) holding the given strings.
 Array* new_str_array(BuiltinArgs& a, const types::Type* array_type, const std::vector<std::string_view>& parts);
+
+// The regex cache stored (type-erased) in Vm::regex_cache (stdlib/regex.cpp).
+std::shared_ptr<void> new_regex_cache();
 
 } // namespace bp::stdlib

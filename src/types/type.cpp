@@ -72,6 +72,8 @@ TypeTable::TypeTable() {
     m_ptr = intern(Type{Kind::Ptr});
     m_bytes = intern(Type{Kind::Bytes});
     m_error = intern(Type{Kind::Error});
+    m_any_array = array_of(m_any);
+    m_any_map = map_of(m_str, m_any);
 }
 
 const Type* TypeTable::intern(Type t) {

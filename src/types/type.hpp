@@ -94,6 +94,10 @@ public:
     const Type* bytes_t() const { return m_bytes; }
     const Type* error_t() const { return m_error; }
     const Type* handle(Kind k); // Thread, Mutex, Condition, Volatile
+    // [any] and {str: any}, interned up front because the runtime needs them (json_parse builds
+    // them at run time, when the table must no longer change).
+    const Type* any_array_t() const { return m_any_array; }
+    const Type* any_map_t() const { return m_any_map; }
 
     const Type* array_of(const Type* elem);
     const Type* map_of(const Type* key, const Type* value);
@@ -109,6 +113,7 @@ private:
     std::deque<StructInfo> m_structs;
     std::map<std::string, const Type*> m_by_key;
     const Type *m_int, *m_float, *m_bool, *m_str, *m_void, *m_any, *m_ptr, *m_bytes, *m_error;
+    const Type *m_any_array, *m_any_map;
 };
 
 } // namespace bp::types

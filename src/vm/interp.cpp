@@ -584,6 +584,18 @@ bool execute(VmThread& t, size_t entry_depth, Value* out) {
                 if (!err->trace) record_trace(t, err, BP_PC());
                 goto do_unwind;
             }
+
+            // ---- bytes
+            OP(IndexBytes) R[A].i = rt::bytes_get(static_cast<const Bytes*>(R[B].o), R[C].i); NEXT(1);
+            OP(SetIndexBytes) rt::bytes_set(static_cast<Bytes*>(R[A].o), R[B].i, R[C].i); NEXT(1);
+            OP(LenBytes) R[A].i = rt::bytes_len(static_cast<const Bytes*>(R[B].o)); NEXT(1);
+            OP(ForBytes) {
+                int64_t i = ++R[C].i;
+                const Bytes* b = static_cast<const Bytes*>(R[B].o);
+                if (i >= R[ip[1].a].i || i >= rt::bytes_len(b)) NEXT(ip[1].sbc());
+                R[A].i = rt::bytes_get(b, i);
+                NEXT(2);
+            }
 #if !BP_COMPUTED_GOTO
             }
 #endif

@@ -112,6 +112,11 @@ public:
     // The random builtins' LCG state (LANGUAGE.md §10), process-wide.
     // Threading: updated with a CAS loop so concurrent rand() calls each take one distinct step.
     std::atomic<uint64_t> rand_state{1};
+
+    // The regex builtins' compiled-pattern cache (stdlib/regex.cpp; opaque here so the VM does
+    // not depend on the regex library). Created by stdlib::register_builtins before any thread.
+    // Threading: the cache has its own mutex; compiled patterns are immutable and shared.
+    std::shared_ptr<void> regex_cache;
 };
 
 } // namespace bp
