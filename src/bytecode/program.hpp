@@ -66,6 +66,9 @@ struct Program {
     std::vector<std::unique_ptr<FunctionProto>> functions;
     std::vector<GlobalInfo> globals;
     uint32_t init_function = 0;  // "<module>": initialises globals in order (may be empty)
+    // One "<module>" initialiser per module that has globals, dependencies first (each with its
+    // module's file, for tracebacks); the first is init_function. Run in this order before main.
+    std::vector<uint32_t> module_inits;
     uint32_t entry_function = 0; // main (or the first def)
     bool entry_returns_int = false;
 };
