@@ -40,10 +40,8 @@ const Type* Checker::check_call(ast::Call& c, const Type* expected) {
             n.local = nullptr;
         }
         auto it = m_values.find(n.name);
-        if (it != m_values.end() && it->second.fn) {
+        if (it != m_values.end() && function_sym(it->second, n.index, n.type)) {
             n.ref = ast::NameRef::Function;
-            n.index = it->second.fn->function_index;
-            n.type = it->second.fn->fn_type;
             c.call_kind = ast::CallKind::Function;
             c.function_index = n.index;
             if (!n.type) {

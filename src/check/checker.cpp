@@ -76,7 +76,7 @@ void Checker::collect_decls(ast::Module& m) {
             break; // other modules: bind_imports (modules.cpp)
         }
         case ast::DeclKind::Extern:
-            error(d->span, "extern functions are not supported yet");
+            declare_extern(static_cast<ast::ExternDecl&>(*d));
             break;
         }
     }
@@ -189,6 +189,11 @@ bool Checker::run(std::vector<ast::Module*> modules, CheckedProgram& out) {
         enter_module_of(f->span);
         resolve_signature(*f);
     }
+    for (size_t k = 0; k < m_externs.size(); ++k) {
+        m_externs[k]->function_index = static_cast<uint32_t>(m_functions.size() + k);
+        enter_module_of(m_externs[k]->span);
+        resolve_extern(*m_externs[k]);
+    }
     for (ast::GlobalDecl* g : m_globals) {
         enter_module_of(g->span);
         check_global(*g);
@@ -203,6 +208,7 @@ bool Checker::run(std::vector<ast::Module*> modules, CheckedProgram& out) {
     }
     out.functions = m_functions;
     out.globals = m_globals;
+    out.externs = m_externs;
     return !m_diags.has_errors();
 }
 

@@ -24,6 +24,7 @@ using types::Type;
 struct ValueSym {
     ast::FuncDecl* fn = nullptr;
     ast::GlobalDecl* global = nullptr;
+    ast::ExternDecl* ext = nullptr; // an `extern fn` (called like a function)
 };
 
 // A type name: struct, enum, or a declaration of a later-issue feature whose uses stay silent.
@@ -90,6 +91,12 @@ public:
     // Reports an unresolved qualified type name "m.T" precisely; false if `name` is not qualified.
     bool report_qualified_type(const std::string& name, Span span);
     ModuleScope* imported_module(const std::string& bound_name);
+
+    // ---- FFI (extern.cpp)
+    void declare_extern(ast::ExternDecl& x);
+    void resolve_extern(ast::ExternDecl& x);
+    // A callable top-level value (def or extern fn): its function index and type; false otherwise.
+    static bool function_sym(const ValueSym& s, uint32_t& index, const Type*& type);
 
     // ---- types and conversions (types.cpp)
     const Type* resolve_type(ast::TypeExpr* t, bool allow_void = false);
@@ -167,6 +174,7 @@ public:
     size_t m_current_module = 0;
     std::vector<ast::FuncDecl*> m_functions;
     std::vector<ast::GlobalDecl*> m_globals;
+    std::vector<ast::ExternDecl*> m_externs;
 
     // Current body.
     std::vector<FnContext> m_fns;

@@ -46,10 +46,9 @@ const Type* Checker::check_expr(ExprPtr& e, const Type* expected) {
 const Type* Checker::check_name(ast::Name& n) {
     if (resolve_variable(n)) return n.type;
     auto it = m_values.find(n.name);
-    if (it != m_values.end() && it->second.fn) {
+    if (const Type* ft = nullptr; it != m_values.end() && function_sym(it->second, n.index, ft)) {
         n.ref = ast::NameRef::Function;
-        n.index = it->second.fn->function_index;
-        return it->second.fn->fn_type;
+        return ft;
     }
     if (n.name == "thread")
         error(n.span, "threads are not supported yet");

@@ -438,13 +438,16 @@ struct ImportDecl : Decl {
     const std::string& bound_name() const { return alias.empty() ? module : alias; }
 };
 
-struct ExternDecl : Decl { // later issue; parsed now
+struct ExternDecl : Decl { // extern fn name(params) -> ret from "lib" [as "symbol"]
     ExternDecl(Span s) : Decl(DeclKind::Extern, s) {}
     std::string name;
+    Span name_span;
     std::vector<Param> params;
     TypeExprPtr ret;
     std::string library;
     std::string symbol; // `as "sym"`; empty = name
+    uint32_t function_index = 0;   // checker: its stub's index among all functions (after the defs)
+    const Type* fn_type = nullptr; // checker:
 };
 
 struct Module {

@@ -22,6 +22,9 @@
 
 namespace bp {
 
+namespace vm {
+class Ffi;
+}
 class Vm;
 class VmThread;
 
@@ -112,6 +115,9 @@ public:
     // The random builtins' LCG state (LANGUAGE.md §10), process-wide.
     // Threading: updated with a CAS loop so concurrent rand() calls each take one distinct step.
     std::atomic<uint64_t> rand_state{1};
+
+    // `extern fn` calls: lazily loaded libraries and symbols (vm/ffi.hpp; thread-safe).
+    std::unique_ptr<vm::Ffi> ffi;
 };
 
 } // namespace bp
