@@ -29,7 +29,8 @@ bool Checker::function_sym(const ValueSym& s, uint32_t& index, const Type*& type
 }
 
 void Checker::declare_extern(ast::ExternDecl& x) {
-    if (m_builtins.count(x.name) || is_thread_builtin(x.name)) error(x.name_span, "'" + x.name + "' shadows builtin");
+    if (m_builtins.count(x.name) || is_thread_builtin(x.name))
+        error(x.name_span, "'" + x.name + "' shadows builtin");
     if (x.library.empty()) error(x.span, "extern fn '" + x.name + "' needs a library name");
     m_externs.push_back(&x);
     ValueSym sym;
@@ -44,7 +45,8 @@ void Checker::resolve_extern(ast::ExternDecl& x) {
         const Type* t = p.type ? resolve_type(p.type.get()) : nullptr;
         if (!p.type) error(p.span, "parameter '" + p.name + "' needs a type");
         if (t && !crosses_ffi(t, false)) {
-            error(p.type->span, "type " + t->name() + " cannot be passed to a C function (int, float, bool, str or ptr)");
+            error(p.type->span,
+                  "type " + t->name() + " cannot be passed to a C function (int, float, bool, str or ptr)");
             t = nullptr;
         }
         ok = ok && t;
@@ -52,7 +54,8 @@ void Checker::resolve_extern(ast::ExternDecl& x) {
     }
     const Type* ret = x.ret ? resolve_type(x.ret.get(), true) : m_types.void_t();
     if (ret && !crosses_ffi(ret, true)) {
-        error(x.ret->span, "type " + ret->name() + " cannot be returned by a C function (int, float, bool, str, ptr or void)");
+        error(x.ret->span, "type " + ret->name() +
+                               " cannot be returned by a C function (int, float, bool, str, ptr or void)");
         ret = nullptr;
     }
     if (ok && ret) x.fn_type = m_types.func_of(params, ret);

@@ -64,7 +64,8 @@ std::unique_ptr<bytecode::Program> compile_program(const check::CheckedProgram& 
         program->functions.push_back(std::move(proto));
     }
     for (size_t k = 0; k < checked.externs.size(); ++k) // indexes follow the defs (checker)
-        program->functions.push_back(compile_extern_stub(*program, *checked.externs[k], static_cast<uint32_t>(k)));
+        program->functions.push_back(
+            compile_extern_stub(*program, *checked.externs[k], static_cast<uint32_t>(k)));
     auto init = std::make_unique<bytecode::FunctionProto>();
     init->name = "<module>";
     init->index = static_cast<uint32_t>(program->functions.size());

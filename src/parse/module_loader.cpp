@@ -100,7 +100,8 @@ private:
         imp.target = visit(file, key, imp.module);
     }
 
-    std::string find(const std::string& name, const std::string& own_dir, std::vector<std::string>& searched) {
+    std::string find(const std::string& name, const std::string& own_dir,
+                     std::vector<std::string>& searched) {
         std::string file = name + ".bp";
         std::string candidate = join(own_dir, file);
         searched.push_back(own_dir.empty() ? "." : own_dir);
@@ -147,7 +148,8 @@ std::vector<std::string> module_search_dirs(const char* betterpython_path) {
             start = colon + 1;
         }
     }
-    for (const char* d : {"/usr/local/lib/betterpython/stdlib", "/usr/lib/betterpython/stdlib", "./stdlib", "./packages"})
+    for (const char* d :
+         {"/usr/local/lib/betterpython/stdlib", "/usr/lib/betterpython/stdlib", "./stdlib", "./packages"})
         dirs.emplace_back(d);
     return dirs;
 }

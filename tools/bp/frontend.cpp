@@ -54,7 +54,8 @@ int compile_source(const CliOptions& options, Compiled& out) {
         write_stdout(parse::dump_module(*out.modules.back()));
         return 0;
     }
-    out.modules = parse::load_program(out.sources, file, parse::module_search_dirs(std::getenv("BETTERPYTHON_PATH")), diags);
+    std::vector<std::string> search = parse::module_search_dirs(std::getenv("BETTERPYTHON_PATH"));
+    out.modules = parse::load_program(out.sources, file, search, diags);
     if (diags.has_errors()) return report(diags);
 
     check::CheckedProgram checked;
