@@ -102,10 +102,22 @@ Value Ffi::call(VmThread& t, uint32_t index, const Value* args, uint32_t nargs) 
     std::call_once(e.once, [&] { resolve(info, e); });
     if (!e.fn) throw rt::Raise{ErrorKind::IOError, e.error};
 
-    std::vector<CArg> cargs(nargs);
+    // Up to 8 arguments live on the stack (the common case: no allocation per call).
+    CArg small_args[8];
+    void* small_ptrs[8];
+    std::unique_ptr<CArg[]> big_args;
+    std::unique_ptr<void*[]> big_ptrs;
+    CArg* cargs = small_args;
+    void** ptrs = small_ptrs;
+    if (nargs > 8) {
+        big_args.reset(new CArg[nargs]);
+        big_ptrs.reset(new void*[nargs]);
+        cargs = big_args.get();
+        ptrs = big_ptrs.get();
+    }
     std::vector<std::string> strings; // NUL-terminated copies, alive during the call
-    strings.reserve(nargs);
-    std::vector<void*> ptrs(nargs);
+    for (uint32_t k = 0; k < nargs; ++k)
+        if (info.params[k]->kind == types::Kind::Str) strings.reserve(nargs); // no reallocation below
     for (uint32_t k = 0; k < nargs; ++k) {
         types::Kind kind = info.params[k]->kind;
         if (kind == types::Kind::Float) {
@@ -130,7 +142,7 @@ Value Ffi::call(VmThread& t, uint32_t index, const Value* args, uint32_t nargs) 
     } result{};
     {
         ForeignCallScope safe(t);
-        ffi_call(&e.cif, FFI_FN(e.fn), &result, ptrs.data());
+        ffi_call(&e.cif, FFI_FN(e.fn), &result, ptrs);
     }
     return convert_result(t, info.ret, result.word, result.f, result.p);
 }
