@@ -8,6 +8,7 @@ A test is tests/<area>/<name>.bp with its expectations beside it:
   <name>.code  expected exit code (absent: 0)
   <name>.args  program arguments, one per line
   <name>.in    stdin (absent: stdin is empty)
+  <name>.env   extra environment variables, KEY=VALUE per line (BETTERPYTHON_PATH is unset unless given here)
 The interpreter runs with cwd = the test's directory and the bare file name as its argument, so tracebacks
 print File "name.bp" and compile errors name.bp:line:col. Files whose name starts with `_` are helpers, not tests.
 A directory holding a file named SKIP is skipped (its tests wait for a later feature) unless --include-threads.
@@ -134,6 +135,13 @@ def run_one(test: Test, args) -> Result:
     stdin = infile.read_bytes() if infile.exists() else b""
     cmd = [args.bp, *args.bp_arg, test.path.name, *prog_args]
     env = dict(os.environ, **TEST_ENV)
+    env.pop("BETTERPYTHON_PATH", None)  # module search must not depend on the caller's setting
+    envfile = test.sibling(".env")
+    if envfile.exists():
+        for line in envfile.read_text().splitlines():
+            if line.strip():
+                key, _, value = line.partition("=")
+                env[key] = value
     start = time.monotonic()
     try:
         proc = subprocess.run(cmd, cwd=test.path.parent, input=stdin, capture_output=True,

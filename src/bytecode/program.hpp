@@ -60,12 +60,25 @@ struct GlobalInfo {
     Span span;
 };
 
+// An `extern fn` declaration (LANGUAGE.md §7 FFI). Its FunctionProto is a stub that passes its
+// parameters to CallExtern; the VM resolves the symbol at the first call (vm/ffi.hpp).
+struct ExternInfo {
+    std::string name;     // as declared in BetterPython
+    std::string library;  // `from "libm.so.6"`
+    std::string symbol;   // `as "cos"`, else the name
+    std::vector<const types::Type*> params; // int, float, bool, str or ptr
+    const types::Type* ret = nullptr;       // those or void
+};
 struct Program {
     const SourceMap* sources = nullptr;
     types::TypeTable* types = nullptr;
     std::vector<std::unique_ptr<FunctionProto>> functions;
     std::vector<GlobalInfo> globals;
     uint32_t init_function = 0;  // "<module>": initialises globals in order (may be empty)
+    // One "<module>" initialiser per module that has globals, dependencies first (each with its
+    // module's file, for tracebacks); the first is init_function. Run in this order before main.
+    std::vector<uint32_t> module_inits;
+    std::vector<ExternInfo> externs; // indexed by CallExtern's b
     uint32_t entry_function = 0; // main (or the first def)
     bool entry_returns_int = false;
 };

@@ -18,6 +18,10 @@ static void check_args_silently(Checker& c, ast::Call& call) {
 }
 
 const Type* Checker::check_call(ast::Call& c, const Type* expected) {
+    if (collapse_module_member(c.callee) == Collapse::Failed) { // m.f(x) becomes a call of "m.f"
+        check_args_silently(*this, c);
+        return nullptr;
+    }
     if (c.callee->kind == ast::ExprKind::Name) {
         auto& n = static_cast<ast::Name&>(*c.callee);
         auto b = m_builtins.find(n.name);
@@ -36,10 +40,8 @@ const Type* Checker::check_call(ast::Call& c, const Type* expected) {
             n.local = nullptr;
         }
         auto it = m_values.find(n.name);
-        if (it != m_values.end() && it->second.fn) {
+        if (it != m_values.end() && function_sym(it->second, n.index, n.type)) {
             n.ref = ast::NameRef::Function;
-            n.index = it->second.fn->function_index;
-            n.type = it->second.fn->fn_type;
             c.call_kind = ast::CallKind::Function;
             c.function_index = n.index;
             if (!n.type) {

@@ -72,11 +72,11 @@ void Checker::collect_decls(ast::Module& m) {
         }
         case ast::DeclKind::Import: {
             auto& i = static_cast<ast::ImportDecl&>(*d);
-            error(i.span, i.module == "thread" ? "threads are not supported yet" : "imports are not supported yet");
-            break;
+            if (i.module == "thread") error(i.span, "threads are not supported yet");
+            break; // other modules: bind_imports (modules.cpp)
         }
         case ast::DeclKind::Extern:
-            error(d->span, "extern functions are not supported yet");
+            declare_extern(static_cast<ast::ExternDecl&>(*d));
             break;
         }
     }
@@ -167,20 +167,48 @@ void Checker::choose_entry(ast::Module& main_module, CheckedProgram& out) {
 }
 
 bool Checker::run(std::vector<ast::Module*> modules, CheckedProgram& out) {
-    for (ast::Module* m : modules) collect_decls(*m);
-    for (ast::Module* m : modules)
-        for (auto& d : m->decls) {
+    // Every pass enters the module of what it checks: name lookups see that module's tables.
+    init_modules(modules);
+    for (size_t i = 0; i < modules.size(); ++i) {
+        enter_module(i);
+        collect_decls(*modules[i]);
+        record_exports(m_modules[i]);
+    }
+    for (size_t i = 0; i < modules.size(); ++i) {
+        enter_module(i);
+        bind_imports(m_modules[i]);
+    }
+    for (size_t i = 0; i < modules.size(); ++i) {
+        enter_module(i);
+        for (auto& d : modules[i]->decls) {
             if (d->kind == ast::DeclKind::Struct) resolve_struct_fields(static_cast<ast::StructDecl&>(*d));
             if (d->kind == ast::DeclKind::Enum) resolve_enum(static_cast<ast::EnumDecl&>(*d));
         }
-    for (ast::FuncDecl* f : m_functions) resolve_signature(*f);
-    for (ast::GlobalDecl* g : m_globals) check_global(*g);
-    for (ast::FuncDecl* f : m_functions) check_function(*f);
+    }
+    for (ast::FuncDecl* f : m_functions) {
+        enter_module_of(f->span);
+        resolve_signature(*f);
+    }
+    for (size_t k = 0; k < m_externs.size(); ++k) {
+        m_externs[k]->function_index = static_cast<uint32_t>(m_functions.size() + k);
+        enter_module_of(m_externs[k]->span);
+        resolve_extern(*m_externs[k]);
+    }
+    for (ast::GlobalDecl* g : m_globals) {
+        enter_module_of(g->span);
+        check_global(*g);
+    }
+    for (ast::FuncDecl* f : m_functions) {
+        enter_module_of(f->span);
+        check_function(*f);
+    }
     if (!modules.empty()) {
+        enter_module(modules.size() - 1);
         choose_entry(*modules.back(), out);
     }
     out.functions = m_functions;
     out.globals = m_globals;
+    out.externs = m_externs;
     return !m_diags.has_errors();
 }
 

@@ -20,6 +20,8 @@
 //   `B` has Call::type [int], or bytes where bytes was expected: produce that.
 // - CallKind::Function: callee is a Name with NameRef::Function; CallKind::Value: evaluate the
 //   callee (Name of a local/capture/global, struct Field holding a fn, or any fn expression).
+// - An `extern fn` is a function (NameRef::Function, CallKind::Function) whose index is
+//   ExternDecl::function_index, past every FuncDecl: CheckedProgram::externs.
 // - Names: Local (Name::local; LocalVar::id indexes the declaring FuncDecl/Lambda `locals`),
 //   Capture (Name::index = index in the innermost enclosing Lambda::captures; Name::local = the
 //   outer variable), Global (index = global_index), Function (index = function_index; type fn),
@@ -47,6 +49,8 @@ struct CheckedProgram {
     std::vector<ast::FuncDecl*> functions;
     // Every global, in initialisation order; ast::GlobalDecl::global_index is the position.
     std::vector<ast::GlobalDecl*> globals;
+    // Every `extern fn`; ast::ExternDecl::function_index = functions.size() + position.
+    std::vector<ast::ExternDecl*> externs;
     uint32_t entry = 0;          // function index of main (or the main file's first def)
     bool entry_returns_int = false;
 };

@@ -24,6 +24,7 @@ using types::Type;
 struct ValueSym {
     ast::FuncDecl* fn = nullptr;
     ast::GlobalDecl* global = nullptr;
+    ast::ExternDecl* ext = nullptr; // an `extern fn` (called like a function)
 };
 
 // A type name: struct, enum, or a declaration of a later-issue feature whose uses stay silent.
@@ -31,6 +32,24 @@ struct TypeSym {
     ast::StructDecl* st = nullptr;
     ast::EnumDecl* en = nullptr;
 };
+
+// One module's names (LANGUAGE.md §3 Names and scopes). The current module's value and type tables
+// live in Checker::m_values / m_type_names (so name lookups need not know about modules); the
+// others are parked here. enter_module swaps them (O(1)). An import binds, in the importing
+// module's tables, each exported name of the imported module under the key "alias.name" (and the
+// listed names unqualified for `import m (a, b)`), so a qualified type or struct literal name
+// ("m.Point") is found by the ordinary lookups.
+struct ModuleScope {
+    ast::Module* module = nullptr;
+    std::unordered_map<std::string, ValueSym> values; // parked while another module is current
+    std::unordered_map<std::string, TypeSym> types;
+    std::unordered_map<std::string, ast::Module*> imports; // bound import name -> module
+    std::unordered_set<std::string> own_values, own_types; // declared here (not imported)
+    std::unordered_set<std::string> exported_values, exported_types;
+};
+
+// What collapse_module_member did with `alias.name`.
+enum class Collapse { NotModule, Done, Failed };
 
 // One function body, lambda or global initialiser being checked.
 struct FnContext {
@@ -57,6 +76,27 @@ public:
     void check_global(ast::GlobalDecl& g);
     void check_function(ast::FuncDecl& f);
     void choose_entry(ast::Module& main_module, CheckedProgram& out);
+
+    // ---- modules (modules.cpp)
+    void init_modules(const std::vector<ast::Module*>& modules);
+    void enter_module(size_t index);
+    void enter_module_of(Span span); // the module whose file contains `span`
+    void record_exports(ModuleScope& m);
+    void bind_imports(ModuleScope& m);
+    void bind_import(ModuleScope& m, ast::ImportDecl& imp);
+    void bind_selected(ast::ImportDecl& imp, ModuleScope& target, const std::string& name, Span span);
+    // `alias.name` where alias is an import of the current module (and no variable): replaces `e`
+    // by a Name "alias.name" (Done), reports a non-exported or unknown name (Failed).
+    Collapse collapse_module_member(ExprPtr& e);
+    // Reports an unresolved qualified type name "m.T" precisely; false if `name` is not qualified.
+    bool report_qualified_type(const std::string& name, Span span);
+    ModuleScope* imported_module(const std::string& bound_name);
+
+    // ---- FFI (extern.cpp)
+    void declare_extern(ast::ExternDecl& x);
+    void resolve_extern(ast::ExternDecl& x);
+    // A callable top-level value (def or extern fn): its function index and type; false otherwise.
+    static bool function_sym(const ValueSym& s, uint32_t& index, const Type*& type);
 
     // ---- types and conversions (types.cpp)
     const Type* resolve_type(ast::TypeExpr* t, bool allow_void = false);
@@ -129,8 +169,12 @@ public:
     std::unordered_map<std::string, ValueSym> m_values;
     std::unordered_map<std::string, TypeSym> m_type_names;
     std::unordered_set<std::string> m_silent_types; // later-issue declarations (classes)
+    std::vector<ModuleScope> m_modules;             // in initialisation order, main last
+    std::unordered_map<uint32_t, size_t> m_module_of_file;
+    size_t m_current_module = 0;
     std::vector<ast::FuncDecl*> m_functions;
     std::vector<ast::GlobalDecl*> m_globals;
+    std::vector<ast::ExternDecl*> m_externs;
 
     // Current body.
     std::vector<FnContext> m_fns;

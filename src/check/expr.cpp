@@ -6,6 +6,8 @@ namespace bp::check {
 
 const Type* Checker::check_expr(ExprPtr& e, const Type* expected) {
     if (!e) return nullptr; // left out by the parser after a syntax error
+    if (Collapse c = collapse_module_member(e); c != Collapse::NotModule) // m.f, m.Color
+        return c == Collapse::Done ? check_expr(e, expected) : nullptr;
     Expr& x = *e;
     const Type* t = nullptr;
     switch (x.kind) {
@@ -44,13 +46,14 @@ const Type* Checker::check_expr(ExprPtr& e, const Type* expected) {
 const Type* Checker::check_name(ast::Name& n) {
     if (resolve_variable(n)) return n.type;
     auto it = m_values.find(n.name);
-    if (it != m_values.end() && it->second.fn) {
+    if (const Type* ft = nullptr; it != m_values.end() && function_sym(it->second, n.index, ft)) {
         n.ref = ast::NameRef::Function;
-        n.index = it->second.fn->function_index;
-        return it->second.fn->fn_type;
+        return ft;
     }
     if (n.name == "thread")
         error(n.span, "threads are not supported yet");
+    else if (imported_module(n.name))
+        error(n.span, "module '" + n.name + "' is not a value");
     else if (m_builtins.count(n.name))
         error(n.span, "builtin '" + n.name + "' is not a value (wrap it in a lambda)");
     else if (m_type_names.count(n.name))
@@ -237,6 +240,7 @@ static bool enum_member(Checker& c, ast::Field& f, const Type*& out) {
 
 const Type* Checker::check_field(ast::Field& f) {
     const Type* res = nullptr;
+    if (collapse_module_member(f.object) == Collapse::Failed) return nullptr; // m.Color.RED
     if (enum_member(*this, f, res)) return res;
     const Type* t = check_expr(f.object);
     if (!t) return nullptr;

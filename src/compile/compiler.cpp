@@ -19,6 +19,34 @@ uint32_t compile_lambda_proto(ProgramBuilder& pb, const ast::Lambda& lam, uint32
     return p.index;
 }
 
+// One "<module>" per run of globals from the same file (the checker lists globals module by
+// module, in initialisation order), so a traceback names the initialiser's own file.
+static void compile_module_inits(ProgramBuilder& pb, bytecode::FunctionProto& first,
+                                 const std::vector<ast::GlobalDecl*>& globals) {
+    bytecode::Program& program = pb.program;
+    program.module_inits.push_back(first.index);
+    size_t begin = 0;
+    do {
+        size_t end = begin;
+        while (end < globals.size() && globals[end]->span.file == globals[begin]->span.file) ++end;
+        bytecode::FunctionProto* proto = &first;
+        if (begin > 0) {
+            auto init = std::make_unique<bytecode::FunctionProto>();
+            init->name = "<module>";
+            init->index = static_cast<uint32_t>(program.functions.size());
+            proto = init.get();
+            program.functions.push_back(std::move(init));
+            program.module_inits.push_back(proto->index);
+        }
+        if (begin < globals.size()) proto->file = globals[begin]->span.file;
+        std::vector<ast::GlobalDecl*> part(globals.begin() + static_cast<std::ptrdiff_t>(begin),
+                                           globals.begin() + static_cast<std::ptrdiff_t>(end));
+        FnCompiler ic(pb, *proto, nullptr);
+        ic.compile_module_init(part);
+        begin = end;
+    } while (begin < globals.size());
+}
+
 std::unique_ptr<bytecode::Program> compile_program(const check::CheckedProgram& checked,
                                                    const SourceMap& sources, types::TypeTable& types) {
     auto program = std::make_unique<bytecode::Program>();
@@ -35,6 +63,9 @@ std::unique_ptr<bytecode::Program> compile_program(const check::CheckedProgram& 
         proto->returns_value = fn->fn_type && fn->fn_type->ret && fn->fn_type->ret->kind != types::Kind::Void;
         program->functions.push_back(std::move(proto));
     }
+    for (size_t k = 0; k < checked.externs.size(); ++k) // indexes follow the defs (checker)
+        program->functions.push_back(
+            compile_extern_stub(*program, *checked.externs[k], static_cast<uint32_t>(k)));
     auto init = std::make_unique<bytecode::FunctionProto>();
     init->name = "<module>";
     init->index = static_cast<uint32_t>(program->functions.size());
@@ -49,9 +80,7 @@ std::unique_ptr<bytecode::Program> compile_program(const check::CheckedProgram& 
         FnCompiler fc(pb, *program->functions[fn->function_index], nullptr);
         fc.compile_function(*fn);
     }
-    if (!checked.globals.empty()) init_ref.file = checked.globals.front()->span.file;
-    FnCompiler ic(pb, init_ref, nullptr);
-    ic.compile_module_init(checked.globals);
+    compile_module_inits(pb, init_ref, checked.globals);
     program->entry_function = checked.entry;
     program->entry_returns_int = checked.entry_returns_int;
     return program;

@@ -157,6 +157,12 @@ private:
 
 // Compiles a lambda into a new FunctionProto appended to the program; returns its index.
 uint32_t compile_lambda_proto(ProgramBuilder& pb, const ast::Lambda& lam, uint32_t file);
+// The stub FunctionProto of `extern fn` number `k` (compile_extern.cpp): CallExtern on its params.
+std::unique_ptr<bytecode::FunctionProto> compile_extern_stub(bytecode::Program& program,
+                                                             const ast::ExternDecl& x, uint32_t k);
+// The stub FunctionProto of `extern fn` number `k` (compile_extern.cpp): CallExtern on its params.
+std::unique_ptr<bytecode::FunctionProto> compile_extern_stub(bytecode::Program& program,
+                                                             const ast::ExternDecl& x, uint32_t k);
 
 bool is_int_like(const types::Type* t);
 

@@ -427,24 +427,32 @@ struct GlobalDecl : Decl { // top-level let
     std::vector<std::unique_ptr<LocalVar>> locals;
 };
 
+struct Module;
 struct ImportDecl : Decl {
     ImportDecl(Span s) : Decl(DeclKind::Import, s) {}
     std::string module;
     std::string alias;                                // `as x`; empty = none
     std::vector<std::pair<std::string, Span>> names;  // `import m (a, b)`
+    Module* target = nullptr;                  // loader: the imported module (null: thread, missing)
+    // The name the module is bound to in the importing module (alias, else the module name).
+    const std::string& bound_name() const { return alias.empty() ? module : alias; }
 };
 
-struct ExternDecl : Decl { // later issue; parsed now
+struct ExternDecl : Decl { // extern fn name(params) -> ret from "lib" [as "symbol"]
     ExternDecl(Span s) : Decl(DeclKind::Extern, s) {}
     std::string name;
+    Span name_span;
     std::vector<Param> params;
     TypeExprPtr ret;
     std::string library;
     std::string symbol; // `as "sym"`; empty = name
+    uint32_t function_index = 0;   // checker: its stub's index among all functions (after the defs)
+    const Type* fn_type = nullptr; // checker:
 };
 
 struct Module {
     uint32_t file = 0;
+    std::string name; // loader: module name (`m` for m.bp; the main file's stem)
     std::vector<DeclPtr> decls;
 };
 

@@ -354,7 +354,7 @@ DeclPtr Parser::parse_extern() {
     Span start = expect(TK::KwExtern, "expected 'extern'").span;
     auto d = std::make_unique<ExternDecl>(start);
     expect(TK::KwFn, "expected 'fn' after 'extern'");
-    d->name = expect_ident("expected a function name").first;
+    std::tie(d->name, d->name_span) = expect_ident("expected a function name");
     expect(TK::LParen, "expected '(' after the function name");
     d->params = parse_params(false, true);
     expect(TK::Arrow, "expected '->' and a return type after the parameters");

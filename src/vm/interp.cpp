@@ -18,6 +18,7 @@
 #include "vm/interp.hpp"
 
 #include "runtime/rt.hpp"
+#include "vm/ffi.hpp"
 #include "vm/traceback.hpp"
 
 #include <cmath>
@@ -275,6 +276,23 @@ bool execute(VmThread& t, size_t entry_depth, Value* out) {
                 BP_SAFEPOINT();
                 DISPATCH();
             }
+            }
+            OP(CallExtern) { // LANGUAGE.md §7 FFI (vm/ffi.hpp)
+                uint32_t n = C;
+                Value small[8];
+                std::unique_ptr<Value[]> big;
+                Value* args = small;
+                if (n > 8) {
+                    big.reset(new Value[n]);
+                    args = big.get();
+                }
+                const uint16_t* regs = ip->arg_regs();
+                for (uint32_t k = 0; k < n; ++k) args[k] = R[regs[k]];
+                t.frames.back().pc = BP_PC();
+                BP_SAFEPOINT();
+                Value r = vm.ffi->call(t, B, args, n);
+                if (!(ip->x & 1)) R[A] = r;
+                NEXT(bytecode::instr_length(*ip));
             }
             OP(CallBuiltin) {
                 const bytecode::BuiltinSite& site = proto->builtin_sites[ip[1].a];

@@ -7,6 +7,8 @@
 // object made there can be freed before it is stored in its root slot.
 #include "vm/vm.hpp"
 
+#include "vm/ffi.hpp"
+
 #include "runtime/rt.hpp"
 
 #include <unistd.h>
@@ -94,6 +96,7 @@ Vm::Vm(const bytecode::Program& prog, VmOptions opts) : program(prog), options(o
     for (size_t i = 0; i < program.functions.size(); ++i)
         constants[i].assign(program.functions[i]->consts.size(), Value::zero());
     function_values.assign(program.functions.size(), nullptr);
+    ffi = std::make_unique<vm::Ffi>(program);
 }
 
 Vm::~Vm() = default;

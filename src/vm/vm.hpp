@@ -22,6 +22,9 @@
 
 namespace bp {
 
+namespace vm {
+class Ffi;
+}
 class Vm;
 class VmThread;
 
@@ -117,6 +120,8 @@ public:
     // not depend on the regex library). Created by stdlib::register_builtins before any thread.
     // Threading: the cache has its own mutex; compiled patterns are immutable and shared.
     std::shared_ptr<void> regex_cache;
+    // `extern fn` calls: lazily loaded libraries and symbols (vm/ffi.hpp; thread-safe).
+    std::unique_ptr<vm::Ffi> ffi;
 };
 
 } // namespace bp

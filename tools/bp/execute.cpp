@@ -43,7 +43,8 @@ int run_main_thread(Vm& machine) {
     stdlib::register_builtins(machine);
     const bytecode::Program& program = machine.program;
     Value result = Value::zero();
-    if (!run(main_thread, program.init_function, &result)) return report_uncaught(main_thread);
+    for (uint32_t init : program.module_inits) // dependencies first, the main file last (§3)
+        if (!run(main_thread, init, &result)) return report_uncaught(main_thread);
     result = Value::zero();
     if (!run(main_thread, program.entry_function, &result)) return report_uncaught(main_thread);
     return program.entry_returns_int ? static_cast<int>(result.i & 0xFF) : 0;

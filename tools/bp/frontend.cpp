@@ -7,7 +7,10 @@
 #include "compile/compiler.hpp"
 #include "lex/lexer.hpp"
 #include "parse/ast_dump.hpp"
+#include "parse/module_loader.hpp"
 #include "parse/parser.hpp"
+
+#include <cstdlib>
 
 #include <cstdio>
 #include <string_view>
@@ -45,15 +48,19 @@ int compile_source(const CliOptions& options, Compiled& out) {
     if (options.dump == Dump::Tokens) return dump_tokens(out, file);
 
     diag::Diagnostics diags(out.sources);
-    out.modules.push_back(std::make_unique<ast::Module>(parse::parse_file(out.sources, file, diags)));
-    if (diags.has_errors()) return report(diags);
     if (options.dump == Dump::Ast) {
+        out.modules.push_back(std::make_unique<ast::Module>(parse::parse_file(out.sources, file, diags)));
+        if (diags.has_errors()) return report(diags);
         write_stdout(parse::dump_module(*out.modules.back()));
         return 0;
     }
+    std::vector<std::string> search = parse::module_search_dirs(std::getenv("BETTERPYTHON_PATH"));
+    out.modules = parse::load_program(out.sources, file, search, diags);
+    if (diags.has_errors()) return report(diags);
 
     check::CheckedProgram checked;
-    std::vector<ast::Module*> modules{out.modules.back().get()};
+    std::vector<ast::Module*> modules;
+    for (auto& m : out.modules) modules.push_back(m.get());
     if (!check::check_program(modules, out.types, diags, checked) || diags.has_errors()) return report(diags);
 
     out.program = compile::compile_program(checked, out.sources, out.types);

@@ -89,7 +89,7 @@ TEST(CheckDecls, ReservedTypeName) {
 
 TEST(CheckDecls, LaterFeatures) {
     EXPECT_CHECK_ERROR("import thread\ndef main() -> void:\n    pass\n", "threads are not supported yet");
-    EXPECT_CHECK_ERROR("import foo\ndef main() -> void:\n    pass\n", "imports are not supported yet");
+    EXPECT_CHECK_ERROR("import foo\ndef main() -> void:\n    pass\n", "module 'foo' not found");
     EXPECT_CHECK_ERROR("def main() -> void:\n    let m: int = 1\n    thread_yield()\n", "threads are not supported yet");
 }
 
