@@ -97,6 +97,8 @@ const Type* Checker::check_struct_lit(ast::StructLit& s) {
     types::StructInfo* info = it != m_type_names.end() && it->second.st ? it->second.st->info : nullptr;
     if (!info) {
         if (s.name.find('.') != std::string::npos) error(s.span, "imports are not supported yet");
+        else if (it != m_type_names.end() && it->second.cls)
+            error(s.span, "class " + s.name + " is built with 'new " + s.name + "(...)', not a literal");
         else if (!m_silent_types.count(s.name)) error(s.span, "unknown struct '" + s.name + "'");
         for (auto& f : s.fields) check_expr(f.value);
         return nullptr;
