@@ -131,6 +131,10 @@ void Checker::build_method_tables() {
     for (ast::ClassDecl* c : m_class_decls) {
         if (c->info->parent) c->info->methods = c->info->parent->methods;
         for (types::MethodInfo& m : c->info->methods) m.overridden = false;
+        for (const ast::FieldDecl& f : c->fields)
+            if (const types::MethodInfo* m = c->info->find_method(f.name))
+                error(f.span, "'" + f.name + "' is both a field and a method of " + c->name + " (method inherited from " +
+                                  m->owner->name + "; field and method names must be distinct)");
         build_methods(c->info, c->methods);
     }
     for (ast::ClassDecl* c : m_class_decls) {
