@@ -110,7 +110,7 @@ public:
     void build_methods(types::StructInfo* info, std::vector<std::unique_ptr<ast::FuncDecl>>& methods);
     const Type* check_new(ast::New& n);
     const Type* check_method_call(ast::Call& c, ast::Field& f, const Type* object_type);
-    const Type* check_super_call(ast::Call& c, const std::string& method, Span name_span);
+    const Type* check_super_call(ast::Call& c, std::string method, Span name_span);
     bool check_args(std::vector<ExprPtr>& args, const Type* fn, const std::string& what, Span span);
 
     // ---- statements (stmt.cpp)

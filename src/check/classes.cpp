@@ -213,7 +213,8 @@ const Type* Checker::check_method_call(ast::Call& c, ast::Field& f, const Type* 
 
 // super.m(args), super().m(args) and super(args) (= super.__init__(args)): a direct call of the
 // parent's implementation on `self`. The callee becomes Field{Name self, m}.
-const Type* Checker::check_super_call(ast::Call& c, const std::string& method, Span name_span) {
+// `method` is taken by value: it may be the name of the callee Field this function replaces.
+const Type* Checker::check_super_call(ast::Call& c, std::string method, Span name_span) {
     types::StructInfo* owner = m_method ? m_method->owner : nullptr;
     types::StructInfo* parent = owner && owner->is_class ? owner->parent : nullptr;
     const Type* fn = nullptr;
