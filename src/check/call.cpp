@@ -58,10 +58,16 @@ const Type* Checker::check_call(ast::Call& c, const Type* expected) {
         check_args_silently(*this, c);
         return nullptr;
     }
-    if (c.callee->kind == ast::ExprKind::Field || c.callee->kind == ast::ExprKind::Super) {
-        // o.m(x): a method (later issue) unless the field holds a function value.
-        if (c.callee->kind == ast::ExprKind::Field) {
+    if (c.callee->kind == ast::ExprKind::Super) return check_super_call(c, "__init__", c.callee->span);
+    if (c.callee->kind == ast::ExprKind::Field) {
+        // o.m(x): a method unless the field holds a function value.
+        {
             auto& f = static_cast<ast::Field&>(*c.callee);
+            const Expr* o = f.object.get();
+            bool super_call = o && o->kind == ast::ExprKind::Call &&
+                              static_cast<const ast::Call*>(o)->callee->kind == ast::ExprKind::Super &&
+                              static_cast<const ast::Call*>(o)->args.empty();
+            if (o && (o->kind == ast::ExprKind::Super || super_call)) return check_super_call(c, f.name, f.name_span);
             const Type* ot = check_expr(f.object);
             int fi = ot && ot->kind == Kind::Struct ? ot->info->field_index(f.name) : -1;
             const Type* ft = fi >= 0 ? ot->info->fields[static_cast<size_t>(fi)].type : nullptr;
@@ -72,9 +78,14 @@ const Type* Checker::check_call(ast::Call& c, const Type* expected) {
                 c.call_kind = ast::CallKind::Value;
                 return check_value_call(c, ft, f.name);
             }
-            if (ot) error(f.name_span, "methods are not supported yet");
-        } else {
-            error(c.callee->span, "super is not supported yet");
+            if (ft) {
+                error(f.name_span, "field '" + f.name + "' of " + ot->name() + " has type " + ft->name() +
+                                       ", which is not callable");
+                check_args_silently(*this, c);
+                return nullptr;
+            }
+            if (ot && ot->kind == Kind::Struct) return check_method_call(c, f, ot);
+            if (ot) error(f.name_span, "type " + ot->name() + " has no method '" + f.name + "'");
         }
         check_args_silently(*this, c);
         return nullptr;

@@ -56,7 +56,8 @@ void Checker::collect_decls(ast::Module& m) {
             auto& s = static_cast<ast::StructDecl&>(*d);
             declare_type(s.name, s.name_span, TypeSym{&s, nullptr});
             s.info = m_types.new_struct(s.name, false);
-            if (!s.methods.empty()) error(s.methods[0]->name_span, "struct methods are not supported yet");
+            m_struct_decls.push_back(&s);
+            declare_methods(s.methods, s.info);
             break;
         }
         case ast::DeclKind::Enum: {
@@ -66,8 +67,10 @@ void Checker::collect_decls(ast::Module& m) {
         }
         case ast::DeclKind::Class: {
             auto& c = static_cast<ast::ClassDecl&>(*d);
-            error(c.name_span, "classes are not supported yet");
-            m_silent_types.insert(c.name);
+            declare_type(c.name, c.name_span, TypeSym{nullptr, nullptr, &c});
+            c.info = m_types.new_struct(c.name, true);
+            m_class_decls.push_back(&c);
+            declare_methods(c.methods, c.info);
             break;
         }
         case ast::DeclKind::Import: {
@@ -104,9 +107,14 @@ void Checker::resolve_enum(ast::EnumDecl& e) {
 void Checker::resolve_signature(ast::FuncDecl& f) {
     std::vector<const Type*> params;
     bool ok = true;
+    if (f.owner && (f.params.empty() || f.params[0].type || f.params[0].name != "self")) {
+        error(f.name_span, "method '" + f.name + "' needs 'self' as its first parameter");
+        ok = false;
+    }
     for (auto& p : f.params) {
-        const Type* t = p.type ? resolve_type(p.type.get()) : nullptr;
-        if (!p.type) error(p.span, "parameter '" + p.name + "' needs a type");
+        bool is_self = f.owner && &p == &f.params[0] && !p.type && p.name == "self";
+        const Type* t = is_self ? f.owner->type : p.type ? resolve_type(p.type.get()) : nullptr;
+        if (!p.type && !is_self) error(p.span, "parameter '" + p.name + "' needs a type");
         ok = ok && t;
         params.push_back(t);
     }
@@ -141,7 +149,9 @@ void Checker::check_function(ast::FuncDecl& f) {
     }
     m_ret = f.fn_type ? f.fn_type->ret : (f.ret ? f.ret->resolved : nullptr);
     m_loop_depth = m_finally_depth = m_catch_depth = 0;
+    m_method = f.owner ? &f : nullptr;
     check_block(f.body);
+    m_method = nullptr;
     pop_fn();
     if (m_ret && m_ret->kind != Kind::Void && block_can_complete(f.body)) error(f.name_span, "missing return");
 }
@@ -185,6 +195,7 @@ bool Checker::run(std::vector<ast::Module*> modules, CheckedProgram& out) {
             if (d->kind == ast::DeclKind::Enum) resolve_enum(static_cast<ast::EnumDecl&>(*d));
         }
     }
+    resolve_classes();
     for (ast::FuncDecl* f : m_functions) {
         enter_module_of(f->span);
         resolve_signature(*f);
@@ -194,6 +205,7 @@ bool Checker::run(std::vector<ast::Module*> modules, CheckedProgram& out) {
         enter_module_of(m_externs[k]->span);
         resolve_extern(*m_externs[k]);
     }
+    build_method_tables();
     for (ast::GlobalDecl* g : m_globals) {
         enter_module_of(g->span);
         check_global(*g);

@@ -31,6 +31,16 @@
 //   built by copying each capture from the creator's locals (LocalVar of the creator) or from the
 //   creator's own captures (find the LocalVar* in its captures). LocalVar::captured marks variables
 //   that need a heap cell. Lambdas are not in CheckedProgram::functions.
+// - Methods (struct and class) are functions in CheckedProgram::functions (FuncDecl::owner set,
+//   qual_name "Point.norm"); their fn_type has `self` (the owner's type) as first parameter.
+//   CallKind::Method: callee is a Field (FieldRef::Method) whose object is the receiver, passed as
+//   the first argument; Call::function_index is the target of a direct call, unless
+//   Call::virtual_call, which dispatches on vtable slot Call::method_slot of the receiver's run-time
+//   class (StructInfo::vtable). function_index == ast::kNoFunction: a `super()` with no constructor
+//   above, which does nothing. `super` uses are rewritten into such calls on `self` (Name resolved
+//   as usual, so lambdas capture it); no ast::Super node survives checking.
+// - New: `type` is the class; its StructInfo::init_function (>= 0) is called with the new object
+//   and the arguments; StructInfo::required_fields must be non-zero afterwards.
 // - Throw::value has type str (raise Exception(msg)) or Error. Catch::error_kinds empty = catch all
 //   (`catch Exception` too). ForEach::var type: element (array), key (map), str (str), int (bytes).
 // - Field on Error: FieldRef::ErrorKind/ErrorMessage/ErrorTraceback (read-only, type str).

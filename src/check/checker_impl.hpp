@@ -27,10 +27,11 @@ struct ValueSym {
     ast::ExternDecl* ext = nullptr; // an `extern fn` (called like a function)
 };
 
-// A type name: struct, enum, or a declaration of a later-issue feature whose uses stay silent.
+// A type name: struct, enum or class.
 struct TypeSym {
     ast::StructDecl* st = nullptr;
     ast::EnumDecl* en = nullptr;
+    ast::ClassDecl* cls = nullptr;
 };
 
 // One module's names (LANGUAGE.md §3 Names and scopes). The current module's value and type tables
@@ -141,6 +142,17 @@ public:
     const Type* check_special_builtin(ast::Call& c, uint32_t id);
     const Type* check_value_call(ast::Call& c, const Type* fn_type, const std::string& what);
 
+    // ---- structs with methods, classes, new, super (classes.cpp)
+    void declare_methods(std::vector<std::unique_ptr<ast::FuncDecl>>& methods, types::StructInfo* owner);
+    void resolve_classes();
+    void resolve_class(ast::ClassDecl& c, std::unordered_map<ast::ClassDecl*, int>& state);
+    void build_method_tables();
+    void build_methods(types::StructInfo* info, std::vector<std::unique_ptr<ast::FuncDecl>>& methods);
+    const Type* check_new(ast::New& n);
+    const Type* check_method_call(ast::Call& c, ast::Field& f, const Type* object_type);
+    const Type* check_super_call(ast::Call& c, std::string method, Span name_span);
+    bool check_args(std::vector<ExprPtr>& args, const Type* fn, const std::string& what, Span span);
+
     // ---- statements (stmt.cpp)
     void check_block(ast::Block& b);
     void check_stmt(ast::Stmt& s);
@@ -175,6 +187,8 @@ public:
     std::vector<ast::FuncDecl*> m_functions;
     std::vector<ast::GlobalDecl*> m_globals;
     std::vector<ast::ExternDecl*> m_externs;
+    std::vector<ast::StructDecl*> m_struct_decls;
+    std::vector<ast::ClassDecl*> m_class_decls;  // parents before children after resolve_classes
 
     // Current body.
     std::vector<FnContext> m_fns;
@@ -184,6 +198,7 @@ public:
     int m_catch_depth = 0;
     int m_lambda_depth = 0;
     ast::GlobalDecl* m_init_global = nullptr; // global whose initialiser is being checked
+    ast::FuncDecl* m_method = nullptr;        // method whose body is being checked (super)
 };
 
 // Flow analysis (flow.cpp): true if control can reach the end of the block.

@@ -35,8 +35,8 @@ const Type* Checker::check_expr(ExprPtr& e, const Type* expected) {
     case ast::ExprKind::StructLit: t = check_struct_lit(static_cast<ast::StructLit&>(x)); break;
     case ast::ExprKind::Lambda: t = check_lambda(static_cast<ast::Lambda&>(x)); break;
     case ast::ExprKind::Cast: t = check_cast(static_cast<ast::Cast&>(x)); break;
-    case ast::ExprKind::New: error(x.span, "classes are not supported yet"); break;
-    case ast::ExprKind::Super: error(x.span, "super is not supported yet"); break;
+    case ast::ExprKind::New: t = check_new(static_cast<ast::New&>(x)); break;
+    case ast::ExprKind::Super: error(x.span, "super can only call a parent method: super.m(...) or super(...)"); break;
     case ast::ExprKind::Convert: t = x.type; break; // already checked (re-check of a wrapped node)
     }
     x.type = t;
@@ -250,6 +250,11 @@ const Type* Checker::check_field(ast::Field& f) {
             f.ref = ast::FieldRef::StructField;
             f.field_index = static_cast<uint32_t>(i);
             return t->info->fields[static_cast<size_t>(i)].type;
+        }
+        if (t->info->find_method(f.name)) {
+            error(f.name_span, "method '" + t->info->name + "." + f.name +
+                                   "' is not a value (wrap it in a lambda: fn(...) -> T: o." + f.name + "(...))");
+            return nullptr;
         }
     } else if (t->kind == Kind::Error) {
         f.ref = f.name == "kind" ? ast::FieldRef::ErrorKind : f.name == "message" ? ast::FieldRef::ErrorMessage

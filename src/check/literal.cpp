@@ -96,7 +96,9 @@ const Type* Checker::check_struct_lit(ast::StructLit& s) {
     auto it = m_type_names.find(s.name);
     types::StructInfo* info = it != m_type_names.end() && it->second.st ? it->second.st->info : nullptr;
     if (!info) {
-        if (!report_qualified_type(s.name, s.span) && !m_silent_types.count(s.name))
+        if (it != m_type_names.end() && it->second.cls)
+            error(s.span, "class " + s.name + " is built with 'new " + s.name + "(...)', not a literal");
+        else if (!report_qualified_type(s.name, s.span) && !m_silent_types.count(s.name))
             error(s.span, "unknown struct '" + s.name + "'");
         for (auto& f : s.fields) check_expr(f.value);
         return nullptr;

@@ -37,7 +37,11 @@ static const Type* named_type(Checker& c, ast::TypeExpr& t) {
     if (n == "Volatile") return tt.handle(Kind::Volatile);
     if (is_fixed_width(n) || c.m_silent_types.count(n)) return nullptr; // reported elsewhere
     auto it = c.m_type_names.find(n);
-    if (it != c.m_type_names.end()) return it->second.st ? it->second.st->info->type : tt.int_t();
+    if (it != c.m_type_names.end()) {
+        if (it->second.st) return it->second.st->info->type;
+        if (it->second.cls) return it->second.cls->info->type;
+        return tt.int_t();
+    }
     if (!c.report_qualified_type(n, t.span)) c.error(t.span, "unknown type '" + n + "'");
     return nullptr;
 }

@@ -88,9 +88,8 @@ void FnCompiler::expr_to(const Expr* e, uint16_t dst) {
         break;
     }
     case ExprKind::Convert: convert_to(static_cast<const Convert*>(e), dst); break;
-    case ExprKind::New: case ExprKind::Super:
-        std::fprintf(stderr, "bp: classes are not supported yet\n");
-        std::exit(65);
+    case ExprKind::New: new_to(static_cast<const New*>(e), dst); break;
+    case ExprKind::Super: break; // rewritten by the checker into method calls on self
     }
     release_temps(mark);
     m_span = saved;
@@ -353,6 +352,10 @@ bool FnCompiler::builtin_special(const Call* c, uint16_t dst) {
 
 void FnCompiler::call_to(const Call* c, uint16_t dst) {
     if (c->call_kind == CallKind::Builtin && builtin_special(c, dst)) return;
+    if (c->call_kind == CallKind::Method) {
+        method_call_to(c, dst);
+        return;
+    }
     uint16_t callee = 0;
     if (c->call_kind == CallKind::Value) callee = expr(c->callee.get());
     std::vector<uint16_t> args;
@@ -377,10 +380,46 @@ void FnCompiler::call_to(const Call* c, uint16_t dst) {
     case CallKind::Function: emit(Instr::make(Op::Call, d, static_cast<uint16_t>(c->function_index), n, x)); break;
     case CallKind::Value: emit(Instr::make(Op::CallValue, d, callee, n, x)); break;
     case CallKind::Unresolved: case CallKind::Method:
-        std::fprintf(stderr, "bp: method calls are not supported yet\n");
-        std::exit(65);
+        std::fprintf(stderr, "bp: internal error: unresolved call\n");
+        std::exit(70);
     }
     emit_args(args);
+}
+
+// o.m(args): the receiver is the first argument. Direct Call when the checker proved the target
+// (struct methods, super calls, methods no subclass overrides), else one vtable load (CallMethod).
+void FnCompiler::method_call_to(const Call* c, uint16_t dst) {
+    auto* f = static_cast<const Field*>(c->callee.get());
+    if (c->function_index == kNoFunction) return; // super() with no constructor above: nothing runs
+    std::vector<uint16_t> args;
+    args.push_back(expr(f->object.get()));
+    for (const ExprPtr& a : c->args) args.push_back(expr(a.get()));
+    m_span = c->span;
+    bool is_void_result = is_void(c->type);
+    uint16_t d = is_void_result ? 0 : dst == kNoReg ? temp_for(c->type) : dst;
+    uint8_t x = is_void_result ? 1 : 0;
+    auto n = static_cast<uint16_t>(args.size());
+    if (c->virtual_call) emit(Instr::make(Op::CallMethod, d, static_cast<uint16_t>(c->method_slot), n, x));
+    else emit(Instr::make(Op::Call, d, static_cast<uint16_t>(c->function_index), n, x));
+    emit_args(args);
+}
+
+// new C(args): arguments first (left to right), then allocate, run __init__, check that every
+// field without a zero value was assigned; the object is moved to dst last.
+void FnCompiler::new_to(const New* n, uint16_t dst) {
+    const types::StructInfo* info = n->type->info;
+    std::vector<uint16_t> args{0};
+    for (const ExprPtr& a : n->args) args.push_back(expr(a.get()));
+    uint16_t obj = temp(true);
+    args[0] = obj;
+    m_span = n->span;
+    emit(Instr::make(Op::NewObject, obj, type_const(n->type)));
+    if (info->init_function >= 0) {
+        emit(Instr::make(Op::Call, 0, static_cast<uint16_t>(info->init_function), static_cast<uint16_t>(args.size()), 1));
+        emit_args(args);
+    }
+    if (!info->required_fields.empty()) emit(Instr::make(Op::CheckInit, obj));
+    if (dst != kNoReg) emit(Instr::make(Op::Move, dst, obj));
 }
 
 // ---- indexing and fields ----------------------------------------------------------------------
@@ -419,7 +458,13 @@ void FnCompiler::field_to(const Field* f, uint16_t dst) {
     if (dst == kNoReg) return;
     m_span = f->span;
     switch (f->ref) {
-    case FieldRef::StructField: emit(Instr::make(Op::GetField, dst, o, static_cast<uint16_t>(f->field_index))); return;
+    case FieldRef::StructField: {
+        // A class field without a zero value may still be unset (read inside __init__).
+        const types::StructInfo* info = f->object->type->info;
+        bool checked = info->is_class && !types::has_zero_value(info->fields[f->field_index].type);
+        emit(Instr::make(checked ? Op::GetFieldChecked : Op::GetField, dst, o, static_cast<uint16_t>(f->field_index)));
+        return;
+    }
     case FieldRef::ErrorKind: emit(Instr::make(Op::ErrorField, dst, o, 0)); return;
     case FieldRef::ErrorMessage: emit(Instr::make(Op::ErrorField, dst, o, 1)); return;
     case FieldRef::ErrorTraceback: emit(Instr::make(Op::ErrorField, dst, o, 2)); return;

@@ -56,7 +56,7 @@ std::unique_ptr<bytecode::Program> compile_program(const check::CheckedProgram& 
     // Reserve the top-level functions' indexes first: calls name them before they are compiled.
     for (const ast::FuncDecl* fn : checked.functions) {
         auto proto = std::make_unique<bytecode::FunctionProto>();
-        proto->name = fn->name;
+        proto->name = fn->qual_name.empty() ? fn->name : fn->qual_name;
         proto->index = fn->function_index;
         proto->file = fn->span.file;
         proto->type = fn->fn_type;

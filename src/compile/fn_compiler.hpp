@@ -108,6 +108,8 @@ private:
     void logical_to(const ast::Logical* l, uint16_t dst);
     void call_to(const ast::Call* c, uint16_t dst);
     bool builtin_special(const ast::Call* c, uint16_t dst);
+    void method_call_to(const ast::Call* c, uint16_t dst);
+    void new_to(const ast::New* n, uint16_t dst);
     void index_to(const ast::Index* ix, uint16_t dst);
     void field_to(const ast::Field* f, uint16_t dst);
     void fstring_to(const ast::FString* f, uint16_t dst);

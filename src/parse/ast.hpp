@@ -121,13 +121,16 @@ struct Logical : Expr {
     ExprPtr lhs, rhs;
 };
 
+inline constexpr uint32_t kNoFunction = 0xFFFFFFFF; // Call::function_index of a no-op `super()`
+
 // How a call is made (checker:).
 enum class CallKind {
     Unresolved,
     Builtin,  // builtin_id: src/types/builtins.def (includes error constructors and thread.x functions)
     Function, // direct call of top-level function `function_index`
     Value,    // call of a function value (closure): callee evaluates to a fn
-    Method,   // later issue: struct/class method
+    Method,   // o.m(args): callee is a Field (FieldRef::Method) whose object is the receiver, passed
+              // as the first argument; direct call of function_index unless `virtual_call`
 };
 struct Call : Expr {
     Call(Span s, ExprPtr c) : Expr(ExprKind::Call, s), callee(std::move(c)) {}
@@ -135,7 +138,9 @@ struct Call : Expr {
     std::vector<ExprPtr> args;
     CallKind call_kind = CallKind::Unresolved; // checker:
     uint32_t builtin_id = 0;                   // checker: Builtin
-    uint32_t function_index = 0;               // checker: Function
+    uint32_t function_index = 0;               // checker: Function; Method (the static target)
+    bool virtual_call = false;                 // checker: Method: dispatch on vtable slot `method_slot`
+    uint32_t method_slot = 0;                  // checker: Method
 };
 
 struct Index : Expr {
@@ -204,13 +209,16 @@ struct Cast : Expr { // expr as T
     TypeExprPtr target;
 };
 
-struct New : Expr { // new C(args) — classes are a later issue; parsed now
+struct New : Expr { // new C(args)
     New(Span s, std::string c) : Expr(ExprKind::New, s), class_name(std::move(c)) {}
     std::string class_name;
     std::vector<ExprPtr> args;
+    // checker: `type` is the class; call __init__ (StructInfo::init_function) if >= 0.
 };
 
-struct Super : Expr { // super.m / super() — later issue; parsed now
+// super.m(args) / super().m(args) / super(args): the checker rewrites every valid use into a
+// CallKind::Method call on `self`, so the compiler never meets this node.
+struct Super : Expr {
     explicit Super(Span s) : Expr(ExprKind::Super, s) {}
 };
 
@@ -375,7 +383,9 @@ struct FuncDecl : Decl {
     Block body;
     std::vector<std::unique_ptr<LocalVar>> locals; // checker: params first, then every other local
     uint32_t function_index = 0;                   // checker: index among all functions
-    const Type* fn_type = nullptr;                 // checker:
+    const Type* fn_type = nullptr;                 // checker: (a method's includes self first)
+    types::StructInfo* owner = nullptr;            // checker: the struct/class of a method
+    std::string qual_name;                         // checker: "Point.norm" for a method (tracebacks)
 };
 
 struct FieldDecl {
@@ -389,11 +399,11 @@ struct StructDecl : Decl {
     std::string name;
     Span name_span;
     std::vector<FieldDecl> fields;
-    std::vector<std::unique_ptr<FuncDecl>> methods; // later issue; parsed now
+    std::vector<std::unique_ptr<FuncDecl>> methods;
     types::StructInfo* info = nullptr;              // checker:
 };
 
-struct ClassDecl : Decl { // later issue; parsed now
+struct ClassDecl : Decl {
     ClassDecl(Span s) : Decl(DeclKind::Class, s) {}
     std::string name;
     Span name_span;

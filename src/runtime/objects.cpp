@@ -95,4 +95,52 @@ std::string typeof_name(Value v, const types::Type* type) {
     return "void";
 }
 
+// ---- classes --------------------------------------------------------------------------------
+
+namespace {
+Value zero_value(VmThread& t, const types::Type* type) {
+    using types::Kind;
+    switch (type->kind) {
+    case Kind::Str: return Value::from_obj(new_string(t, ""));
+    case Kind::Array: return Value::from_obj(new_array(t, type));
+    case Kind::Map: return Value::from_obj(new_map(t, type));
+    case Kind::Any: return Value::from_obj(new_box(t, t.vm.program.types->void_t(), Value::zero()));
+    case Kind::Bytes: {
+        auto* b = alloc<Bytes>(t, ObjKind::Bytes, 0); // empty: no storage yet
+        b->storage.store(nullptr, std::memory_order_relaxed);
+        b->len.store(0, std::memory_order_relaxed);
+        return Value::from_obj(b);
+    }
+    case Kind::Tuple: {
+        Tuple* tu = new_tuple(t, type);
+        for (size_t i = 0; i < type->items.size(); ++i) tu->items[i] = zero_value(t, type->items[i]);
+        return Value::from_obj(tu);
+    }
+    case Kind::Int: case Kind::Float: case Kind::Bool: case Kind::Void: case Kind::Ptr: case Kind::Error:
+    case Kind::Thread: case Kind::Mutex: case Kind::Condition: case Kind::Volatile: case Kind::Func:
+    case Kind::Struct:
+        return Value::zero();
+    }
+    return Value::zero();
+}
+} // namespace
+
+Instance* new_object(VmThread& t, const types::Type* class_type) {
+    Instance* in = new_instance(t, class_type);
+    const auto& fields = class_type->info->fields;
+    for (size_t i = 0; i < fields.size(); ++i)
+        if (fields[i].type->is_ref()) in->fields[i] = zero_value(t, fields[i].type);
+    return in;
+}
+
+void raise_uninitialised(const Instance* in, uint32_t field) {
+    const types::StructInfo* info = in->type->info;
+    raise(ErrorKind::TypeError, "field '" + info->fields[field].name + "' of " + info->name + " is not initialised");
+}
+
+void check_initialised(const Instance* in) {
+    for (uint32_t f : in->type->info->required_fields)
+        if (slot_load(&in->fields[f]).u == 0) raise_uninitialised(in, f);
+}
+
 } // namespace bp::rt

@@ -128,6 +128,16 @@ Box* new_box(VmThread& t, const types::Type* type, Value v); // type == void_t: 
 // "void" for the empty box). A class instance box matches any superclass T.
 Value unbox(const Box* b, const types::Type* expected);
 
+// ---- classes (LANGUAGE.md §7)
+// `new C`: an instance of class type `class_type` whose fields hold their zero values ("" and
+// empty containers are fresh objects); fields without one (StructInfo::required_fields) hold 0.
+// Allocates several objects without a safepoint in between, so none can be collected early.
+Instance* new_object(VmThread& t, const types::Type* class_type);
+// TypeError "field 'f' of C is not initialised" (C: the instance's run-time class).
+[[noreturn]] void raise_uninitialised(const Instance* in, uint32_t field);
+// End of `new`: raises for the first required field still 0.
+void check_initialised(const Instance* in);
+
 // ---- errors
 ErrorObj* new_error(VmThread& t, ErrorKind kind, std::string_view message);
 

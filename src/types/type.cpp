@@ -126,4 +126,20 @@ StructInfo* TypeTable::new_struct(std::string name, bool is_class) {
     return s;
 }
 
+bool has_zero_value(const Type* t) {
+    switch (t->kind) {
+    case Kind::Int: case Kind::Float: case Kind::Bool: case Kind::Str: case Kind::Any: case Kind::Bytes:
+    case Kind::Array: case Kind::Map:
+        return true;
+    case Kind::Tuple:
+        for (const Type* i : t->items)
+            if (!has_zero_value(i)) return false;
+        return true;
+    case Kind::Void: case Kind::Ptr: case Kind::Error: case Kind::Thread: case Kind::Mutex: case Kind::Condition:
+    case Kind::Volatile: case Kind::Func: case Kind::Struct:
+        return false;
+    }
+    return false;
+}
+
 } // namespace bp::types

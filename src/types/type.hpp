@@ -58,6 +58,16 @@ struct FieldInfo {
     const Type* type = nullptr;
 };
 
+// One method of a struct or class (classes: inherited ones first, in slot order).
+struct MethodInfo {
+    std::string name;
+    const Type* type = nullptr;    // fn(params without self) -> ret
+    uint32_t function = 0;         // function index of the implementation this class uses
+    uint32_t slot = 0;             // index in StructInfo::vtable (classes)
+    StructInfo* owner = nullptr;   // class (or struct) whose body defines the implementation
+    bool overridden = false;       // some subclass of this class replaces it: calls must dispatch
+};
+
 // Struct and class layout. Fields include inherited ones first (class), in declaration order.
 struct StructInfo {
     std::string name;       // as printed: "Point" (module-qualified names are a later issue)
@@ -66,6 +76,22 @@ struct StructInfo {
     std::vector<FieldInfo> fields;
     uint32_t id = 0;        // dense index in TypeTable::structs()
     const Type* type = nullptr; // the Struct type naming this info
+    // Methods (struct methods and class methods except __init__). For a class, methods[i].slot == i
+    // and vtable[i] is the function index of methods[i]: a virtual call loads vtable[slot] of the
+    // receiver's run-time class (LANGUAGE.md §7; docs/classes.md).
+    std::vector<MethodInfo> methods;
+    std::vector<uint32_t> vtable;
+    int64_t init_function = -1;      // classes: __init__ (own or inherited); -1 = none
+    const Type* init_type = nullptr; // fn(params without self) -> void
+    // Classes: indexes of fields with no zero value (struct, class, fn, handle, Error, ptr). They
+    // hold 0 until assigned; reading one then, or leaving one unset by __init__, is a TypeError.
+    std::vector<uint32_t> required_fields;
+
+    const MethodInfo* find_method(const std::string& n) const {
+        for (const MethodInfo& m : methods)
+            if (m.name == n) return &m;
+        return nullptr;
+    }
 
     int field_index(const std::string& n) const {
         for (size_t i = 0; i < fields.size(); ++i)
@@ -80,6 +106,10 @@ struct StructInfo {
 };
 
 inline bool Type::is_class() const { return kind == Kind::Struct && info && info->is_class; }
+
+// True if a class field of this type starts at a zero value (0, 0.0, false, "", empty container,
+// empty any, tuples of those); false for struct, class, fn, handle, Error and ptr fields.
+bool has_zero_value(const Type* t);
 
 class TypeTable {
 public:

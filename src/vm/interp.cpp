@@ -248,6 +248,13 @@ bool execute(VmThread& t, size_t entry_depth, Value* out) {
                 callee = functions[B].get();
                 callee_closure = nullptr;
                 goto do_call;
+            OP(CallMethod) {
+                // One indexed load from the receiver's class vtable (LANGUAGE.md §7 dispatch).
+                const auto* self_ = static_cast<const Instance*>(R[ip->arg_regs()[0]].o);
+                callee = functions[self_->type->info->vtable[B]].get();
+                callee_closure = nullptr;
+                goto do_call;
+            }
             OP(CallValue)
                 callee_closure = static_cast<Closure*>(R[B].o);
                 callee = callee_closure->proto;
@@ -568,6 +575,21 @@ bool execute(VmThread& t, size_t entry_depth, Value* out) {
             }
             OP(GetField) R[A] = slot_load(&static_cast<Instance*>(R[B].o)->fields[C]); NEXT(1);
             OP(SetField) slot_store(&static_cast<Instance*>(R[A].o)->fields[B], R[C]); NEXT(1);
+
+            // ---- classes
+            OP(NewObject) {
+                BP_SAFEPOINT();
+                R[A] = Value::from_obj(rt::new_object(t, proto->consts[B].type));
+                NEXT(1);
+            }
+            OP(CheckInit) rt::check_initialised(static_cast<const Instance*>(R[A].o)); NEXT(1);
+            OP(GetFieldChecked) {
+                const auto* in = static_cast<const Instance*>(R[B].o);
+                Value v = slot_load(&in->fields[C]);
+                if (__builtin_expect(v.u == 0, 0)) rt::raise_uninitialised(in, C);
+                R[A] = v;
+                NEXT(1);
+            }
 
             // ---- any
             OP(Box) {
