@@ -72,7 +72,9 @@ void Checker::collect_decls(ast::Module& m) {
         }
         case ast::DeclKind::Import: {
             auto& i = static_cast<ast::ImportDecl&>(*d);
-            error(i.span, i.module == "thread" ? "threads are not supported yet" : "imports are not supported yet");
+            if (i.module != "thread") error(i.span, "imports are not supported yet");
+            else if (!i.names.empty()) error(i.span, "import thread (...) is not supported; use thread.<name>");
+            else m_thread_modules.insert(i.alias.empty() ? i.module : i.alias);
             break;
         }
         case ast::DeclKind::Extern:

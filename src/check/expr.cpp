@@ -49,8 +49,8 @@ const Type* Checker::check_name(ast::Name& n) {
         n.index = it->second.fn->function_index;
         return it->second.fn->fn_type;
     }
-    if (n.name == "thread")
-        error(n.span, "threads are not supported yet");
+    if (m_thread_modules.count(n.name))
+        error(n.span, "module '" + n.name + "' is not a value (call its functions: " + n.name + ".spawn(...))");
     else if (m_builtins.count(n.name))
         error(n.span, "builtin '" + n.name + "' is not a value (wrap it in a lambda)");
     else if (m_type_names.count(n.name))

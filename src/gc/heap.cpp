@@ -4,6 +4,7 @@
 
 #include "gc/marker.hpp"
 #include "runtime/rt.hpp"
+#include "runtime/thread/safepoint.hpp"
 #include "vm/vm.hpp"
 
 #include <fmt/format.h>
@@ -288,10 +289,12 @@ Obj* Heap::allocate(VmThread& t, ObjKind kind, size_t size) {
 }
 
 void Heap::collect(VmThread& t) {
-    auto start = std::chrono::steady_clock::now();
     Vm& vm = t.vm;
-    std::lock_guard<std::mutex> threads_lock(vm.threads_mu);
-    // Threads issue: stop the world here (every other thread parks at a safepoint or is blocked).
+    std::unique_lock<std::mutex> threads_lock(vm.threads_mu);
+    if (!collection_due.load(std::memory_order_relaxed) && !vm.stop_requested.load()) return;
+    auto start = std::chrono::steady_clock::now();
+    if (!thread::stop_world(t, threads_lock)) return; // parked for another thread's collection
+    auto stopped = std::chrono::steady_clock::now();
     bool self_attached = false;
     for (VmThread* th : vm.threads) {
         impl->stats.bytes_allocated_total += th->alloc.allocated;
@@ -307,14 +310,25 @@ void Heap::collect(VmThread& t) {
     impl->marker.clear();
     mark_roots(vm, t, impl->marker);
     impl->marker.drain();
-    std::lock_guard<std::mutex> lock(impl->mu);
-    impl->sweep();
+    {
+        std::lock_guard<std::mutex> lock(impl->mu);
+        impl->sweep();
+    }
     collection_due.store(false, std::memory_order_relaxed);
-    auto ns = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                        std::chrono::steady_clock::now() - start).count());
+    auto end = std::chrono::steady_clock::now();
+    auto ns = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(end - start).count());
+    auto ttsp = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(stopped - start).count());
     impl->stats.collections++;
     impl->stats.total_pause_ns += ns;
     impl->stats.max_pause_ns = std::max(impl->stats.max_pause_ns, ns);
+    impl->stats.max_ttsp_ns = std::max(impl->stats.max_ttsp_ns, ttsp);
+    thread::resume_world(vm);
+}
+
+void Heap::retire_allocator(LocalAllocator& a) {
+    impl->stats.bytes_allocated_total += a.allocated;
+    a.allocated = 0;
+    a.reset();
 }
 
 uint64_t Heap::heap_bytes() const {
@@ -335,10 +349,11 @@ std::string Heap::stats_report() const {
     constexpr double kMiB = 1024.0 * 1024.0;
     const GcStats& s = impl->stats;
     return fmt::format("gc: {} collections, pause total {:.1f} ms, max {:.1f} ms, heap peak {:.1f} MiB, "
-                       "allocated {:.1f} MiB",
+                       "allocated {:.1f} MiB, max time-to-safepoint {:.3f} ms",
                        s.collections, static_cast<double>(s.total_pause_ns) / 1e6,
                        static_cast<double>(s.max_pause_ns) / 1e6,
-                       static_cast<double>(s.peak_heap_bytes) / kMiB, static_cast<double>(allocated) / kMiB);
+                       static_cast<double>(s.peak_heap_bytes) / kMiB, static_cast<double>(allocated) / kMiB,
+                       static_cast<double>(s.max_ttsp_ns) / 1e6);
 }
 
 } // namespace bp::gc

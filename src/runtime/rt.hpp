@@ -20,6 +20,9 @@ namespace bp::rt {
 struct Raise {
     ErrorKind kind;
     std::string message;
+    // Text printed before this error's own traceback (a joined thread's traceback and "The above
+    // exception was the direct cause ..."); empty for most errors.
+    std::string cause = {};
 };
 [[noreturn]] void raise(ErrorKind kind, std::string message);
 

@@ -24,6 +24,8 @@ inline Value str_value(BuiltinArgs& a, std::string_view s) { return Value::from_
 
 // The array type a `B` result has (LANGUAGE.md §10): [int] now; bytes is a later issue.
 const types::Type* int_array_result_type(const BuiltinArgs& a);
+// Sleeps at least `ms` milliseconds, safe for the collector meanwhile; ms <= 0 yields (threading.cpp).
+void sleep_ms(VmThread& t, int64_t ms);
 // The elements of `a` as of one moment, read lock-free (object.hpp's reader protocol), so a
 // concurrent shrink can never make a builtin index past the end.
 std::vector<Value> array_snapshot(const Array* a);

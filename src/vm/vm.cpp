@@ -8,6 +8,7 @@
 #include "vm/vm.hpp"
 
 #include "runtime/rt.hpp"
+#include "runtime/thread/runtime.hpp"
 
 #include <unistd.h>
 
@@ -55,10 +56,12 @@ VmThread::~VmThread() {
         for (size_t i = 0; i < vm.threads.size(); ++i) {
             if (vm.threads[i] == this) {
                 vm.threads.erase(vm.threads.begin() + static_cast<std::ptrdiff_t>(i));
+                vm.heap.retire_allocator(alloc); // its cells return to the pages at the next sweep
                 break;
             }
         }
     }
+    vm.threads_cv.notify_all(); // a collector may be waiting for this thread to stop
     std::free(stack);
 }
 
@@ -79,6 +82,7 @@ void VmThread::ensure_stack(size_t needed) {
 // ---- Vm
 
 Vm::Vm(const bytecode::Program& prog, VmOptions opts) : program(prog), options(opts) {
+    threading = std::make_unique<thread::ThreadRuntime>(*this);
     uint64_t limit = options.max_heap ? options.max_heap : default_heap_limit();
     heap.init(*this, limit, options.gc_stress || stress_compiled_in());
 
