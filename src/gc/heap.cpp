@@ -288,10 +288,10 @@ Obj* Heap::allocate(VmThread& t, ObjKind kind, size_t size) {
     return o;
 }
 
-void Heap::collect(VmThread& t) {
+void Heap::collect(VmThread& t, bool force) {
     Vm& vm = t.vm;
     std::unique_lock<std::mutex> threads_lock(vm.threads_mu);
-    if (!collection_due.load(std::memory_order_relaxed) && !vm.stop_requested.load()) return;
+    if (!force && !collection_due.load(std::memory_order_relaxed) && !vm.stop_requested.load()) return;
     auto start = std::chrono::steady_clock::now();
     if (!thread::stop_world(t, threads_lock)) return; // parked for another thread's collection
     auto stopped = std::chrono::steady_clock::now();

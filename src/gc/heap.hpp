@@ -114,9 +114,11 @@ public:
     // Collects if due. Call only where every live reference is in a root (interpreter safepoints).
     void safepoint(VmThread& t) {
         // relaxed: a late view of the flag only delays the collection to the next safepoint.
-        if (collection_due.load(std::memory_order_relaxed)) collect(t);
+        if (collection_due.load(std::memory_order_relaxed)) collect(t, false);
     }
-    void collect(VmThread& t);
+    // Collects now (force), or only if still due once the heap's threads lock is held (several
+    // threads may see the flag at once: one collects, the others park for it).
+    void collect(VmThread& t, bool force = true);
     // Accounts the allocation counter of a thread that is detaching (call with threads_mu held).
     void retire_allocator(LocalAllocator& a);
     uint64_t heap_bytes() const;
