@@ -212,7 +212,7 @@ bool execute(VmThread& t, size_t entry_depth, Value* out) {
 
             // ---- globals
             OP(GetGlobal) {
-                if (__builtin_expect(!ready[B], 0)) raise_global_uninit(vm, B);
+                if (__builtin_expect(!__atomic_load_n(&ready[B], __ATOMIC_ACQUIRE), 0)) raise_global_uninit(vm, B);
                 R[A] = slot_load(&G[B]);
                 NEXT(1);
             }
