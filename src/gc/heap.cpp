@@ -92,6 +92,9 @@ struct Heap::Impl {
     std::vector<Page*> pages;              // pages in use by a size class
     std::vector<Page*> partial[kClassCount]; // pages with cells on free_head
     std::vector<Page*> pool;               // empty pages, any class
+    // Free lists given back by threads that ended, per class; handed out again before any page.
+    // Cleared by the sweep, which rebuilds every free list from the pages.
+    std::vector<FreeCell*> returned[kClassCount];
     std::vector<LargeObject> large;
     uint64_t heap_bytes = 0;               // pages (including pooled) + large objects
     uint64_t since_gc = 0;                 // bytes handed out since the last collection
@@ -143,6 +146,11 @@ Page* Heap::Impl::new_page(uint32_t cls) {
 
 FreeCell* Heap::Impl::refill(uint32_t cls, Heap& heap) {
     std::lock_guard<std::mutex> lock(mu);
+    if (!returned[cls].empty()) { // already counted when first handed out
+        FreeCell* head = returned[cls].back();
+        returned[cls].pop_back();
+        return head;
+    }
     Page* p = nullptr;
     if (!partial[cls].empty()) {
         p = partial[cls].back();
@@ -194,6 +202,7 @@ uint32_t Heap::Impl::sweep_page(Page* p) {
 void Heap::Impl::sweep() {
     uint64_t live_bytes = 0, live_objects = 0;
     for (auto& list : partial) list.clear();
+    for (auto& list : returned) list.clear();
     std::vector<Page*> kept;
     kept.reserve(pages.size());
     for (Page* p : pages) {
@@ -328,6 +337,9 @@ void Heap::collect(VmThread& t, bool force) {
 void Heap::retire_allocator(LocalAllocator& a) {
     impl->stats.bytes_allocated_total += a.allocated;
     a.allocated = 0;
+    std::lock_guard<std::mutex> lock(impl->mu);
+    for (uint32_t cls = 0; cls < kClassCount; ++cls)
+        if (a.free[cls]) impl->returned[cls].push_back(a.free[cls]);
     a.reset();
 }
 

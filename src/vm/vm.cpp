@@ -12,6 +12,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -43,9 +44,9 @@ bool stress_compiled_in() {
 
 // ---- VmThread
 
-VmThread::VmThread(Vm& owner, uint32_t thread_id) : vm(owner), id(thread_id) {
-    frames.reserve(kInitialFrames);
-    ensure_stack(kInitialStack);
+VmThread::VmThread(Vm& owner, uint32_t thread_id, size_t initial_stack) : vm(owner), id(thread_id) {
+    frames.reserve(initial_stack ? 64 : kInitialFrames);
+    ensure_stack(initial_stack ? initial_stack : kInitialStack);
     std::lock_guard<std::mutex> lock(vm.threads_mu);
     vm.threads.push_back(this);
 }
@@ -67,7 +68,7 @@ VmThread::~VmThread() {
 
 void VmThread::ensure_stack(size_t needed) {
     if (needed <= stack_cap) return;
-    size_t cap = stack_cap ? stack_cap : kInitialStack;
+    size_t cap = stack_cap ? stack_cap : std::min(needed, kInitialStack);
     while (cap < needed) cap *= 2;
     // realloc keeps the live registers; frames hold offsets, so moving the block is harmless.
     void* grown = std::realloc(stack, cap * sizeof(Value));

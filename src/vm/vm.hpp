@@ -62,7 +62,8 @@ struct Frame {
 
 class VmThread {
 public:
-    VmThread(Vm& vm, uint32_t id);
+    // initial_stack: register stack size in values (0 = the default; it grows on demand).
+    VmThread(Vm& vm, uint32_t id, size_t initial_stack = 0);
     ~VmThread();
     VmThread(const VmThread&) = delete;
     VmThread& operator=(const VmThread&) = delete;

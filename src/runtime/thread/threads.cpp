@@ -14,7 +14,7 @@ namespace bp::thread {
 
 namespace {
 
-constexpr size_t kThreadStack = size_t{256} << 20; // reserved, committed only as used
+constexpr size_t kThreadStack = size_t{32} << 20; // reserved, committed as used; glibc caches it (<= 40 MiB)
 
 template <class H>
 H* make_handle(HandleKind k) {
@@ -133,7 +133,8 @@ ThreadHandle* ThreadRuntime::spawn(VmThread& t, Closure* fn, const types::Type* 
 
 void ThreadRuntime::run_thread(ThreadHandle* h) {
     {
-        VmThread t(m_vm, h->id); // attaches (waits if a collection is under way)
+        // A small register stack (4,096 values): spawning stays cheap; it grows on demand.
+        VmThread t(m_vm, h->id, 4096); // attaches (waits if a collection is under way)
         t.handle = h;
         Value out = Value::zero();
         bool ok = false;
