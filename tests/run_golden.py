@@ -7,6 +7,7 @@ A test is tests/<area>/<name>.bp with its expectations beside it:
                (absent: stderr must be empty)
   <name>.code  expected exit code (absent: 0)
   <name>.args  program arguments, one per line
+  <name>.opts  interpreter options placed before the file name, one per line (e.g. --max-threads=4)
   <name>.in    stdin (absent: stdin is empty)
   <name>.env   extra environment variables, KEY=VALUE per line (BETTERPYTHON_PATH is unset unless given here)
 The interpreter runs with cwd = the test's directory and the bare file name as its argument, so tracebacks
@@ -133,7 +134,9 @@ def run_one(test: Test, args) -> Result:
     prog_args = argfile.read_text().splitlines() if argfile.exists() else []
     infile = test.sibling(".in")
     stdin = infile.read_bytes() if infile.exists() else b""
-    cmd = [args.bp, *args.bp_arg, test.path.name, *prog_args]
+    optfile = test.sibling(".opts")
+    opts = optfile.read_text().splitlines() if optfile.exists() else []
+    cmd = [args.bp, *args.bp_arg, *opts, test.path.name, *prog_args]
     env = dict(os.environ, **TEST_ENV)
     env.pop("BETTERPYTHON_PATH", None)  # module search must not depend on the caller's setting
     envfile = test.sibling(".env")

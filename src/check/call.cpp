@@ -26,11 +26,6 @@ const Type* Checker::check_call(ast::Call& c, const Type* expected) {
         auto& n = static_cast<ast::Name&>(*c.callee);
         auto b = m_builtins.find(n.name);
         if (b != m_builtins.end()) return check_builtin_call(c, b->second, expected);
-        if (is_thread_builtin(n.name)) {
-            error(n.span, "threads are not supported yet");
-            check_args_silently(*this, c);
-            return nullptr;
-        }
         if (resolve_variable(n)) {
             if (n.type && n.type->kind == Kind::Func) {
                 c.call_kind = ast::CallKind::Value;
@@ -63,6 +58,7 @@ const Type* Checker::check_call(ast::Call& c, const Type* expected) {
         // o.m(x): a method unless the field holds a function value.
         {
             auto& f = static_cast<ast::Field&>(*c.callee);
+            if (is_thread_module(*f.object)) return check_thread_module_call(c, expected);
             const Expr* o = f.object.get();
             bool super_call = o && o->kind == ast::ExprKind::Call &&
                               static_cast<const ast::Call*>(o)->callee->kind == ast::ExprKind::Super &&
@@ -190,6 +186,7 @@ const Type* Checker::check_builtin_call(ast::Call& c, uint32_t id, const Type* e
 
 // len and bytes_to_str, whose parameter is a union the signature language cannot express.
 const Type* Checker::check_special_builtin(ast::Call& c, uint32_t id) {
+    if (is_thread_special(id)) return check_thread_special(c, id);
     const std::string name(kBuiltins[id].name);
     if (c.args.size() != 1) {
         error(c.span, "'" + name + "' takes 1 argument(s), " + std::to_string(c.args.size()) + " given");

@@ -75,8 +75,10 @@ void Checker::collect_decls(ast::Module& m) {
         }
         case ast::DeclKind::Import: {
             auto& i = static_cast<ast::ImportDecl&>(*d);
-            if (i.module == "thread") error(i.span, "threads are not supported yet");
-            break; // other modules: bind_imports (modules.cpp)
+            if (i.module != "thread") break; // other modules: bind_imports (modules.cpp)
+            if (!i.names.empty()) error(i.span, "import thread (...) is not supported; use thread.<name>");
+            else m_thread_modules.insert(i.alias.empty() ? i.module : i.alias);
+            break;
         }
         case ast::DeclKind::Extern:
             declare_extern(static_cast<ast::ExternDecl&>(*d));

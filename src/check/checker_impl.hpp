@@ -140,6 +140,11 @@ public:
     const Type* check_call(ast::Call& c, const Type* expected);
     const Type* check_builtin_call(ast::Call& c, uint32_t id, const Type* expected);
     const Type* check_special_builtin(ast::Call& c, uint32_t id);
+    // Threading (threading.cpp): thread.X(...) calls and the overloaded thread builtins.
+    bool is_thread_module(const ast::Expr& e) const;
+    const Type* check_thread_module_call(ast::Call& c, const Type* expected);
+    const Type* check_thread_special(ast::Call& c, uint32_t id);
+    bool check_handle_arg(ExprPtr& e, const Type* handle, const std::string& what);
     const Type* check_value_call(ast::Call& c, const Type* fn_type, const std::string& what);
 
     // ---- structs with methods, classes, new, super (classes.cpp)
@@ -184,6 +189,7 @@ public:
     std::vector<ModuleScope> m_modules;             // in initialisation order, main last
     std::unordered_map<uint32_t, size_t> m_module_of_file;
     size_t m_current_module = 0;
+    std::unordered_set<std::string> m_thread_modules; // names bound by `import thread [as x]`
     std::vector<ast::FuncDecl*> m_functions;
     std::vector<ast::GlobalDecl*> m_globals;
     std::vector<ast::ExternDecl*> m_externs;
@@ -207,7 +213,9 @@ bool block_can_complete(const ast::Block& b);
 // f-string spec validation (fstring_spec.cpp): an error message, or empty if `spec` fits `t`.
 std::string validate_format_spec(const std::string& spec, const Type* t);
 
-// Thread builtins of LANGUAGE.md §11 (a later issue): calls report "threads are not supported yet".
+// Thread builtins of LANGUAGE.md §11 (names a user function may not take).
 bool is_thread_builtin(const std::string& name);
+// True for the thread builtins whose signature is "special" (spawn and the overloaded ones).
+bool is_thread_special(uint32_t builtin_id);
 
 } // namespace bp::check

@@ -50,8 +50,8 @@ const Type* Checker::check_name(ast::Name& n) {
         n.ref = ast::NameRef::Function;
         return ft;
     }
-    if (n.name == "thread")
-        error(n.span, "threads are not supported yet");
+    if (m_thread_modules.count(n.name))
+        error(n.span, "module '" + n.name + "' is not a value (call its functions: " + n.name + ".spawn(...))");
     else if (imported_module(n.name))
         error(n.span, "module '" + n.name + "' is not a value");
     else if (m_builtins.count(n.name))

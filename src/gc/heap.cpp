@@ -4,6 +4,7 @@
 
 #include "gc/marker.hpp"
 #include "runtime/rt.hpp"
+#include "runtime/thread/safepoint.hpp"
 #include "vm/vm.hpp"
 
 #include <fmt/format.h>
@@ -91,6 +92,9 @@ struct Heap::Impl {
     std::vector<Page*> pages;              // pages in use by a size class
     std::vector<Page*> partial[kClassCount]; // pages with cells on free_head
     std::vector<Page*> pool;               // empty pages, any class
+    // Free lists given back by threads that ended, per class; handed out again before any page.
+    // Cleared by the sweep, which rebuilds every free list from the pages.
+    std::vector<FreeCell*> returned[kClassCount];
     std::vector<LargeObject> large;
     uint64_t heap_bytes = 0;               // pages (including pooled) + large objects
     uint64_t since_gc = 0;                 // bytes handed out since the last collection
@@ -142,6 +146,11 @@ Page* Heap::Impl::new_page(uint32_t cls) {
 
 FreeCell* Heap::Impl::refill(uint32_t cls, Heap& heap) {
     std::lock_guard<std::mutex> lock(mu);
+    if (!returned[cls].empty()) { // already counted when first handed out
+        FreeCell* head = returned[cls].back();
+        returned[cls].pop_back();
+        return head;
+    }
     Page* p = nullptr;
     if (!partial[cls].empty()) {
         p = partial[cls].back();
@@ -193,6 +202,7 @@ uint32_t Heap::Impl::sweep_page(Page* p) {
 void Heap::Impl::sweep() {
     uint64_t live_bytes = 0, live_objects = 0;
     for (auto& list : partial) list.clear();
+    for (auto& list : returned) list.clear();
     std::vector<Page*> kept;
     kept.reserve(pages.size());
     for (Page* p : pages) {
@@ -287,11 +297,13 @@ Obj* Heap::allocate(VmThread& t, ObjKind kind, size_t size) {
     return o;
 }
 
-void Heap::collect(VmThread& t) {
-    auto start = std::chrono::steady_clock::now();
+void Heap::collect(VmThread& t, bool force) {
     Vm& vm = t.vm;
-    std::lock_guard<std::mutex> threads_lock(vm.threads_mu);
-    // Threads issue: stop the world here (every other thread parks at a safepoint or is blocked).
+    std::unique_lock<std::mutex> threads_lock(vm.threads_mu);
+    if (!force && !collection_due.load(std::memory_order_relaxed) && !vm.stop_requested.load()) return;
+    auto start = std::chrono::steady_clock::now();
+    if (!thread::stop_world(t, threads_lock)) return; // parked for another thread's collection
+    auto stopped = std::chrono::steady_clock::now();
     bool self_attached = false;
     for (VmThread* th : vm.threads) {
         impl->stats.bytes_allocated_total += th->alloc.allocated;
@@ -307,14 +319,28 @@ void Heap::collect(VmThread& t) {
     impl->marker.clear();
     mark_roots(vm, t, impl->marker);
     impl->marker.drain();
-    std::lock_guard<std::mutex> lock(impl->mu);
-    impl->sweep();
+    {
+        std::lock_guard<std::mutex> lock(impl->mu);
+        impl->sweep();
+    }
     collection_due.store(false, std::memory_order_relaxed);
-    auto ns = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                        std::chrono::steady_clock::now() - start).count());
+    auto end = std::chrono::steady_clock::now();
+    auto ns = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(end - start).count());
+    auto ttsp = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(stopped - start).count());
     impl->stats.collections++;
     impl->stats.total_pause_ns += ns;
     impl->stats.max_pause_ns = std::max(impl->stats.max_pause_ns, ns);
+    impl->stats.max_ttsp_ns = std::max(impl->stats.max_ttsp_ns, ttsp);
+    thread::resume_world(vm);
+}
+
+void Heap::retire_allocator(LocalAllocator& a) {
+    impl->stats.bytes_allocated_total += a.allocated;
+    a.allocated = 0;
+    std::lock_guard<std::mutex> lock(impl->mu);
+    for (uint32_t cls = 0; cls < kClassCount; ++cls)
+        if (a.free[cls]) impl->returned[cls].push_back(a.free[cls]);
+    a.reset();
 }
 
 uint64_t Heap::heap_bytes() const {
@@ -335,10 +361,11 @@ std::string Heap::stats_report() const {
     constexpr double kMiB = 1024.0 * 1024.0;
     const GcStats& s = impl->stats;
     return fmt::format("gc: {} collections, pause total {:.1f} ms, max {:.1f} ms, heap peak {:.1f} MiB, "
-                       "allocated {:.1f} MiB",
+                       "allocated {:.1f} MiB, max time-to-safepoint {:.3f} ms",
                        s.collections, static_cast<double>(s.total_pause_ns) / 1e6,
                        static_cast<double>(s.max_pause_ns) / 1e6,
-                       static_cast<double>(s.peak_heap_bytes) / kMiB, static_cast<double>(allocated) / kMiB);
+                       static_cast<double>(s.peak_heap_bytes) / kMiB, static_cast<double>(allocated) / kMiB,
+                       static_cast<double>(s.max_ttsp_ns) / 1e6);
 }
 
 } // namespace bp::gc

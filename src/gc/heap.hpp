@@ -26,9 +26,9 @@
 // can overflow, so a single absurd request (str_repeat("x", 1 << 40)) fails the same clean way.
 //
 // Collection (gc/heap.cpp, gc/mark.cpp, gc/roots.cpp):
-//   1. stop the world. Threads issue: the seam is Heap::collect(), which will first ask every other
-//      thread to park at its next safepoint (or count it as stopped if it is blocked) and wait.
-//      With one thread there is nothing to wait for.
+//   1. stop the world: Heap::collect() asks every other thread to park at its next safepoint (a
+//      thread blocked in join/lock/wait/sleep/read_line counts as stopped) and waits; if another
+//      thread's collection is already under way, it parks instead (runtime/thread/safepoint.hpp).
 //   2. reset every thread's LocalAllocator: cells on their free lists are plain free cells again,
 //      and no thread can allocate from a list the sweep is about to rebuild.
 //   3. mark from the roots (gc/roots.cpp) with an explicit mark stack (never recursion: a
@@ -97,6 +97,7 @@ struct GcStats {
     uint64_t peak_heap_bytes = 0;
     uint64_t last_live_bytes = 0;    // bytes in live objects after the last collection
     uint64_t last_live_objects = 0;  // objects that survived the last collection
+    uint64_t max_ttsp_ns = 0;        // worst time-to-safepoint: stop request until all stopped
 };
 
 class Heap {
@@ -113,9 +114,13 @@ public:
     // Collects if due. Call only where every live reference is in a root (interpreter safepoints).
     void safepoint(VmThread& t) {
         // relaxed: a late view of the flag only delays the collection to the next safepoint.
-        if (collection_due.load(std::memory_order_relaxed)) collect(t);
+        if (collection_due.load(std::memory_order_relaxed)) collect(t, false);
     }
-    void collect(VmThread& t);
+    // Collects now (force), or only if still due once the heap's threads lock is held (several
+    // threads may see the flag at once: one collects, the others park for it).
+    void collect(VmThread& t, bool force = true);
+    // Accounts the allocation counter of a thread that is detaching (call with threads_mu held).
+    void retire_allocator(LocalAllocator& a);
     uint64_t heap_bytes() const;
     uint64_t limit_bytes() const;
     const GcStats& stats() const;

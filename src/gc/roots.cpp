@@ -1,8 +1,9 @@
 // The root walk: the one place that knows where the program keeps references outside the heap.
 // Every thread's live frames (their reference registers and running closure), pending errors,
-// globals, materialised constants and function values. Registers above the top frame are not
+// globals, materialised constants, function values and what threading handles hold. Registers above the top frame are not
 // roots (they may hold stale pointers).
 #include "gc/marker.hpp"
+#include "runtime/thread/runtime.hpp"
 #include "vm/vm.hpp"
 
 #include <algorithm>
@@ -50,6 +51,8 @@ void mark_roots(Vm& vm, VmThread& self, Marker& m) {
         if (vm.global_is_ref[i]) m.mark_value(vm.globals[i]);
     mark_constants(vm, m);
     for (Closure* c : vm.function_values) m.mark(c);
+    // Threading handles: live or unjoined threads' functions, arguments and results; Volatiles.
+    vm.threading->visit_roots([&](Obj* o) { m.mark(o); });
 }
 
 } // namespace bp::gc

@@ -9,6 +9,7 @@
 #include "bytecode/program.hpp"
 #include "runtime/native_stack.hpp"
 #include "runtime/rt.hpp"
+#include "runtime/thread/handles.hpp"
 
 #include <fmt/format.h>
 
@@ -119,7 +120,9 @@ private:
         case Kind::Any: box(static_cast<const Box*>(o), top); return;
         case Kind::Bytes: bytes(static_cast<const Bytes*>(o)); return;
         case Kind::Error: error(static_cast<const ErrorObj*>(o), top); return;
-        case Kind::Thread: out += "<Thread>"; return; // TODO: thread id once handles exist
+        case Kind::Thread:
+            out += "<Thread " + std::to_string(static_cast<const thread::ThreadHandle*>(o)->id) + ">";
+            return;
         case Kind::Mutex: out += "<Mutex>"; return;
         case Kind::Condition: out += "<Condition>"; return;
         case Kind::Volatile: out += "<Volatile>"; return;

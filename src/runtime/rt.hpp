@@ -20,6 +20,9 @@ namespace bp::rt {
 struct Raise {
     ErrorKind kind;
     std::string message;
+    // Text printed before this error's own traceback (a joined thread's traceback and "The above
+    // exception was the direct cause ..."); empty for most errors.
+    std::string cause = {};
 };
 [[noreturn]] void raise(ErrorKind kind, std::string message);
 
@@ -38,7 +41,7 @@ size_t checked_size(uint64_t header, uint64_t count, uint64_t elem_size);
 Storage* new_storage(VmThread& t, uint64_t capacity, uint8_t flags);
 
 // ---- per-object locks (ObjLock): taken by mutating container operations, never by readers.
-// Threading: a spinlock with exponential backoff for now; the threads issue may make it park.
+// Threading: spins briefly, then parks (std::atomic::wait); see core.cpp.
 // Holding one while allocating is fine (allocation never waits for other threads); never hold
 // one across anything that blocks or reaches a safepoint.
 void lock(ObjLock& l);

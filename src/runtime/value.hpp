@@ -9,8 +9,11 @@
 // Why untagged: a 16-byte tagged value written by one thread can be read half-old, half-new by
 // another (a new tag with an old payload is a type confusion). One aligned 8-byte word cannot tear.
 // Every word in the shared heap (globals, fields, elements, cells) is therefore read and written
-// with slot_load/slot_store: relaxed atomics, which compile to plain moves on x86-64 and ARM64 and
-// tell ThreadSanitizer that racing on them is the script's business, not a VM bug.
+// with slot_load/slot_store: acquire/release atomics, which compile to plain moves on x86-64 (and
+// ldar/stlr on ARM64) and tell ThreadSanitizer that racing on them is the script's business, not a
+// VM bug. Release/acquire rather than relaxed because a slot store is also how a new object is
+// published: whoever loads the reference must see the object's initialised contents (its header,
+// a string's bytes, a tuple's items), which are written with plain stores before publication.
 //
 // A reference slot holds a valid Obj* or nullptr (only before initialisation); never anything else.
 #pragma once
@@ -40,11 +43,13 @@ static_assert(sizeof(Value) == 8);
 // Threading: every heap slot shared between threads is accessed through these.
 inline Value slot_load(const Value* p) {
     Value v;
-    v.u = __atomic_load_n(&p->u, __ATOMIC_RELAXED); // relaxed: racing scripts may see any old value, never a torn one
+    // acquire: pairs with slot_store's release so a loaded reference's object is fully visible
+    // (racing scripts may still see any old value, never a torn one).
+    v.u = __atomic_load_n(&p->u, __ATOMIC_ACQUIRE);
     return v;
 }
 inline void slot_store(Value* p, Value v) {
-    __atomic_store_n(&p->u, v.u, __ATOMIC_RELAXED); // relaxed: ordering comes from locks/joins (docs/threading.md)
+    __atomic_store_n(&p->u, v.u, __ATOMIC_RELEASE); // release: publishes the object's contents (docs/threading.md)
 }
 
 } // namespace bp

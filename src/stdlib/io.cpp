@@ -1,5 +1,6 @@
 // I/O and system builtins (LANGUAGE.md §10): print, read_line, exit, clock_ms, sleep, getenv,
 // argv, argc, typeof.
+#include "runtime/thread/safepoint.hpp"
 #include "stdlib/support.hpp"
 
 #include <fmt/format.h>
@@ -27,12 +28,15 @@ Value bi_print_(BuiltinArgs& a) {
     return Value::zero();
 }
 
-// TODO(threads issue): mark the thread as stopped for the collector while it waits for input.
 Value bi_read_line(BuiltinArgs& a) {
     std::fflush(stdout);
     char* buf = nullptr;
     size_t cap = 0;
-    ssize_t n = ::getline(&buf, &cap, stdin);
+    ssize_t n = 0;
+    {
+        thread::SafeRegion safe(a.thread); // blocked on input: safe for the collector
+        n = ::getline(&buf, &cap, stdin);
+    }
     std::string line = n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string();
     std::free(buf);
     if (n < 0 && std::ferror(stdin)) {
@@ -55,11 +59,8 @@ Value bi_clock_ms(BuiltinArgs&) {
     return Value::from_int(std::chrono::duration_cast<std::chrono::milliseconds>(now).count());
 }
 
-// TODO(threads issue): mark the thread as stopped for the collector while it sleeps.
 Value bi_sleep_(BuiltinArgs& a) {
-    int64_t ms = arg_int(a, 0);
-    if (ms <= 0) std::this_thread::yield();
-    else std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+    sleep_ms(a.thread, arg_int(a, 0));
     return Value::zero();
 }
 

@@ -27,6 +27,8 @@ inline Value str_value(BuiltinArgs& a, std::string_view s) { return Value::from_
 // A `B` result (LANGUAGE.md §10): a new bytes when the call's static result type is bytes, else
 // a new [int] (one element per byte, 0-255).
 Value bytes_result(BuiltinArgs& a, std::string_view data);
+// Sleeps at least `ms` milliseconds, safe for the collector meanwhile; ms <= 0 yields (threading.cpp).
+void sleep_ms(VmThread& t, int64_t ms);
 // The elements of `a` as of one moment, read lock-free (object.hpp's reader protocol), so a
 // concurrent shrink can never make a builtin index past the end.
 std::vector<Value> array_snapshot(const Array* a);

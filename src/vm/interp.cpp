@@ -79,6 +79,15 @@ inline String* str_of(Value v) { return static_cast<String*>(v.o); }
     return Value::from_obj(e->traceback);
 }
 
+// An error with a cause (a joined thread's failure): its traceback text is fixed now, the cause's
+// text first (LANGUAGE.md §11.6).
+[[gnu::noinline]] void attach_cause(VmThread& t, ErrorObj* err, const std::string& cause) {
+    try {
+        err->traceback = rt::new_string(t, cause + format_traceback(t.vm, err));
+    } catch (const rt::Raise&) {
+    }
+}
+
 // Finds the handler for an error raised at `pc` in the top frame, popping frames as needed.
 // Returns false (pending_error set, frames popped down to entry_depth) if none catches it.
 bool unwind(VmThread& t, ErrorObj* err, size_t entry_depth, uint32_t pc) {
@@ -204,7 +213,7 @@ bool execute(VmThread& t, size_t entry_depth, Value* out) {
 
             // ---- globals
             OP(GetGlobal) {
-                if (__builtin_expect(!ready[B], 0)) raise_global_uninit(vm, B);
+                if (__builtin_expect(!__atomic_load_n(&ready[B], __ATOMIC_ACQUIRE), 0)) raise_global_uninit(vm, B);
                 R[A] = slot_load(&G[B]);
                 NEXT(1);
             }
@@ -646,6 +655,7 @@ bool execute(VmThread& t, size_t entry_depth, Value* out) {
                 return false; // cannot even allocate the error object (heap exhausted)
             }
             record_trace(t, err, BP_PC());
+            if (!r.cause.empty()) attach_cause(t, err, r.cause);
         }
     do_unwind:
         if (!unwind(t, err, entry_depth, BP_PC())) return false;

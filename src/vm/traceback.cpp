@@ -140,6 +140,7 @@ void record_trace(VmThread& t, ErrorObj* err, uint32_t top_pc) {
 }
 
 std::string format_traceback(const Vm& vm, const ErrorObj* err) {
+    if (err->traceback) return std::string(err->traceback->view()); // fixed (or cached) text
     std::string out = "Traceback (most recent call last):\n";
     for (uint64_t i = 0; err->trace && i < err->trace_len; ++i) {
         auto* proto = static_cast<const bytecode::FunctionProto*>(err->trace->slots[2 * i].p);

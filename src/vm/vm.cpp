@@ -10,9 +10,11 @@
 #include "vm/ffi.hpp"
 
 #include "runtime/rt.hpp"
+#include "runtime/thread/runtime.hpp"
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -44,9 +46,9 @@ bool stress_compiled_in() {
 
 // ---- VmThread
 
-VmThread::VmThread(Vm& owner, uint32_t thread_id) : vm(owner), id(thread_id) {
-    frames.reserve(kInitialFrames);
-    ensure_stack(kInitialStack);
+VmThread::VmThread(Vm& owner, uint32_t thread_id, size_t initial_stack) : vm(owner), id(thread_id) {
+    frames.reserve(initial_stack ? 64 : kInitialFrames);
+    ensure_stack(initial_stack ? initial_stack : kInitialStack);
     std::lock_guard<std::mutex> lock(vm.threads_mu);
     vm.threads.push_back(this);
 }
@@ -57,16 +59,18 @@ VmThread::~VmThread() {
         for (size_t i = 0; i < vm.threads.size(); ++i) {
             if (vm.threads[i] == this) {
                 vm.threads.erase(vm.threads.begin() + static_cast<std::ptrdiff_t>(i));
+                vm.heap.retire_allocator(alloc); // its cells return to the pages at the next sweep
                 break;
             }
         }
     }
+    vm.threads_cv.notify_all(); // a collector may be waiting for this thread to stop
     std::free(stack);
 }
 
 void VmThread::ensure_stack(size_t needed) {
     if (needed <= stack_cap) return;
-    size_t cap = stack_cap ? stack_cap : kInitialStack;
+    size_t cap = stack_cap ? stack_cap : std::min(needed, kInitialStack);
     while (cap < needed) cap *= 2;
     // realloc keeps the live registers; frames hold offsets, so moving the block is harmless.
     void* grown = std::realloc(stack, cap * sizeof(Value));
@@ -81,6 +85,7 @@ void VmThread::ensure_stack(size_t needed) {
 // ---- Vm
 
 Vm::Vm(const bytecode::Program& prog, VmOptions opts) : program(prog), options(opts) {
+    threading = std::make_unique<thread::ThreadRuntime>(*this);
     uint64_t limit = options.max_heap ? options.max_heap : default_heap_limit();
     heap.init(*this, limit, options.gc_stress || stress_compiled_in());
 

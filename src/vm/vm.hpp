@@ -14,11 +14,17 @@
 #include "types/builtins.hpp"
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
+
+namespace bp::thread {
+class ThreadRuntime;
+struct ThreadHandle;
+}
 
 namespace bp {
 
@@ -45,6 +51,7 @@ struct VmOptions {
     bool gc_stress = false;  // collect at every allocation safepoint
     bool gc_stats = false;   // print collector statistics at exit
     uint32_t max_depth = 200000; // frames per thread; the next call raises RecursionError
+    uint32_t max_threads = 4096; // threads alive at once, main included (--max-threads)
 };
 
 // One activation. Registers of the frame are stack[base .. base + proto->nregs).
@@ -58,7 +65,8 @@ struct Frame {
 
 class VmThread {
 public:
-    VmThread(Vm& vm, uint32_t id);
+    // initial_stack: register stack size in values (0 = the default; it grows on demand).
+    VmThread(Vm& vm, uint32_t id, size_t initial_stack = 0);
     ~VmThread();
     VmThread(const VmThread&) = delete;
     VmThread& operator=(const VmThread&) = delete;
@@ -73,6 +81,14 @@ public:
     std::vector<Frame> frames;
     gc::LocalAllocator alloc;    // this thread's allocation buffer
     ErrorObj* pending_error = nullptr; // root while an exception propagates
+
+    // Threading: the collector's view of this thread (see runtime/thread/safepoint.hpp):
+    // kRunning, kSafe (blocked: counts as stopped) or kParked (stopped at a safepoint).
+    // seq_cst against Vm::stop_requested (a Dekker handshake).
+    std::atomic<uint8_t> gc_state{0};
+    thread::ThreadHandle* handle = nullptr; // this thread's handle (nullptr for the main thread)
+    std::atomic<const void*> waiting_for{nullptr}; // handle blocked on (for deadlock detection)
+    uint32_t held_mutexes = 0; // mutexes this thread holds (owner-only)
 
     void ensure_stack(size_t needed); // grows (zero-filled) so that stack_cap >= needed
 };
@@ -108,6 +124,12 @@ public:
 
     std::mutex threads_mu;
     std::vector<VmThread*> threads; // every attached thread (roots); guarded by threads_mu
+    // Stop-the-world handshake (runtime/thread/safepoint.hpp): a collector sets stop_requested
+    // and waits on threads_cv (with threads_mu) until no other thread is kRunning.
+    std::condition_variable threads_cv;
+    std::atomic<bool> stop_requested{false};
+    // Threads, handles, the program-end protocol (runtime/thread/runtime.hpp).
+    std::unique_ptr<thread::ThreadRuntime> threading;
 
     std::vector<std::string> argv; // program arguments after the source path
     int exit_code = 0;

@@ -3,6 +3,7 @@
 #include "frontend.hpp"
 
 #include "runtime/rt.hpp"
+#include "runtime/thread/runtime.hpp"
 #include "stdlib/stdlib.hpp"
 #include "vm/interp.hpp"
 #include "vm/traceback.hpp"
@@ -31,6 +32,20 @@ bool run(VmThread& t, uint32_t function, Value* out) {
     return vm::run_function(t, function, out);
 }
 
+int flush_stdout(int code);
+
+// Ends the process now if other threads still run (§11.5: an uncaught exception in main stops
+// them; detached threads still running at the end are stopped): the Vm cannot be destroyed under
+// them. Output is flushed and --gc-stats printed first.
+void exit_if_threads_remain(Vm& machine, VmThread& main_thread, int code, bool wait_for_joinable) {
+    bool clean = wait_for_joinable ? machine.threading->finish(main_thread) : !machine.threading->any_alive();
+    if (clean) return;
+    std::fflush(stdout);
+    if (machine.options.gc_stats) write_stderr(machine.heap.stats_report());
+    std::fflush(stderr);
+    std::_Exit(code);
+}
+
 int run_main_thread(Vm& machine) {
     VmThread main_thread(machine, 0);
     try {
@@ -43,11 +58,22 @@ int run_main_thread(Vm& machine) {
     stdlib::register_builtins(machine);
     const bytecode::Program& program = machine.program;
     Value result = Value::zero();
-    for (uint32_t init : program.module_inits) // dependencies first, the main file last (§3)
-        if (!run(main_thread, init, &result)) return report_uncaught(main_thread);
+    for (uint32_t init : program.module_inits) { // dependencies first, the main file last (§3)
+        if (!run(main_thread, init, &result)) {
+            int code = report_uncaught(main_thread);
+            exit_if_threads_remain(machine, main_thread, code, false);
+            return code;
+        }
+    }
     result = Value::zero();
-    if (!run(main_thread, program.entry_function, &result)) return report_uncaught(main_thread);
-    return program.entry_returns_int ? static_cast<int>(result.i & 0xFF) : 0;
+    if (!run(main_thread, program.entry_function, &result)) {
+        int code = report_uncaught(main_thread);
+        exit_if_threads_remain(machine, main_thread, code, false);
+        return code;
+    }
+    int code = program.entry_returns_int ? static_cast<int>(result.i & 0xFF) : 0;
+    exit_if_threads_remain(machine, main_thread, flush_stdout(code), true);
+    return code;
 }
 
 // Output still buffered when the program ends must not be lost silently: a full disk or an I/O

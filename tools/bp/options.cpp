@@ -9,6 +9,20 @@ namespace bp::tool {
 namespace {
 
 constexpr std::string_view kMaxHeap = "--max-heap=";
+constexpr std::string_view kMaxThreads = "--max-threads=";
+
+// A thread limit: 1 to 1,000,000 (decimal digits only).
+bool parse_thread_limit(std::string_view text, uint32_t& out) {
+    if (text.empty() || text.size() > 7) return false;
+    uint32_t v = 0;
+    for (char ch : text) {
+        if (ch < '0' || ch > '9') return false;
+        v = v * 10 + static_cast<uint32_t>(ch - '0');
+    }
+    if (v == 0 || v > 1000000) return false;
+    out = v;
+    return true;
+}
 
 // Returns false (with `error` set) for an unknown or malformed option.
 bool apply_option(std::string_view arg, CliOptions& out, CliAction& action, std::string& error) {
@@ -30,6 +44,12 @@ bool apply_option(std::string_view arg, CliOptions& out, CliAction& action, std:
         std::string value(arg.substr(kMaxHeap.size()));
         if (!parse_size(value, out.vm.max_heap)) {
             error = "invalid heap size '" + value + "' (expected a positive number with an optional K, M or G suffix)";
+            return false;
+        }
+    } else if (arg.substr(0, kMaxThreads.size()) == kMaxThreads) {
+        std::string value(arg.substr(kMaxThreads.size()));
+        if (!parse_thread_limit(value, out.vm.max_threads)) {
+            error = "invalid thread limit '" + value + "' (expected a number from 1 to 1000000)";
             return false;
         }
     } else if (arg == "--max-heap") {
@@ -97,6 +117,7 @@ std::string usage_text() {
            "  --max-heap=SIZE  heap limit (suffix K, M or G); exceeding it raises MemoryError\n"
            "                   (default: 3/4 of physical memory)\n"
            "  --gc-stats       print garbage collector statistics to stderr at exit\n"
+           "  --max-threads=N  threads alive at once, main included (default 4096)\n"
            "  --gc-stress      collect garbage at every allocation safepoint (slow; for testing)\n"
            "  --disasm         print the compiled bytecode instead of running\n"
            "  --dump-tokens    print the token stream instead of running\n"

@@ -88,9 +88,9 @@ TEST(CheckDecls, ReservedTypeName) {
 }
 
 TEST(CheckDecls, LaterFeatures) {
-    EXPECT_CHECK_ERROR("import thread\ndef main() -> void:\n    pass\n", "threads are not supported yet");
+    EXPECT_CHECK_ERROR("import thread (spawn)\ndef main() -> void:\n    pass\n", "import thread (...) is not supported; use thread.<name>");
     EXPECT_CHECK_ERROR("import foo\ndef main() -> void:\n    pass\n", "module 'foo' not found");
-    EXPECT_CHECK_ERROR("def main() -> void:\n    let m: int = 1\n    thread_yield()\n", "threads are not supported yet");
+    EXPECT_CHECK_ERROR("def main() -> void:\n    thread_yield(1)\n", "'thread_yield' takes 0 argument(s), 1 given");
 }
 
 TEST(CheckDecls, EnumValues) {

@@ -1,0 +1,127 @@
+// Go versions of the thread benchmarks: go run bench.go NAME [THREADS]
+package main
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"sync"
+)
+
+type node struct{ kids []*node }
+
+func build(d int) *node {
+	if d == 0 {
+		return &node{}
+	}
+	return &node{kids: []*node{build(d - 1), build(d - 1)}}
+}
+func check(n *node) int {
+	c := 1
+	for _, k := range n.kids {
+		c += check(k)
+	}
+	return c
+}
+func isPrime(n int) bool {
+	if n < 2 {
+		return false
+	}
+	for d := 2; d*d <= n; d++ {
+		if n%d == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+func main() {
+	n := 2
+	if len(os.Args) > 2 {
+		n, _ = strconv.Atoi(os.Args[2])
+	}
+	var wg sync.WaitGroup
+	switch os.Args[1] {
+	case "primes":
+		out := make([]int, n)
+		for k := 0; k < n; k++ {
+			wg.Add(1)
+			go func(k int) {
+				defer wg.Done()
+				for i := k; i < 3000000; i += n {
+					if isPrime(i) {
+						out[k]++
+					}
+				}
+			}(k)
+		}
+		wg.Wait()
+		t := 0
+		for _, c := range out {
+			t += c
+		}
+		fmt.Println(t)
+	case "trees":
+		out := make([]int, n)
+		for k := 0; k < n; k++ {
+			wg.Add(1)
+			go func(k int) {
+				defer wg.Done()
+				for r := 0; r < 64/n; r++ {
+					out[k] += check(build(14))
+				}
+			}(k)
+		}
+		wg.Wait()
+		t := 0
+		for _, c := range out {
+			t += c
+		}
+		fmt.Println(t)
+	case "counter":
+		var m sync.Mutex
+		counter := 0
+		for k := 0; k < 2; k++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := 0; i < 500000; i++ {
+					m.Lock()
+					counter++
+					m.Unlock()
+				}
+			}()
+		}
+		wg.Wait()
+		fmt.Println(counter)
+	case "spawn":
+		total := 0
+		for i := 0; i < 10000; i++ {
+			ch := make(chan int)
+			go func(x int) { ch <- x }(i)
+			total += <-ch
+		}
+		fmt.Println(total)
+	case "pingpong":
+		var m sync.Mutex
+		c := sync.NewCond(&m)
+		turn := 0
+		for k := 0; k < 2; k++ {
+			wg.Add(1)
+			go func(me int) {
+				defer wg.Done()
+				for i := 0; i < 20000; i++ {
+					m.Lock()
+					for turn != me {
+						c.Wait()
+					}
+					turn = 1 - me
+					c.Signal()
+					m.Unlock()
+				}
+			}(k)
+		}
+		wg.Wait()
+		fmt.Println(turn)
+	}
+}

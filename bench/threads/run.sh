@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Thread benchmarks: BetterPython (1 and 2 threads where the work splits), CPython threading, Go.
+# Usage: bench/threads/run.sh [--no-build]. Prints min-of-3 wall times and the 1->2 thread speedups.
+# Speedups are only meaningful on an otherwise idle machine with >= 2 cores.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+[ "${1:-}" = "--no-build" ] || { cmake --preset release >/dev/null; cmake --build --preset release >/dev/null; }
+bp="$PWD/build/release/bp"
+cd bench/threads
+gobin=""
+if command -v go >/dev/null; then go build -o /tmp/bp_bench_go bench.go && gobin=/tmp/bp_bench_go; fi
+best() { # best-of-3 wall seconds of a command
+    local b=999999
+    for _ in 1 2 3; do
+        local s e; s=$(date +%s.%N); "$@" >/dev/null; e=$(date +%s.%N)
+        b=$(python3 -c "print(min($b, $e - $s))")
+    done
+    printf '%.3f' "$b"
+}
+printf '%-10s %10s %10s %8s %10s %10s %10s\n' bench bp-1thr bp-2thr speedup py-2thr go-1thr go-2thr
+for b in primes trees; do
+    t1=$(best "$bp" $b.bp 1); t2=$(best "$bp" $b.bp 2)
+    py=$(best python3 $b.py 2)
+    g1=-; g2=-; [ -n "$gobin" ] && { g1=$(best $gobin $b 1); g2=$(best $gobin $b 2); }
+    printf '%-10s %10s %10s %8.2f %10s %10s %10s\n' $b $t1 $t2 "$(python3 -c "print($t1/$t2)")" $py $g1 $g2
+done
+for b in counter spawn pingpong; do
+    t=$(best "$bp" $b.bp); py=$(best python3 $b.py)
+    g=-; [ -n "$gobin" ] && g=$(best $gobin $b)
+    printf '%-10s %10s %10s %8s %10s %10s %10s\n' $b $t - - $py - $g
+done

@@ -1,0 +1,118 @@
+// Checking threading calls (LANGUAGE.md §11.2): the module spelling `thread.X(...)` (or an alias
+// from `import thread as th`), which resolves to the flat builtin of the same function, and the
+// builtins whose signatures the signature language cannot express: thread_spawn (its arguments are
+// checked against the spawned function's parameters), mutex_new, cond_new and cond_wait (overloads).
+#include "check/checker_impl.hpp"
+
+#include <string_view>
+#include <utility>
+
+namespace bp::check {
+
+namespace {
+
+// thread.<name> -> flat builtin name.
+const char* flat_name(std::string_view name) {
+    static const std::pair<std::string_view, const char*> kMap[] = {
+        {"spawn", "thread_spawn"},   {"join", "thread_join"},     {"detach", "thread_detach"},
+        {"current", "thread_current"}, {"id", "thread_id"},       {"is_running", "thread_is_running"},
+        {"is_joined", "thread_is_joined"}, {"yield", "thread_yield"}, {"sleep", "thread_sleep"},
+        {"mutex_new", "mutex_new"},  {"rmutex_new", "rmutex_new"}, {"mutex_lock", "mutex_lock"},
+        {"mutex_trylock", "mutex_trylock"}, {"mutex_unlock", "mutex_unlock"},
+        {"mutex_destroy", "mutex_destroy"}, {"cond_new", "cond_new"}, {"cond_wait", "cond_wait"},
+        {"cond_signal", "cond_signal"}, {"cond_broadcast", "cond_broadcast"},
+        {"volatile_new", "volatile_new"}, {"volatile_set", "volatile_set"},
+        {"volatile_get", "volatile_get"}, {"volatile_has", "volatile_has"},
+        {"volatile_delete", "volatile_delete"}};
+    for (const auto& [k, v] : kMap)
+        if (k == name) return v;
+    return nullptr;
+}
+
+} // namespace
+
+bool is_thread_special(uint32_t id) {
+    auto b = static_cast<Builtin>(id);
+    return b == Builtin::thread_spawn || b == Builtin::mutex_new || b == Builtin::cond_new || b == Builtin::cond_wait;
+}
+
+bool Checker::is_thread_module(const ast::Expr& e) const {
+    return e.kind == ast::ExprKind::Name && m_thread_modules.count(static_cast<const ast::Name&>(e).name) > 0;
+}
+
+const Type* Checker::check_thread_module_call(ast::Call& c, const Type* expected) {
+    auto& f = static_cast<ast::Field&>(*c.callee);
+    const std::string& module = static_cast<const ast::Name&>(*f.object).name;
+    const char* flat = flat_name(f.name);
+    auto it = flat ? m_builtins.find(flat) : m_builtins.end();
+    if (it == m_builtins.end()) {
+        error(f.name_span, "module '" + module + "' has no function '" + f.name + "'");
+        for (auto& a : c.args) check_expr(a);
+        return nullptr;
+    }
+    return check_builtin_call(c, it->second, expected);
+}
+
+// A Thread/Mutex/Condition argument, or a ptr (its kind is checked at run time).
+bool Checker::check_handle_arg(ExprPtr& e, const Type* handle, const std::string& what) {
+    const Type* t = check_expr(e, handle);
+    if (!t) return false;
+    if (t->kind == Kind::Ptr) return true;
+    return coerce(e, handle, CoerceCtx::Argument, what);
+}
+
+const Type* Checker::check_thread_special(ast::Call& c, uint32_t id) {
+    const std::string name(kBuiltins[id].name);
+    auto arity = [&](size_t lo, size_t hi) {
+        if (c.args.size() >= lo && c.args.size() <= hi) return true;
+        std::string want = lo == hi ? std::to_string(lo) : std::to_string(lo) + " or " + std::to_string(hi);
+        error(c.span, "'" + name + "' takes " + want + " argument(s), " + std::to_string(c.args.size()) + " given");
+        for (auto& a : c.args) check_expr(a);
+        return false;
+    };
+    auto what = [&](size_t i) { return "argument " + std::to_string(i + 1) + " of '" + name + "'"; };
+    const Type* mutex = m_types.handle(Kind::Mutex);
+    const Type* cond = m_types.handle(Kind::Condition);
+    auto b = static_cast<Builtin>(id);
+    if (b == Builtin::thread_spawn) {
+        const Type* thread = m_types.handle(Kind::Thread);
+        if (c.args.empty()) {
+            error(c.span, "'" + name + "' needs a function to run");
+            return thread;
+        }
+        const Type* f = check_expr(c.args[0]);
+        if (!f) {
+            for (size_t i = 1; i < c.args.size(); ++i) check_expr(c.args[i]);
+            return thread;
+        }
+        if (f->kind != Kind::Func) {
+            error(c.args[0]->span, what(0) + ": expected a function, found " + f->name());
+            for (size_t i = 1; i < c.args.size(); ++i) check_expr(c.args[i]);
+            return thread;
+        }
+        if (c.args.size() - 1 != f->items.size()) {
+            error(c.span, "the spawned function takes " + std::to_string(f->items.size()) + " argument(s), " +
+                              std::to_string(c.args.size() - 1) + " given");
+            for (size_t i = 1; i < c.args.size(); ++i) check_expr(c.args[i]);
+            return thread;
+        }
+        for (size_t i = 1; i < c.args.size(); ++i) check_to(c.args[i], f->items[i - 1], CoerceCtx::Argument, what(i));
+        return thread;
+    }
+    if (b == Builtin::mutex_new) {
+        if (arity(0, 1) && c.args.size() == 1) check_to(c.args[0], m_types.bool_t(), CoerceCtx::Argument, what(0));
+        return mutex;
+    }
+    if (b == Builtin::cond_new) {
+        if (arity(0, 1) && c.args.size() == 1) check_handle_arg(c.args[0], mutex, what(0));
+        return cond;
+    }
+    // cond_wait
+    if (arity(1, 2)) {
+        check_handle_arg(c.args[0], cond, what(0));
+        if (c.args.size() == 2) check_handle_arg(c.args[1], mutex, what(1));
+    }
+    return m_types.void_t();
+}
+
+} // namespace bp::check

@@ -1,0 +1,85 @@
+// Threading handles: the native objects behind Thread, Mutex, Condition and Volatile values
+// (LANGUAGE.md §11). The essay on the whole threading design is docs/threading.md.
+//
+// A handle is a native (malloc'd) object that starts with an Obj header of kind Handle whose mark
+// byte is permanently set, so the collector's marker treats it as already marked and never traces
+// or frees it; the sweep never sees it (it is in no heap page). Handles are owned by the Vm's
+// ThreadRuntime registry and freed when the Vm is destroyed. This keeps two things simple:
+//   - a handle converted to `ptr` (a plain address the collector does not trace) stays valid, and
+//     a ptr can be validated by looking it up in the registry;
+//   - heap references a handle holds (a thread's function, arguments and result; a Volatile's
+//     values) are roots, visited by the registry walk (ThreadRuntime::visit_roots).
+// Note: handles therefore live until the program ends (about 100-200 bytes each); a later issue
+// can make them collectable with a sweep hook.
+#pragma once
+#include "runtime/object.hpp"
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace bp::thread {
+
+enum class HandleKind : uint8_t { Thread, Mutex, Condition, Volatile };
+
+struct Handle : Obj {
+    HandleKind hkind;
+};
+
+enum class ThreadState : uint8_t { Running, Finished };
+
+// Threading: `id`, `name`, `arg_is_ref` and `result_type` are immutable after spawn. `state`,
+// `detached`, `joined`, `joining`, the result and the failure are guarded by `mu` (state and
+// joined are also atomic for lock-free queries). `fn`, `args` and `result` are heap references
+// read by the collector while the world is stopped (the handshake orders them).
+struct ThreadHandle : Handle {
+    uint32_t id = 0;
+    std::string name; // "Thread-<id> (<function>)"
+    Closure* fn = nullptr;
+    std::vector<Value> args;
+    std::vector<uint8_t> arg_is_ref;
+    const types::Type* result_type = nullptr;
+    Box* result = nullptr;          // set when f returned (unless detached); cleared by join
+    std::mutex mu;
+    std::condition_variable cv;     // signalled when state becomes Finished
+    std::atomic<ThreadState> state{ThreadState::Running};
+    std::atomic<bool> joined{false};
+    bool detached = false;
+    bool joining = false;
+    bool failed = false;
+    bool failure_reported = false;  // "Exception in thread ..." already printed
+    std::string error_kind, error_message, error_traceback; // a failed thread's exception
+};
+
+// Threading: `state` is the lock word (0 free, 1 held, 2 held with waiters), parked on with
+// std::atomic::wait. `owner` (thread id + 1, 0 = none) is written by the owner only; others read it
+// (relaxed: they only compare it with their own id, which cannot be stored by anyone else). `count`
+// (recursion depth) is touched only by the owner. For wait-for-graph deadlock detection (later
+// issue) each mutex knows its owner and each VmThread publishes what it waits for (waiting_for).
+struct MutexHandle : Handle {
+    bool recursive = false;
+    std::atomic<uint32_t> state{0};
+    std::atomic<uint32_t> owner{0};
+    uint32_t count = 0;
+    std::atomic<bool> destroyed{false};
+    std::atomic<bool> abandoned{false}; // the owner finished while holding it
+};
+
+// Threading: `seq` counts signals; a waiter reads it before releasing the mutex and waits for it
+// to change (std::atomic::wait), so a signal between the release and the wait is never lost.
+struct CondHandle : Handle {
+    MutexHandle* bound = nullptr; // immutable
+    std::atomic<uint32_t> seq{0};
+};
+
+// Threading: `map` is guarded by `mu`; the collector reads it while the world is stopped.
+struct VolatileHandle : Handle {
+    std::mutex mu;
+    std::unordered_map<std::string, Box*> map;
+};
+
+} // namespace bp::thread

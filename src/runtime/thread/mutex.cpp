@@ -1,0 +1,137 @@
+// Mutexes and condition variables (LANGUAGE.md §11.2). A mutex is one atomic lock word
+// (0 free, 1 held, 2 held with waiters): an uncontended lock or unlock is one atomic operation;
+// a contended lock spins briefly, then marks the thread safe for the collector and parks with
+// std::atomic::wait. Errors (LockError, DeadlockError) are raised before anything blocks.
+#include "runtime/rt.hpp"
+#include "runtime/thread/runtime.hpp"
+#include "runtime/thread/safepoint.hpp"
+
+#include <thread>
+
+namespace bp::thread {
+
+namespace {
+
+constexpr int kSpins = 100;
+
+inline uint32_t self_tag(const VmThread& t) { return t.id + 1; }
+
+void check_live(const MutexHandle* m) {
+    if (m->destroyed.load(std::memory_order_acquire)) rt::raise(ErrorKind::LockError, "mutex has been destroyed");
+}
+
+bool try_acquire_word(MutexHandle* m) {
+    uint32_t expected = 0;
+    return m->state.compare_exchange_strong(expected, 1, std::memory_order_acquire, std::memory_order_relaxed);
+}
+
+// Blocks until the lock word is ours. Parks (safe for the collector) after a short spin.
+void acquire_word(VmThread& t, MutexHandle* m) {
+    for (int i = 0; i < kSpins; ++i) {
+        if (m->state.load(std::memory_order_relaxed) == 0 && try_acquire_word(m)) return;
+#if defined(__x86_64__) || defined(__i386__)
+        __builtin_ia32_pause();
+#endif
+    }
+    t.waiting_for.store(m, std::memory_order_relaxed);
+    {
+        SafeRegion safe(t);
+        while (m->state.exchange(2, std::memory_order_acquire) != 0) m->state.wait(2, std::memory_order_relaxed);
+    }
+    t.waiting_for.store(nullptr, std::memory_order_relaxed);
+}
+
+void release_word(MutexHandle* m) {
+    if (m->state.exchange(0, std::memory_order_release) == 2) m->state.notify_one();
+}
+
+// Now the owner: records it, and reports (once) a previous owner that died holding the mutex.
+void take_ownership(VmThread& t, MutexHandle* m) {
+    m->owner.store(self_tag(t), std::memory_order_relaxed);
+    m->count = 1;
+    ++t.held_mutexes;
+    if (m->abandoned.exchange(false, std::memory_order_relaxed)) {
+        mutex_unlock(t, m);
+        rt::raise(ErrorKind::LockError, "mutex owner finished while holding it");
+    }
+    if (m->destroyed.load(std::memory_order_acquire)) { // destroyed while we waited
+        mutex_unlock(t, m);
+        rt::raise(ErrorKind::LockError, "mutex has been destroyed");
+    }
+}
+
+} // namespace
+
+void mutex_lock(VmThread& t, MutexHandle* m) {
+    check_live(m);
+    if (m->owner.load(std::memory_order_relaxed) == self_tag(t)) {
+        if (!m->recursive) rt::raise(ErrorKind::DeadlockError, "mutex is already locked by this thread (not recursive)");
+        ++m->count;
+        return;
+    }
+    if (!try_acquire_word(m)) acquire_word(t, m);
+    take_ownership(t, m);
+}
+
+bool mutex_trylock(VmThread& t, MutexHandle* m) {
+    check_live(m);
+    if (m->owner.load(std::memory_order_relaxed) == self_tag(t)) {
+        if (!m->recursive) return false;
+        ++m->count;
+        return true;
+    }
+    if (!try_acquire_word(m)) return false;
+    take_ownership(t, m);
+    return true;
+}
+
+void mutex_unlock(VmThread& t, MutexHandle* m) {
+    check_live(m);
+    uint32_t owner = m->owner.load(std::memory_order_relaxed);
+    if (owner == 0) rt::raise(ErrorKind::LockError, "mutex is not locked");
+    if (owner != self_tag(t)) rt::raise(ErrorKind::LockError, "mutex is owned by another thread");
+    if (--m->count > 0) return;
+    --t.held_mutexes;
+    m->owner.store(0, std::memory_order_relaxed);
+    release_word(m);
+}
+
+void mutex_destroy(VmThread& t, MutexHandle* m) {
+    check_live(m);
+    if (m->owner.load(std::memory_order_relaxed) != 0 || !try_acquire_word(m))
+        rt::raise(ErrorKind::LockError, "cannot destroy a locked mutex");
+    m->destroyed.store(true, std::memory_order_release);
+    release_word(m);
+    (void)t;
+}
+
+void cond_wait(VmThread& t, CondHandle* c, MutexHandle* m) {
+    if (!m) m = c->bound;
+    else if (c->bound && c->bound != m) rt::raise(ErrorKind::LockError, "condition is bound to a different mutex");
+    if (!m) rt::raise(ErrorKind::LockError, "condition has no bound mutex (pass one to cond_wait)");
+    check_live(m);
+    if (m->owner.load(std::memory_order_relaxed) != self_tag(t))
+        rt::raise(ErrorKind::LockError, "cond_wait: the mutex is not held by this thread");
+    uint32_t seq = c->seq.load(std::memory_order_acquire);
+    uint32_t depth = m->count;
+    m->count = 1;
+    mutex_unlock(t, m); // all recursion levels
+    t.waiting_for.store(c, std::memory_order_relaxed);
+    {
+        SafeRegion safe(t);
+        c->seq.wait(seq, std::memory_order_acquire);
+    }
+    t.waiting_for.store(nullptr, std::memory_order_relaxed);
+    if (!try_acquire_word(m)) acquire_word(t, m);
+    m->owner.store(self_tag(t), std::memory_order_relaxed);
+    m->count = depth;
+    ++t.held_mutexes;
+}
+
+void cond_signal(CondHandle* c, bool all) {
+    c->seq.fetch_add(1, std::memory_order_release);
+    if (all) c->seq.notify_all();
+    else c->seq.notify_one();
+}
+
+} // namespace bp::thread

@@ -1,0 +1,313 @@
+// Threads: spawn, the thread entry point, join, detach, failure reports and the program-end
+// protocol (LANGUAGE.md §11.1, §11.5, §11.6). Every thread runs the one dispatch loop through
+// vm::run_closure on its own VmThread; nothing here interprets bytecode.
+#include "runtime/rt.hpp"
+#include "runtime/thread/runtime.hpp"
+#include "runtime/thread/safepoint.hpp"
+#include "vm/interp.hpp"
+#include "vm/traceback.hpp"
+
+#include <cstdio>
+#include <exception>
+
+namespace bp::thread {
+
+namespace {
+
+// Reserved, committed as used. 32 MiB holds the deepest printing/equality recursion (10,000
+// levels) with room to spare and is small enough for glibc to cache between threads (cheap
+// spawns); sanitizer builds have frames several times larger.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr size_t kThreadStack = size_t{512} << 20;
+#else
+constexpr size_t kThreadStack = size_t{32} << 20;
+#endif
+
+template <class H>
+H* make_handle(HandleKind k) {
+    auto* h = new H();
+    h->kind = ObjKind::Handle;
+    h->mark.store(1, std::memory_order_relaxed); // never traced or swept (see handles.hpp)
+    h->hkind = k;
+    return h;
+}
+
+const char* kind_name(HandleKind k) {
+    switch (k) {
+    case HandleKind::Thread: return "Thread";
+    case HandleKind::Mutex: return "Mutex";
+    case HandleKind::Condition: return "Condition";
+    case HandleKind::Volatile: return "Volatile";
+    }
+    return "handle";
+}
+
+} // namespace
+
+struct ThreadStart {
+    ThreadRuntime* rt;
+    ThreadHandle* h;
+    static void entry(void* p) {
+        auto* s = static_cast<ThreadStart*>(p);
+        ThreadRuntime* rt = s->rt;
+        ThreadHandle* h = s->h;
+        delete s;
+        rt->run_thread(h);
+    }
+};
+
+ThreadRuntime::~ThreadRuntime() {
+    for (Handle* h : m_handles) {
+        switch (h->hkind) {
+        case HandleKind::Thread: delete static_cast<ThreadHandle*>(h); break;
+        case HandleKind::Mutex: delete static_cast<MutexHandle*>(h); break;
+        case HandleKind::Condition: delete static_cast<CondHandle*>(h); break;
+        case HandleKind::Volatile: delete static_cast<VolatileHandle*>(h); break;
+        }
+    }
+}
+
+void ThreadRuntime::register_handle(Handle* h) {
+    std::lock_guard<std::mutex> lk(m_mu);
+    m_handles.insert(h);
+    if (h->hkind == HandleKind::Thread) m_threads.push_back(static_cast<ThreadHandle*>(h));
+}
+
+Handle* ThreadRuntime::handle_of(Value v, const types::Type* type, HandleKind want) {
+    if (type->kind != types::Kind::Ptr) return static_cast<Handle*>(v.o);
+    Handle* h = static_cast<Handle*>(v.p);
+    {
+        std::lock_guard<std::mutex> lk(m_mu);
+        if (!m_handles.count(h)) rt::raise(ErrorKind::TypeError, std::string("expected ") + kind_name(want) + ", got ptr");
+    }
+    if (h->hkind != want)
+        rt::raise(ErrorKind::TypeError, std::string("expected ") + kind_name(want) + ", got " + kind_name(h->hkind));
+    return h;
+}
+
+MutexHandle* ThreadRuntime::new_mutex(bool recursive) {
+    auto* m = make_handle<MutexHandle>(HandleKind::Mutex);
+    m->recursive = recursive;
+    register_handle(m);
+    return m;
+}
+
+CondHandle* ThreadRuntime::new_cond(MutexHandle* bound) {
+    auto* c = make_handle<CondHandle>(HandleKind::Condition);
+    c->bound = bound;
+    register_handle(c);
+    return c;
+}
+
+VolatileHandle* ThreadRuntime::new_volatile() {
+    auto* v = make_handle<VolatileHandle>(HandleKind::Volatile);
+    register_handle(v);
+    return v;
+}
+
+ThreadHandle* ThreadRuntime::spawn(VmThread& t, Closure* fn, const types::Type* fn_type, const Value* args,
+                                   const types::Type* const* arg_types, uint32_t nargs) {
+    {
+        std::lock_guard<std::mutex> lk(m_life_mu);
+        if (m_alive + 1 >= m_vm.options.max_threads)
+            rt::raise(ErrorKind::ThreadError, "cannot start thread: limit of " +
+                                                  std::to_string(m_vm.options.max_threads) +
+                                                  " threads reached (--max-threads)");
+        ++m_alive;
+    }
+    auto* h = make_handle<ThreadHandle>(HandleKind::Thread);
+    h->id = m_next_id.fetch_add(1, std::memory_order_relaxed);
+    h->name = "Thread-" + std::to_string(h->id) + " (" + fn->proto->name + ")";
+    h->fn = fn;
+    h->args.assign(args, args + nargs);
+    for (uint32_t i = 0; i < nargs; ++i) h->arg_is_ref.push_back(arg_types[i]->is_ref() ? 1 : 0);
+    h->result_type = fn_type->ret;
+    // From here the registry roots fn and the arguments until the thread ends.
+    register_handle(h);
+    if (!start_os_thread(&ThreadStart::entry, new ThreadStart{this, h}, kThreadStack)) {
+        {
+            std::lock_guard<std::mutex> lk(h->mu);
+            h->fn = nullptr;
+            h->args.clear();
+            h->detached = true; // never ran: nothing to join or report
+            h->state.store(ThreadState::Finished);
+        }
+        thread_exited();
+        rt::raise(ErrorKind::ThreadError, "cannot start thread");
+    }
+    return h;
+}
+
+void ThreadRuntime::run_thread(ThreadHandle* h) {
+    {
+        // A small register stack (4,096 values): spawning stays cheap; it grows on demand.
+        VmThread t(m_vm, h->id, 4096); // attaches (waits if a collection is under way)
+        t.handle = h;
+        Value out = Value::zero();
+        bool ok = false;
+        try {
+            ok = vm::run_closure(t, h->fn, h->args.data(), static_cast<uint32_t>(h->args.size()), &out);
+        } catch (const std::exception&) {
+            t.pending_error = nullptr; // native failure (out of memory): reported without a trace
+        }
+        finish_thread(t, h, ok, out);
+    } // detaches: from here this OS thread never touches the heap
+    h->cv.notify_all();
+    thread_exited();
+}
+
+// Still attached and running: stores the result (or the failure's text) in the handle.
+void ThreadRuntime::finish_thread(VmThread& t, ThreadHandle* h, bool ok, Value out) {
+    Box* result = nullptr;
+    std::string kind, message, trace;
+    if (ok) {
+        try {
+            result = rt::new_box(t, h->result_type, out);
+        } catch (const rt::Raise& r) {
+            ok = false;
+            kind = error_name(r.kind);
+            message = r.message;
+            trace = kind + ": " + message + "\n";
+        }
+    } else if (t.pending_error) {
+        ErrorObj* e = t.pending_error;
+        kind = error_name(e->error_kind);
+        message = std::string(e->message ? e->message->view() : "");
+        trace = vm::format_traceback(m_vm, e);
+    } else {
+        kind = "MemoryError";
+        message = "out of memory";
+        trace = "MemoryError: out of memory\n";
+    }
+    if (t.held_mutexes) abandon_mutexes(t);
+    std::lock_guard<std::mutex> lk(h->mu);
+    h->fn = nullptr;
+    h->args.clear();
+    if (!h->detached) h->result = result;
+    h->failed = !ok;
+    h->error_kind = std::move(kind);
+    h->error_message = std::move(message);
+    h->error_traceback = std::move(trace);
+    h->state.store(ThreadState::Finished, std::memory_order_release);
+    if (h->failed && h->detached) report_failure(h);
+}
+
+void ThreadRuntime::report_failure(ThreadHandle* h) {
+    if (h->failure_reported) return;
+    h->failure_reported = true;
+    std::string text = "Exception in thread " + h->name + ":\n" + h->error_traceback;
+    std::fflush(stdout);
+    std::fwrite(text.data(), 1, text.size(), stderr);
+    std::fflush(stderr);
+}
+
+// The next locker of each gets LockError "mutex owner finished while holding it" (once).
+void ThreadRuntime::abandon_mutexes(VmThread& t) {
+    std::lock_guard<std::mutex> lk(m_mu);
+    for (Handle* h : m_handles) {
+        if (h->hkind != HandleKind::Mutex) continue;
+        auto* m = static_cast<MutexHandle*>(h);
+        if (m->owner.load(std::memory_order_relaxed) != t.id + 1) continue;
+        m->count = 0;
+        m->abandoned.store(true, std::memory_order_relaxed);
+        m->owner.store(0, std::memory_order_relaxed);
+        if (m->state.exchange(0, std::memory_order_release) == 2) m->state.notify_one();
+    }
+    t.held_mutexes = 0;
+}
+
+void ThreadRuntime::thread_exited() {
+    std::lock_guard<std::mutex> lk(m_life_mu);
+    --m_alive;
+    m_life_cv.notify_all();
+}
+
+Value ThreadRuntime::join(VmThread& t, ThreadHandle* h) {
+    if (t.handle == h) rt::raise(ErrorKind::ThreadError, "a thread cannot join itself");
+    std::unique_lock<std::mutex> lk(h->mu);
+    if (h->detached) rt::raise(ErrorKind::ThreadError, "cannot join a detached thread");
+    if (h->joined.load() || h->joining) rt::raise(ErrorKind::ThreadError, "thread already joined");
+    h->joining = true;
+    if (h->state.load(std::memory_order_acquire) != ThreadState::Finished) {
+        lk.unlock();
+        {
+            // Blocked: safe for the collector. Only the handle (never freed) is used meanwhile.
+            t.waiting_for.store(h, std::memory_order_relaxed);
+            SafeRegion safe(t);
+            std::unique_lock<std::mutex> wait_lk(h->mu);
+            h->cv.wait(wait_lk, [&] { return h->state.load(std::memory_order_acquire) == ThreadState::Finished; });
+            wait_lk.unlock(); // before leaving the safe state (which may wait for a collection)
+        }
+        t.waiting_for.store(nullptr, std::memory_order_relaxed);
+        lk.lock();
+    }
+    h->joining = false;
+    h->joined.store(true);
+    Box* result = h->result;
+    h->result = nullptr;
+    if (h->failed) {
+        h->failure_reported = true;
+        std::string msg = "thread " + h->name + " raised " + h->error_kind;
+        if (!h->error_message.empty()) msg += ": " + h->error_message;
+        std::string cause = h->error_traceback +
+                            "\nThe above exception was the direct cause of the following exception:\n\n";
+        lk.unlock();
+        throw rt::Raise{ErrorKind::ThreadError, std::move(msg), std::move(cause)};
+    }
+    return Value::from_obj(result);
+}
+
+bool ThreadRuntime::detach(VmThread&, ThreadHandle* h) {
+    std::lock_guard<std::mutex> lk(h->mu);
+    if (h->detached || h->joined.load() || h->joining) return false;
+    h->detached = true;
+    h->result = nullptr;
+    if (h->failed) report_failure(h);
+    return true;
+}
+
+bool ThreadRuntime::any_alive() {
+    std::lock_guard<std::mutex> lk(m_life_mu);
+    return m_alive > 0;
+}
+
+bool ThreadRuntime::finish(VmThread& main) {
+    for (;;) {
+        ThreadHandle* waiting = nullptr;
+        {
+            std::lock_guard<std::mutex> lk(m_mu);
+            for (ThreadHandle* h : m_threads) {
+                std::lock_guard<std::mutex> hl(h->mu);
+                if (!h->detached && !h->joined.load() && h->state.load() != ThreadState::Finished) {
+                    waiting = h;
+                    break;
+                }
+            }
+        }
+        if (!waiting) break;
+        SafeRegion safe(main);
+        std::unique_lock<std::mutex> wl(waiting->mu);
+        waiting->cv.wait(wl, [&] { return waiting->state.load() == ThreadState::Finished; });
+    }
+    {
+        std::lock_guard<std::mutex> lk(m_mu);
+        for (ThreadHandle* h : m_threads) {
+            std::lock_guard<std::mutex> hl(h->mu);
+            if (h->failed && !h->detached && !h->joined.load()) report_failure(h);
+        }
+    }
+    // Threads still alive now are detached ones still running, or threads about to exit.
+    SafeRegion safe(main);
+    std::unique_lock<std::mutex> lk(m_life_mu);
+    bool detached_running = false;
+    {
+        std::lock_guard<std::mutex> rl(m_mu);
+        for (ThreadHandle* h : m_threads)
+            if (h->state.load() != ThreadState::Finished) detached_running = true;
+    }
+    if (detached_running) return false;
+    m_life_cv.wait(lk, [&] { return m_alive == 0; });
+    return true;
+}
+
+} // namespace bp::thread

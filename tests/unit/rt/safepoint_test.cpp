@@ -1,0 +1,63 @@
+// The stop-the-world handshake (runtime/thread/safepoint.hpp): collections with other attached
+// threads running (polling safepoints while allocating), blocked (safe) and leaving the safe state.
+#include "fixture.hpp"
+#include "runtime/thread/safepoint.hpp"
+
+#include <atomic>
+#include <thread>
+
+namespace bp::test {
+namespace {
+
+using SafepointTest = RtFixture;
+
+// A mutator: allocates strings kept in its own rooted register, polling safepoints.
+void mutate(Vm& vm, const bytecode::FunctionProto* proto, std::atomic<bool>& stop, std::atomic<int>& checks) {
+    VmThread me(vm, 7);
+    me.frames.push_back(Frame{proto, nullptr, 0, 0, 0});
+    while (!stop.load()) {
+        String* s = rt::new_string(me, "payload");
+        me.stack[0] = Value::from_obj(s);
+        vm.heap.safepoint(me);
+        if (static_cast<String*>(me.stack[0].o)->view() == "payload") checks.fetch_add(1);
+        vm.heap.collection_due.store(true); // make the other side collect too
+    }
+    me.frames.clear();
+}
+
+TEST_F(SafepointTest, CollectsWhileAnotherThreadAllocates) {
+    std::atomic<bool> stop{false};
+    std::atomic<int> checks{0};
+    std::thread other(mutate, std::ref(*vm), program.functions[0].get(), std::ref(stop), std::ref(checks));
+    String* keep = str("kept");
+    root(0, keep);
+    while (checks.load() == 0) std::this_thread::yield(); // the mutator is attached and running
+    for (int i = 0; i < 200 || checks.load() < 100; ++i) {
+        collect();
+        str("garbage");
+    }
+    stop.store(true);
+    other.join();
+    EXPECT_EQ(keep->view(), "kept");
+    EXPECT_GT(checks.load(), 0);
+    EXPECT_GE(vm->heap.stats().collections, 200u);
+}
+
+TEST_F(SafepointTest, BlockedThreadNeverDelaysACollection) {
+    std::atomic<bool> entered{false}, release{false};
+    std::thread blocked([&] {
+        VmThread me(*vm, 8);
+        thread::enter_safe(me);
+        entered.store(true);
+        while (!release.load()) std::this_thread::yield();
+        thread::leave_safe(me);
+    });
+    while (!entered.load()) std::this_thread::yield();
+    for (int i = 0; i < 10; ++i) collect(); // would hang if the safe thread counted as running
+    release.store(true);
+    blocked.join();
+    EXPECT_GE(vm->heap.stats().collections, 10u);
+}
+
+} // namespace
+} // namespace bp::test
