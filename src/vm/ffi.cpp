@@ -2,6 +2,8 @@
 // See vm/ffi.hpp for the contract and the threading rules.
 #include "vm/ffi.hpp"
 
+#include "runtime/thread/safepoint.hpp"
+
 #include "runtime/rt.hpp"
 #include "vm/vm.hpp"
 
@@ -141,7 +143,9 @@ Value Ffi::call(VmThread& t, uint32_t index, const Value* args, uint32_t nargs) 
         void* p;
     } result{};
     {
-        ForeignCallScope safe(t);
+        // Foreign code touches no heap object (arguments were copied out, the result is converted
+        // after the region ends), so the collector need not wait for it (LANGUAGE.md §11.4).
+        thread::SafeRegion safe(t);
         ffi_call(&e.cif, FFI_FN(e.fn), &result, ptrs);
     }
     return convert_result(t, info.ret, result.word, result.f, result.p);

@@ -32,19 +32,6 @@ class VmThread;
 
 namespace bp::vm {
 
-// Marks the calling thread as safe for the collector while it runs foreign code (it touches no
-// heap object: arguments were copied out, the result is converted after the scope ends).
-// Hook for the threads issue: the constructor should publish "safe" (like a blocking call) and
-// the destructor wait for any stop-the-world in progress before returning to the heap.
-// Today there is one thread and collections only start at safepoints, so it does nothing.
-class ForeignCallScope {
-public:
-    explicit ForeignCallScope(VmThread& t) { (void)t; /* threads issue: enter the safe state */ }
-    ~ForeignCallScope() { /* threads issue: leave the safe state (wait out a collection) */ }
-    ForeignCallScope(const ForeignCallScope&) = delete;
-    ForeignCallScope& operator=(const ForeignCallScope&) = delete;
-};
-
 class Ffi {
 public:
     explicit Ffi(const bytecode::Program& program);
