@@ -7,9 +7,10 @@ A test is tests/<area>/<name>.bp with its expectations beside it:
                (absent: stderr must be empty)
   <name>.code  expected exit code (absent: 0)
   <name>.args  program arguments, one per line
-  <name>.opts  interpreter options placed before the file name, one per line (e.g. --max-threads=4)
   <name>.in    stdin (absent: stdin is empty)
   <name>.env   extra environment variables, KEY=VALUE per line (BETTERPYTHON_PATH is unset unless given here)
+  <name>.slow  marker: skipped with --skip-slow (the gc-stress preset), for tests quadratic under stress
+  <name>.opts  interpreter options, one per line, placed before the file name after any --bp-arg
 The interpreter runs with cwd = the test's directory and the bare file name as its argument, so tracebacks
 print File "name.bp" and compile errors name.bp:line:col. Files whose name starts with `_` are helpers, not tests.
 A directory holding a file named SKIP is skipped (its tests wait for a later feature) unless --include-threads.
@@ -66,6 +67,8 @@ def parse_args(argv):
     p.add_argument("--timeout", type=float, default=30.0, help="seconds per test (default: 30)")
     p.add_argument("--bp-arg", action="append", default=[], metavar="ARG",
                    help="extra interpreter option placed before the file name (repeatable)")
+    p.add_argument("--skip-slow", action="store_true",
+                   help="skip tests marked with a <name>.slow file (used by the gc-stress preset)")
     p.add_argument("--include-threads", action="store_true",
                    help="also run directories marked with a SKIP file (tests/threads)")
     p.add_argument("--verbose", "-v", action="store_true", help="list every test with its result and time")
@@ -100,7 +103,8 @@ def discover(args) -> tuple[list[Test], list[Test]]:
         t = Test(f)
         if args.filter and not any(s in t.id for s in args.filter):
             continue
-        (skipped if is_skipped_dir(f.parent) and not args.include_threads else tests).append(t)
+        slow = args.skip_slow and t.sibling(".slow").exists()
+        (skipped if slow or (is_skipped_dir(f.parent) and not args.include_threads) else tests).append(t)
     return tests, skipped
 
 
@@ -135,8 +139,8 @@ def run_one(test: Test, args) -> Result:
     infile = test.sibling(".in")
     stdin = infile.read_bytes() if infile.exists() else b""
     optfile = test.sibling(".opts")
-    opts = optfile.read_text().splitlines() if optfile.exists() else []
-    cmd = [args.bp, *args.bp_arg, *opts, test.path.name, *prog_args]
+    bp_opts = [o for o in optfile.read_text().splitlines() if o] if optfile.exists() else []
+    cmd = [args.bp, *args.bp_arg, *bp_opts, test.path.name, *prog_args]
     env = dict(os.environ, **TEST_ENV)
     env.pop("BETTERPYTHON_PATH", None)  # module search must not depend on the caller's setting
     envfile = test.sibling(".env")

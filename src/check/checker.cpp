@@ -7,6 +7,11 @@
 namespace bp::check {
 
 namespace {
+
+// Bytecode operands naming a function or a global are 16 bits (bytecode/instr.hpp); the remaining
+// function indexes are for "<module>" and the lambdas.
+constexpr size_t kMaxFunctions = 65000;
+constexpr size_t kMaxGlobals = 65000;
 const std::unordered_set<std::string> kReservedTypeNames = {
     "int", "float", "bool", "str", "void", "any", "bytes", "Error", "Thread", "Mutex", "Condition",
     "Volatile", "ptr", "i8", "i16", "i32", "i64", "u8", "u16", "u32", "u64"};
@@ -40,6 +45,8 @@ void Checker::collect_decls(ast::Module& m) {
             auto& f = static_cast<ast::FuncDecl&>(*d);
             if (m_builtins.count(f.name) || is_thread_builtin(f.name))
                 error(f.name_span, "'" + f.name + "' shadows builtin");
+            // Call operands hold a 16-bit function index; "<module>" and lambdas need indexes too.
+            if (m_functions.size() == kMaxFunctions) error(f.name_span, "too many functions (the limit is 65000)");
             f.function_index = static_cast<uint32_t>(m_functions.size());
             m_functions.push_back(&f);
             declare_value(f.name, f.name_span, ValueSym{&f, nullptr});
@@ -47,6 +54,8 @@ void Checker::collect_decls(ast::Module& m) {
         }
         case ast::DeclKind::Global: {
             auto& g = static_cast<ast::GlobalDecl&>(*d);
+            // Global operands hold a 16-bit index.
+            if (m_globals.size() == kMaxGlobals) error(g.name_span, "too many globals (the limit is 65000)");
             g.global_index = static_cast<uint32_t>(m_globals.size());
             m_globals.push_back(&g);
             declare_value(g.name, g.name_span, ValueSym{nullptr, &g});

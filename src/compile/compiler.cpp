@@ -3,9 +3,16 @@
 #include "compile/compiler.hpp"
 #include "compile/fn_compiler.hpp"
 
+#include <cstdio>
+#include <cstdlib>
+
 namespace bp::compile {
 
 uint32_t compile_lambda_proto(ProgramBuilder& pb, const ast::Lambda& lam, uint32_t file) {
+    if (pb.program.functions.size() > 0xFFFF) { // MakeClosure's function operand is 16 bits
+        std::fprintf(stderr, "bp: too many functions and lambdas (the limit is 65536)\n");
+        std::exit(65);
+    }
     auto proto = std::make_unique<bytecode::FunctionProto>();
     proto->name = "<lambda>";
     proto->index = static_cast<uint32_t>(pb.program.functions.size());

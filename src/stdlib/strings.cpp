@@ -10,13 +10,16 @@ namespace {
 
 constexpr std::string_view kSpaces = " \t\n\v\f\r";
 
-// Guards the builders below against sizes no heap could hold (before std::string tries).
-void check_result_size(uint64_t bytes) {
-    if (bytes > (uint64_t{1} << 40)) rt::raise(ErrorKind::MemoryError, "out of memory");
+// Guards the builders below against results the heap could never hold, before std::string tries
+// (a huge request must be MemoryError, not std::bad_alloc or a sanitizer's allocation-size abort).
+uint64_t max_result_size(BuiltinArgs& a) { return std::min<uint64_t>(a.thread.vm.heap.limit_bytes(), uint64_t{1} << 40); }
+
+void check_result_size(BuiltinArgs& a, uint64_t bytes) {
+    if (bytes > max_result_size(a)) rt::raise(ErrorKind::MemoryError, "out of memory");
 }
 
-std::string padding(std::string_view pad, uint64_t n) {
-    check_result_size(n);
+std::string padding(BuiltinArgs& a, std::string_view pad, uint64_t n) {
+    check_result_size(a, n);
     std::string out;
     out.reserve(n);
     for (uint64_t i = 0; i < n; ++i) out += pad[i % pad.size()];
@@ -129,7 +132,7 @@ Value bi_str_repeat(BuiltinArgs& a) {
     std::string_view s = arg_sv(a, 0);
     int64_t n = arg_int(a, 1);
     if (n <= 0 || s.empty()) return str_value(a, "");
-    if (static_cast<uint64_t>(n) > (uint64_t{1} << 40) / s.size()) rt::raise(ErrorKind::MemoryError, "out of memory");
+    if (static_cast<uint64_t>(n) > max_result_size(a) / s.size()) rt::raise(ErrorKind::MemoryError, "out of memory");
     std::string out;
     out.reserve(s.size() * static_cast<size_t>(n));
     for (int64_t i = 0; i < n; ++i) out += s;
@@ -140,14 +143,14 @@ Value bi_str_pad_left(BuiltinArgs& a) {
     std::string_view s = arg_sv(a, 0), pad = arg_sv(a, 2);
     int64_t width = arg_int(a, 1);
     if (width <= static_cast<int64_t>(s.size()) || pad.empty()) return a.args[0];
-    return str_value(a, padding(pad, static_cast<uint64_t>(width) - s.size()) + std::string(s));
+    return str_value(a, padding(a, pad, static_cast<uint64_t>(width) - s.size()) + std::string(s));
 }
 
 Value bi_str_pad_right(BuiltinArgs& a) {
     std::string_view s = arg_sv(a, 0), pad = arg_sv(a, 2);
     int64_t width = arg_int(a, 1);
     if (width <= static_cast<int64_t>(s.size()) || pad.empty()) return a.args[0];
-    return str_value(a, std::string(s) + padding(pad, static_cast<uint64_t>(width) - s.size()));
+    return str_value(a, std::string(s) + padding(a, pad, static_cast<uint64_t>(width) - s.size()));
 }
 
 Value bi_str_char_at(BuiltinArgs& a) {
@@ -183,7 +186,7 @@ Value bi_str_join(BuiltinArgs& a) {
         if (!first) out += sep;
         first = false;
         out += static_cast<const String*>(part.o)->view();
-        check_result_size(out.size());
+        check_result_size(a, out.size());
     }
     return str_value(a, out);
 }

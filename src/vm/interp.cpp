@@ -497,8 +497,10 @@ bool execute(VmThread& t, size_t entry_depth, Value* out) {
             }
             OP(FormatSpec) {
                 BP_SAFEPOINT();
-                std::string s = rt::format_with_spec(R[B], proto->consts[C].type, proto->consts[ip[1].a].s);
-                R[A] = Value::from_obj(rt::new_string(t, s));
+                // No named C++ objects in an OP block: the computed-goto NEXT leaves the block without
+                // running destructors (GCC), so a local std::string would leak; a temporary dies first.
+                R[A] = Value::from_obj(
+                    rt::new_string(t, rt::format_with_spec(R[B], proto->consts[C].type, proto->consts[ip[1].a].s)));
                 NEXT(2);
             }
             OP(IndexStr) {

@@ -1,0 +1,124 @@
+// The structural verifier (see verify.hpp). It decodes operands from the format strings of
+// opcodes.def, like the disassembler, plus the extension words whose meaning opcodes.def documents.
+#include "bytecode/verify.hpp"
+
+#include <fmt/format.h>
+
+namespace bp::bytecode {
+
+namespace {
+
+class Verifier {
+public:
+    Verifier(const Program& p, const FunctionProto& fn) : m_p(p), m_fn(fn) {}
+
+    std::string run() {
+        if (m_fn.nregs < m_fn.nparams) return fail(0, "nregs below nparams");
+        if (m_fn.reg_is_ref.size() < m_fn.nregs) return fail(0, "reg_is_ref shorter than nregs");
+        if (m_fn.spans.size() != m_fn.code.size()) return fail(0, "spans and code differ in length");
+        if (!mark_boundaries()) return m_error;
+        for (uint32_t pc = 0; pc < m_fn.code.size(); pc += instr_length(m_fn.code[pc]))
+            if (!check_instr(pc)) return m_error;
+        for (const Handler& h : m_fn.handlers) {
+            if (h.start > h.end || h.end > m_fn.code.size()) return fail(h.start, "handler range outside the code");
+            if (!jump_ok(h.handler)) return fail(h.start, "handler target is not an instruction");
+            if (!reg_ok(h.error_reg) || !m_fn.reg_is_ref[h.error_reg]) return fail(h.start, "bad handler register");
+        }
+        return "";
+    }
+
+private:
+    bool fail_b(uint32_t pc, const std::string& what) {
+        m_error = fail(pc, what);
+        return false;
+    }
+    std::string fail(uint32_t pc, const std::string& what) const {
+        return fmt::format("fn {} pc {}: {}", m_fn.name, pc, what);
+    }
+    bool reg_ok(uint32_t r) const { return r < m_fn.nregs; }
+    bool jump_ok(int64_t target) const {
+        return target >= 0 && static_cast<size_t>(target) < m_boundary.size() && m_boundary[static_cast<size_t>(target)];
+    }
+
+    bool mark_boundaries() {
+        m_boundary.assign(m_fn.code.size(), false);
+        for (uint32_t pc = 0; pc < m_fn.code.size();) {
+            auto opi = static_cast<uint8_t>(m_fn.code[pc].op);
+            if (opi >= kOpCount) return fail_b(pc, fmt::format("unknown opcode {}", opi));
+            m_boundary[pc] = true;
+            uint32_t len = instr_length(m_fn.code[pc]);
+            if (len > m_fn.code.size() - pc) return fail_b(pc, "instruction runs past the end of the code");
+            pc += len;
+        }
+        return true;
+    }
+
+    bool check_operand(uint32_t pc, char f, uint32_t v) {
+        const Instr& in = m_fn.code[pc];
+        switch (f) {
+        case 'r': return reg_ok(v) || fail_b(pc, fmt::format("register r{} >= nregs {}", v, m_fn.nregs));
+        case 'k': return v < m_fn.consts.size() || fail_b(pc, fmt::format("constant k{} out of range", v));
+        case 'g': return v < m_p.globals.size() || fail_b(pc, fmt::format("global g{} out of range", v));
+        case 'f': return v < m_p.functions.size() || fail_b(pc, fmt::format("function f{} out of range", v));
+        case 'J': return jump_ok(int64_t{pc} + in.sbc()) || fail_b(pc, "jump target is not an instruction");
+        case 's':
+            if (in.op == Op::JLtInt || in.op == Op::JLeInt || in.op == Op::JEqInt || in.op == Op::JNeInt)
+                return jump_ok(int64_t{pc} + in.sc()) || fail_b(pc, "jump target is not an instruction");
+            return true;
+        case 'n': {
+            const uint16_t* regs = in.arg_regs();
+            for (uint32_t i = 0; i < in.c; ++i)
+                if (!reg_ok(regs[i])) return fail_b(pc, fmt::format("argument register r{} >= nregs", regs[i]));
+            return true;
+        }
+        default: return true; // u, I, -: immediates
+        }
+    }
+
+    bool check_ext(uint32_t pc) {
+        const Instr& in = m_fn.code[pc];
+        if (kOpExt[static_cast<uint8_t>(in.op)] == 0) return true;
+        const Instr& e = m_fn.code[pc + 1];
+        if (in.op == Op::ForArray || in.op == Op::ForStr) {
+            if (!reg_ok(e.a)) return fail_b(pc, "loop length register out of range");
+            return jump_ok(int64_t{pc} + e.sbc()) || fail_b(pc, "loop exit is not an instruction");
+        }
+        if (in.op == Op::EqDeep || in.op == Op::FormatSpec)
+            return e.a < m_fn.consts.size() || fail_b(pc, "extension constant out of range");
+        if (in.op == Op::CallBuiltin) return e.a < m_fn.builtin_sites.size() || fail_b(pc, "builtin site out of range");
+        return true; // an opcode appended later with extension words: not checked yet
+    }
+
+    bool check_instr(uint32_t pc) {
+        const Instr& in = m_fn.code[pc];
+        const char* f = kOpFormats[static_cast<uint8_t>(in.op)];
+        uint32_t fields[3] = {in.a, in.b, in.c};
+        for (int k = 0; k < 3 && f[k]; ++k) {
+            if (f[k] == 'I') break;
+            if (!check_operand(pc, f[k], fields[k])) return false;
+            if (f[k] == 'J') break;
+        }
+        return check_ext(pc);
+    }
+
+    const Program& m_p;
+    const FunctionProto& m_fn;
+    std::vector<bool> m_boundary;
+    std::string m_error;
+};
+
+} // namespace
+
+std::string verify(const Program& program) {
+    if (!program.functions.empty() &&
+        (program.entry_function >= program.functions.size() || program.init_function >= program.functions.size()))
+        return "entry or init function out of range";
+    for (size_t i = 0; i < program.functions.size(); ++i) {
+        const FunctionProto& fn = *program.functions[i];
+        if (fn.index != i) return fmt::format("fn {}: index {} at position {}", fn.name, fn.index, i);
+        if (std::string e = Verifier(program, fn).run(); !e.empty()) return e;
+    }
+    return "";
+}
+
+} // namespace bp::bytecode

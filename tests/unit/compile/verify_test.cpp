@@ -1,0 +1,102 @@
+// The bytecode verifier (bytecode/verify.hpp): every golden test program compiles to bytecode it
+// accepts, and hand-corrupted programs are rejected with the first problem named.
+#include "bytecode/verify.hpp"
+#include "check/checker.hpp"
+#include "compile/compiler.hpp"
+#include "parse/parser.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+using namespace bp;
+
+namespace {
+
+struct Built {
+    SourceMap sources;
+    types::TypeTable types;
+    std::unique_ptr<ast::Module> module;
+    check::CheckedProgram checked;
+    std::unique_ptr<bytecode::Program> program;
+};
+
+// Null program if the source has compile errors.
+std::unique_ptr<Built> build(const std::string& src) {
+    auto b = std::make_unique<Built>();
+    uint32_t f = b->sources.add("t.bp", src);
+    diag::Diagnostics diags(b->sources);
+    b->module = std::make_unique<ast::Module>(parse::parse_file(b->sources, f, diags));
+    if (!diags.has_errors()) check::check_program({b->module.get()}, b->types, diags, b->checked);
+    if (!diags.has_errors()) b->program = compile::compile_program(b->checked, b->sources, b->types);
+    return b;
+}
+
+const char* kProgram = R"(def f(xs: [int]) -> int:
+    let t: int = 0
+    for x in xs:
+        if x > 2:
+            t += x
+    try:
+        t = t / 0
+    catch ZeroDivisionError as e:
+        t = -1
+    return t
+
+def main() -> int:
+    print(f([1, 2, 3]), fn(x: int) -> int: x + 1)
+    return 0
+)";
+
+} // namespace
+
+TEST(Verify, AcceptsEveryGoldenProgram) {
+    int verified = 0;
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(BP_TESTS_DIR)) {
+        if (entry.path().extension() != ".bp") continue;
+        std::ifstream in(entry.path(), std::ios::binary);
+        std::stringstream ss;
+        ss << in.rdbuf();
+        auto b = build(ss.str());
+        if (!b->program) continue;
+        EXPECT_EQ(bytecode::verify(*b->program), "") << entry.path();
+        ++verified;
+    }
+    EXPECT_GT(verified, 100);
+}
+
+TEST(Verify, RejectsBadRegister) {
+    auto b = build(kProgram);
+    ASSERT_TRUE(b->program);
+    ASSERT_EQ(bytecode::verify(*b->program), "");
+    b->program->functions[0]->nregs = 0;
+    b->program->functions[0]->nparams = 0;
+    EXPECT_NE(bytecode::verify(*b->program).find("register"), std::string::npos);
+}
+
+TEST(Verify, RejectsJumpOutsideTheCode) {
+    auto b = build(kProgram);
+    ASSERT_TRUE(b->program);
+    auto& code = b->program->functions[0]->code;
+    bool patched = false;
+    for (uint32_t pc = 0; pc < code.size() && !patched; pc += bytecode::instr_length(code[pc]))
+        if (code[pc].op == bytecode::Op::Jmp || code[pc].op == bytecode::Op::JmpIfFalse) {
+            code[pc].set_sbc(100000);
+            patched = true;
+        }
+    ASSERT_TRUE(patched);
+    EXPECT_NE(bytecode::verify(*b->program).find("jump"), std::string::npos);
+}
+
+TEST(Verify, RejectsTruncatedCodeAndBadHandler) {
+    auto b = build(kProgram);
+    ASSERT_TRUE(b->program);
+    auto& fn = *b->program->functions[0];
+    ASSERT_FALSE(fn.handlers.empty());
+    fn.handlers[0].handler = static_cast<uint32_t>(fn.code.size());
+    EXPECT_NE(bytecode::verify(*b->program).find("handler"), std::string::npos);
+    fn.spans.pop_back();
+    EXPECT_NE(bytecode::verify(*b->program).find("spans"), std::string::npos);
+}
