@@ -3,6 +3,7 @@
 // comment-only lines never reach that comparison. Literals are decoded here; f-strings are split
 // into pieces and their field expressions are lexed later, by the parser, with a Field-mode lexer
 // over the same text so spans stay absolute.
+#include "base/utf8.hpp"
 #include "lex/lexer.hpp"
 
 #include <cerrno>
@@ -31,23 +32,6 @@ std::string show_char(char c) {
     return fmt::format("\\x{:02x}", u);
 }
 
-void append_utf8(std::string& out, uint32_t cp) {
-    if (cp < 0x80) {
-        out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-        out += static_cast<char>(0xC0 | (cp >> 6));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-        out += static_cast<char>(0xE0 | (cp >> 12));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-        out += static_cast<char>(0xF0 | (cp >> 18));
-        out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
-}
 
 } // namespace
 

@@ -7,6 +7,7 @@
 // Both recurse on the native stack (1 GiB, see docs/architecture.md) with an explicit depth
 // bound, so hostile nesting ends in an error, never a crash. No safepoint is reached inside a
 // builtin, so the objects json_parse builds need no rooting while it runs.
+#include "base/utf8.hpp"
 #include "stdlib/support.hpp"
 
 #include <fmt/format.h>
@@ -335,23 +336,6 @@ private:
         return v;
     }
 
-    static void put_utf8(std::string& out, uint32_t cp) {
-        if (cp < 0x80) {
-            out += static_cast<char>(cp);
-        } else if (cp < 0x800) {
-            out += static_cast<char>(0xC0 | (cp >> 6));
-            out += static_cast<char>(0x80 | (cp & 0x3F));
-        } else if (cp < 0x10000) {
-            out += static_cast<char>(0xE0 | (cp >> 12));
-            out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-            out += static_cast<char>(0x80 | (cp & 0x3F));
-        } else {
-            out += static_cast<char>(0xF0 | (cp >> 18));
-            out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-            out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-            out += static_cast<char>(0x80 | (cp & 0x3F));
-        }
-    }
 
     // \uXXXX (a surrogate pair becomes one code point; a lone surrogate is an error).
     void unicode_escape(std::string& out) {
@@ -365,7 +349,7 @@ private:
             if (lo < 0xDC00 || lo > 0xDFFF) fail_at("lone surrogate in \\u escape", at);
             cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
         }
-        put_utf8(out, cp);
+        append_utf8(out, cp);
     }
 
     // A string token (the opening quote at m_pos); bytes >= 0x80 are kept as they are.

@@ -23,6 +23,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <vector>
 #include <memory>
 #include <string>
 
@@ -81,6 +82,22 @@ inline String* str_of(Value v) { return static_cast<String*>(v.o); }
 
 // An error with a cause (a joined thread's failure): its traceback text is fixed now, the cause's
 // text first (LANGUAGE.md §11.6).
+// Copies the argument registers an instruction names into a buffer and calls `fn(args, n)`.
+// Out of the dispatch loop on purpose: a computed goto leaves a scope without running
+// destructors (GCC), so a heap buffer for many arguments must live and die here.
+template <class Fn>
+Value call_with_args(const Value* R, const bytecode::Instr* ip, uint32_t n, Fn&& fn) {
+    const uint16_t* regs = ip->arg_regs();
+    if (n <= 8) {
+        Value args[8];
+        for (uint32_t k = 0; k < n; ++k) args[k] = R[regs[k]];
+        return fn(static_cast<const Value*>(args), n);
+    }
+    std::vector<Value> args(n);
+    for (uint32_t k = 0; k < n; ++k) args[k] = R[regs[k]];
+    return fn(static_cast<const Value*>(args.data()), n);
+}
+
 [[gnu::noinline]] void attach_cause(VmThread& t, ErrorObj* err, const std::string& cause) {
     try {
         err->traceback = rt::new_string(t, cause + format_traceback(t.vm, err));
@@ -294,38 +311,22 @@ bool execute(VmThread& t, size_t entry_depth, Value* out) {
             }
             }
             OP(CallExtern) { // LANGUAGE.md §7 FFI (vm/ffi.hpp)
-                uint32_t n = C;
-                Value small[8];
-                std::unique_ptr<Value[]> big;
-                Value* args = small;
-                if (n > 8) {
-                    big.reset(new Value[n]);
-                    args = big.get();
-                }
-                const uint16_t* regs = ip->arg_regs();
-                for (uint32_t k = 0; k < n; ++k) args[k] = R[regs[k]];
                 t.frames.back().pc = BP_PC();
                 BP_SAFEPOINT();
-                Value r = vm.ffi->call(t, B, args, n);
+                Value r = call_with_args(R, ip, C, [&](const Value* args, uint32_t n) {
+                    return vm.ffi->call(t, B, args, n);
+                });
                 if (!(ip->x & 1)) R[A] = r;
                 NEXT(bytecode::instr_length(*ip));
             }
             OP(CallBuiltin) {
                 const bytecode::BuiltinSite& site = proto->builtin_sites[ip[1].a];
-                uint32_t n = C;
-                Value small[8];
-                std::unique_ptr<Value[]> big;
-                Value* args = small;
-                if (n > 8) {
-                    big.reset(new Value[n]);
-                    args = big.get();
-                }
-                const uint16_t* regs = ip->arg_regs();
-                for (uint32_t k = 0; k < n; ++k) args[k] = R[regs[k]];
                 t.frames.back().pc = BP_PC();
                 BP_SAFEPOINT();
-                BuiltinArgs ba{t, args, n, site.arg_types.data(), site.result_type};
-                Value r = vm.builtins[B](ba);
+                Value r = call_with_args(R, ip, C, [&](const Value* args, uint32_t n) {
+                    BuiltinArgs ba{t, args, n, site.arg_types.data(), site.result_type};
+                    return vm.builtins[B](ba);
+                });
                 R = t.stack + t.frames.back().base; // a builtin may run bytecode and grow the stack
                 if (!(ip->x & 1)) R[A] = r;
                 NEXT(bytecode::instr_length(*ip));
