@@ -6,6 +6,7 @@ import (
 	"os"
 	"strconv"
 	"sync"
+	"sync/atomic"
 )
 
 type node struct{ kids []*node }
@@ -94,6 +95,55 @@ func main() {
 		}
 		wg.Wait()
 		fmt.Println(counter)
+	case "atomic":
+		var counter atomic.Int64
+		for k := 0; k < 2; k++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := 0; i < 500000; i++ {
+					counter.Add(1)
+				}
+			}()
+		}
+		wg.Wait()
+		fmt.Println(counter.Load())
+	case "pool":
+		// A 2-goroutine pool fed by a channel; each task answers on its own result channel.
+		type task struct {
+			x   int
+			out chan int
+		}
+		tasks := make(chan task, 1024)
+		for k := 0; k < 2; k++ {
+			go func() {
+				for t := range tasks {
+					t.out <- t.x * t.x
+				}
+			}()
+		}
+		total := 0
+		for batch := 0; batch < 100; batch++ {
+			outs := make([]chan int, 1000)
+			for i := range outs {
+				outs[i] = make(chan int, 1)
+				tasks <- task{i, outs[i]}
+			}
+			for _, o := range outs {
+				total += <-o
+			}
+		}
+		r := make([]int, 100000)
+		outs := make([]chan int, 100000)
+		for i := range outs {
+			outs[i] = make(chan int, 1)
+			tasks <- task{i, outs[i]}
+		}
+		for i, o := range outs {
+			r[i] = <-o
+		}
+		close(tasks)
+		fmt.Println(total, len(r))
 	case "spawn":
 		total := 0
 		for i := 0; i < 10000; i++ {

@@ -39,7 +39,15 @@ std::unique_ptr<SigType> named_sig_type(const std::string& n, types::TypeTable& 
     if (n == "Error") return concrete(types.error_t());
     Kind hk = n == "Thread" ? Kind::Thread : n == "Mutex" ? Kind::Mutex : n == "Condition" ? Kind::Condition
             : n == "Volatile" ? Kind::Volatile : Kind::Void;
-    if (hk == Kind::Void) return nullptr;
+    if (hk == Kind::Void) {
+        for (uint8_t k = 0; k < types::kSyncKindCount; ++k)
+            if (n == types::sync_kind_name(static_cast<types::SyncKind>(k))) {
+                t->tag = SigType::Tag::Handle;
+                t->type = types.sync_handle(static_cast<types::SyncKind>(k));
+                return t;
+            }
+        return nullptr;
+    }
     t->tag = SigType::Tag::Handle;
     t->type = types.handle(hk);
     return t;

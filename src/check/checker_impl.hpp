@@ -9,6 +9,7 @@
 #include "check/checker.hpp"
 
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -144,6 +145,7 @@ public:
     bool is_thread_module(const ast::Expr& e) const;
     const Type* check_thread_module_call(ast::Call& c, const Type* expected);
     const Type* check_thread_special(ast::Call& c, uint32_t id);
+    const Type* check_toolkit_special(ast::Call& c, uint32_t id); // toolkit.cpp
     bool check_handle_arg(ExprPtr& e, const Type* handle, const std::string& what);
     const Type* check_value_call(ast::Call& c, const Type* fn_type, const std::string& what);
 
@@ -217,5 +219,8 @@ std::string validate_format_spec(const std::string& spec, const Type* t);
 bool is_thread_builtin(const std::string& name);
 // True for the thread builtins whose signature is "special" (spawn and the overloaded ones).
 bool is_thread_special(uint32_t builtin_id);
+// The concurrency toolkit (toolkit.cpp): its "special" builtins, and thread.<name> -> flat name.
+bool is_toolkit_special(uint32_t builtin_id);
+const char* toolkit_flat_name(std::string_view name);
 
 } // namespace bp::check

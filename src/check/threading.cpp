@@ -26,14 +26,15 @@ const char* flat_name(std::string_view name) {
         {"volatile_delete", "volatile_delete"}};
     for (const auto& [k, v] : kMap)
         if (k == name) return v;
-    return nullptr;
+    return toolkit_flat_name(name);
 }
 
 } // namespace
 
 bool is_thread_special(uint32_t id) {
     auto b = static_cast<Builtin>(id);
-    return b == Builtin::thread_spawn || b == Builtin::mutex_new || b == Builtin::cond_new || b == Builtin::cond_wait;
+    return b == Builtin::thread_spawn || b == Builtin::mutex_new || b == Builtin::cond_new || b == Builtin::cond_wait ||
+           is_toolkit_special(id);
 }
 
 bool Checker::is_thread_module(const ast::Expr& e) const {
@@ -62,6 +63,7 @@ bool Checker::check_handle_arg(ExprPtr& e, const Type* handle, const std::string
 }
 
 const Type* Checker::check_thread_special(ast::Call& c, uint32_t id) {
+    if (is_toolkit_special(id)) return check_toolkit_special(c, id);
     const std::string name(kBuiltins[id].name);
     auto arity = [&](size_t lo, size_t hi) {
         if (c.args.size() >= lo && c.args.size() <= hi) return true;

@@ -10,7 +10,7 @@ bool is_fixed_width(const std::string& n) {
 }
 bool is_handle(const Type* t) {
     return t->kind == Kind::Thread || t->kind == Kind::Mutex || t->kind == Kind::Condition ||
-           t->kind == Kind::Volatile;
+           t->kind == Kind::Volatile || t->kind == Kind::Sync;
 }
 } // namespace
 
@@ -42,6 +42,9 @@ static const Type* named_type(Checker& c, ast::TypeExpr& t) {
         if (it->second.cls) return it->second.cls->info->type;
         return tt.int_t();
     }
+    for (uint8_t k = 0; k < types::kSyncKindCount; ++k) // toolkit handles: not reserved, user types win
+        if (n == types::sync_kind_name(static_cast<types::SyncKind>(k)))
+            return tt.sync_handle(static_cast<types::SyncKind>(k));
     if (!c.report_qualified_type(n, t.span)) c.error(t.span, "unknown type '" + n + "'");
     return nullptr;
 }

@@ -15,7 +15,8 @@ bool is_int_like(const types::Type* t) {
     case types::Kind::Float: case types::Kind::Str: case types::Kind::Void: case types::Kind::Any:
     case types::Kind::Bytes: case types::Kind::Error: case types::Kind::Thread: case types::Kind::Mutex:
     case types::Kind::Condition: case types::Kind::Volatile: case types::Kind::Array: case types::Kind::Map:
-    case types::Kind::Tuple: case types::Kind::Func: case types::Kind::Struct: return false;
+    case types::Kind::Tuple: case types::Kind::Func: case types::Kind::Struct: case types::Kind::Sync:
+        return false;
     }
     return false;
 }

@@ -36,7 +36,7 @@ bool keys_equal(Value a, Value b, const types::Type* key_type) {
     case types::Kind::Ptr: case types::Kind::Bytes: case types::Kind::Error: case types::Kind::Thread:
     case types::Kind::Mutex: case types::Kind::Condition: case types::Kind::Volatile:
     case types::Kind::Array: case types::Kind::Map: case types::Kind::Tuple: case types::Kind::Func:
-    case types::Kind::Struct:
+    case types::Kind::Struct: case types::Kind::Sync:
         return a.u == b.u;
     }
     return false;

@@ -87,6 +87,7 @@ std::string typeof_name(Value v, const types::Type* type) {
     case Kind::Tuple: return "tuple";
     case Kind::Func: return "fn";
     case Kind::Struct: return type->info->is_class ? "class" : "struct";
+    case Kind::Sync: return types::sync_kind_name(type->sync);
     case Kind::Any: {
         const Box* b = static_cast<const Box*>(v.o);
         return b ? typeof_name(b->value, b->type) : "void";
@@ -118,7 +119,7 @@ Value zero_value(VmThread& t, const types::Type* type) {
     }
     case Kind::Int: case Kind::Float: case Kind::Bool: case Kind::Void: case Kind::Ptr: case Kind::Error:
     case Kind::Thread: case Kind::Mutex: case Kind::Condition: case Kind::Volatile: case Kind::Func:
-    case Kind::Struct:
+    case Kind::Struct: case Kind::Sync:
         return Value::zero();
     }
     return Value::zero();

@@ -49,7 +49,7 @@ Value bi_len_(BuiltinArgs& a) {
     case types::Kind::Int: case types::Kind::Float: case types::Kind::Bool: case types::Kind::Void:
     case types::Kind::Any: case types::Kind::Ptr: case types::Kind::Error: case types::Kind::Thread:
     case types::Kind::Mutex: case types::Kind::Condition: case types::Kind::Volatile: case types::Kind::Func:
-    case types::Kind::Struct: break;
+    case types::Kind::Struct: case types::Kind::Sync: break;
     }
     rt::raise(ErrorKind::TypeError, "len() of " + t->name());
 }

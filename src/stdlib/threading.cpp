@@ -88,11 +88,11 @@ Value bi_cond_wait(BuiltinArgs& a) {
     return Value::zero();
 }
 Value bi_cond_signal(BuiltinArgs& a) {
-    thread::cond_signal(cond_arg(a, 0), false);
+    thread::cond_signal(a.thread, cond_arg(a, 0), false);
     return Value::zero();
 }
 Value bi_cond_broadcast(BuiltinArgs& a) {
-    thread::cond_signal(cond_arg(a, 0), true);
+    thread::cond_signal(a.thread, cond_arg(a, 0), true);
     return Value::zero();
 }
 

@@ -18,7 +18,8 @@ const char* scalar_name(Kind k) {
     case Kind::Mutex: return "Mutex";
     case Kind::Condition: return "Condition";
     case Kind::Volatile: return "Volatile";
-    case Kind::Array: case Kind::Map: case Kind::Tuple: case Kind::Func: case Kind::Struct: return nullptr;
+    case Kind::Array: case Kind::Map: case Kind::Tuple: case Kind::Func: case Kind::Struct: case Kind::Sync:
+        return nullptr;
     }
     return nullptr;
 }
@@ -38,6 +39,7 @@ std::string key_of(const Type& t) {
         if (t.kind == Kind::Func) k += ")->" + std::to_string(reinterpret_cast<uintptr_t>(t.ret));
         return k;
     case Kind::Struct: return "S" + std::to_string(reinterpret_cast<uintptr_t>(t.info));
+    case Kind::Sync: return std::string("sync:") + sync_kind_name(t.sync);
     default: return k;
     }
 }
@@ -58,6 +60,7 @@ std::string Type::name() const {
         for (size_t i = 0; i < items.size(); ++i) s += (i ? ", " : "") + items[i]->name();
         return s + ") -> " + ret->name();
     case Kind::Struct: return info->name;
+    case Kind::Sync: return sync_kind_name(sync);
     default: return s;
     }
 }
@@ -87,6 +90,28 @@ const Type* TypeTable::intern(Type t) {
 }
 
 const Type* TypeTable::handle(Kind k) { return intern(Type{k}); }
+
+const Type* TypeTable::sync_handle(SyncKind k) {
+    Type t{Kind::Sync};
+    t.sync = k;
+    return intern(std::move(t));
+}
+
+const char* sync_kind_name(SyncKind k) {
+    switch (k) {
+    case SyncKind::Atomic: return "Atomic";
+    case SyncKind::Pool: return "Pool";
+    case SyncKind::Future: return "Future";
+    case SyncKind::Worker: return "Worker";
+    case SyncKind::RWLock: return "RWLock";
+    case SyncKind::Semaphore: return "Semaphore";
+    case SyncKind::WaitGroup: return "WaitGroup";
+    case SyncKind::Barrier: return "Barrier";
+    case SyncKind::Once: return "Once";
+    case SyncKind::Tls: return "Tls";
+    }
+    return "handle";
+}
 
 const Type* TypeTable::array_of(const Type* elem) {
     Type t{Kind::Array};
@@ -136,7 +161,7 @@ bool has_zero_value(const Type* t) {
             if (!has_zero_value(i)) return false;
         return true;
     case Kind::Void: case Kind::Ptr: case Kind::Error: case Kind::Thread: case Kind::Mutex: case Kind::Condition:
-    case Kind::Volatile: case Kind::Func: case Kind::Struct:
+    case Kind::Volatile: case Kind::Func: case Kind::Struct: case Kind::Sync:
         return false;
     }
     return false;

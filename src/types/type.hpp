@@ -24,7 +24,14 @@ enum class Kind : uint8_t {
     Tuple,  // items
     Func,   // items (parameters), ret
     Struct, // info (struct or class)
+    Sync,   // sync: a concurrency-toolkit handle (Atomic, Pool, Future, ...; docs/threading.md)
 };
+
+// The concurrency toolkit's handle types (Kind::Sync), append-only. Their names are built in but
+// not reserved: a program's own type of the same name wins.
+enum class SyncKind : uint8_t { Atomic, Pool, Future, Worker, RWLock, Semaphore, WaitGroup, Barrier, Once, Tls };
+inline constexpr uint8_t kSyncKindCount = 10;
+const char* sync_kind_name(SyncKind k);
 
 struct StructInfo;
 
@@ -36,6 +43,7 @@ struct Type {
     const Type* ret = nullptr;       // Func result
     std::vector<const Type*> items;  // Tuple elements, Func parameters
     StructInfo* info = nullptr;      // Struct / class
+    SyncKind sync = SyncKind::Atomic; // Sync
 
     // True for values held as a heap reference (an Obj*): the collector traces them.
     bool is_ref() const {
@@ -43,7 +51,7 @@ struct Type {
         case Kind::Int: case Kind::Float: case Kind::Bool: case Kind::Void: case Kind::Ptr: return false;
         case Kind::Str: case Kind::Any: case Kind::Bytes: case Kind::Error: case Kind::Thread:
         case Kind::Mutex: case Kind::Condition: case Kind::Volatile: case Kind::Array: case Kind::Map:
-        case Kind::Tuple: case Kind::Func: case Kind::Struct: return true;
+        case Kind::Tuple: case Kind::Func: case Kind::Struct: case Kind::Sync: return true;
         }
         return false;
     }
@@ -124,6 +132,7 @@ public:
     const Type* bytes_t() const { return m_bytes; }
     const Type* error_t() const { return m_error; }
     const Type* handle(Kind k); // Thread, Mutex, Condition, Volatile
+    const Type* sync_handle(SyncKind k); // Atomic, Pool, Future, ... (Kind::Sync)
     // [any] and {str: any}, interned up front because the runtime needs them (json_parse builds
     // them at run time, when the table must no longer change).
     const Type* any_array_t() const { return m_any_array; }

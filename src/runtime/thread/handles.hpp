@@ -24,7 +24,11 @@
 
 namespace bp::thread {
 
-enum class HandleKind : uint8_t { Thread, Mutex, Condition, Volatile };
+// Append-only: the concurrency toolkit's kinds (toolkit.hpp) follow the original four.
+enum class HandleKind : uint8_t {
+    Thread, Mutex, Condition, Volatile,
+    Atomic, Pool, Future, Worker, RWLock, Semaphore, WaitGroup, Barrier, Once, Tls,
+};
 
 struct Handle : Obj {
     HandleKind hkind;

@@ -1,7 +1,9 @@
 // Mutexes and condition variables (LANGUAGE.md §11.2). A mutex is one atomic lock word
 // (0 free, 1 held, 2 held with waiters): an uncontended lock or unlock is one atomic operation;
-// a contended lock spins briefly, then marks the thread safe for the collector and parks with
-// std::atomic::wait. Errors (LockError, DeadlockError) are raised before anything blocks.
+// a contended lock spins briefly, then marks the thread safe for the collector and parks in the
+// runtime's ParkingLot (toolkit.hpp: a futex-style wait that also supports deadlines, for
+// mutex_lock_timeout and cond_wait_timeout). Errors (LockError, DeadlockError) are raised before
+// anything blocks.
 #include "runtime/rt.hpp"
 #include "runtime/thread/runtime.hpp"
 #include "runtime/thread/safepoint.hpp"
@@ -25,24 +27,35 @@ bool try_acquire_word(MutexHandle* m) {
     return m->state.compare_exchange_strong(expected, 1, std::memory_order_acquire, std::memory_order_relaxed);
 }
 
-// Blocks until the lock word is ours. Parks (safe for the collector) after a short spin.
-void acquire_word(VmThread& t, MutexHandle* m) {
+ParkingLot& lot_of(VmThread& t) { return t.vm.threading->lot(); }
+
+// Blocks until the lock word is ours (true) or the deadline passes (false; nullptr: none). Parks
+// (safe for the collector) after a short spin.
+bool acquire_word(VmThread& t, MutexHandle* m, const Deadline* deadline = nullptr) {
     for (int i = 0; i < kSpins; ++i) {
-        if (m->state.load(std::memory_order_relaxed) == 0 && try_acquire_word(m)) return;
+        if (m->state.load(std::memory_order_relaxed) == 0 && try_acquire_word(m)) return true;
 #if defined(__x86_64__) || defined(__i386__)
         __builtin_ia32_pause();
 #endif
     }
     t.waiting_for.store(m, std::memory_order_relaxed);
+    bool got = true;
     {
         SafeRegion safe(t);
-        while (m->state.exchange(2, std::memory_order_acquire) != 0) m->state.wait(2, std::memory_order_relaxed);
+        ParkingLot& lot = lot_of(t);
+        while (m->state.exchange(2, std::memory_order_acquire) != 0) {
+            if (!lot.park(&m->state, 2, deadline)) {
+                got = m->state.exchange(2, std::memory_order_acquire) == 0; // a last try
+                break;
+            }
+        }
     }
     t.waiting_for.store(nullptr, std::memory_order_relaxed);
+    return got;
 }
 
-void release_word(MutexHandle* m) {
-    if (m->state.exchange(0, std::memory_order_release) == 2) m->state.notify_one();
+void release_word(ParkingLot& lot, MutexHandle* m) {
+    if (m->state.exchange(0, std::memory_order_release) == 2) lot.unpark(&m->state);
 }
 
 // Now the owner: records it, and reports (once) a previous owner that died holding the mutex.
@@ -93,7 +106,7 @@ void mutex_unlock(VmThread& t, MutexHandle* m) {
     if (--m->count > 0) return;
     --t.held_mutexes;
     m->owner.store(0, std::memory_order_relaxed);
-    release_word(m);
+    release_word(lot_of(t), m);
 }
 
 void mutex_destroy(VmThread& t, MutexHandle* m) {
@@ -101,11 +114,13 @@ void mutex_destroy(VmThread& t, MutexHandle* m) {
     if (m->owner.load(std::memory_order_relaxed) != 0 || !try_acquire_word(m))
         rt::raise(ErrorKind::LockError, "cannot destroy a locked mutex");
     m->destroyed.store(true, std::memory_order_release);
-    release_word(m);
-    (void)t;
+    release_word(lot_of(t), m);
 }
 
-void cond_wait(VmThread& t, CondHandle* c, MutexHandle* m) {
+namespace {
+
+// cond_wait with an optional deadline: false if it passed before a signal.
+bool cond_wait_until(VmThread& t, CondHandle* c, MutexHandle* m, const Deadline* deadline) {
     if (!m) m = c->bound;
     else if (c->bound && c->bound != m) rt::raise(ErrorKind::LockError, "condition is bound to a different mutex");
     if (!m) rt::raise(ErrorKind::LockError, "condition has no bound mutex (pass one to cond_wait)");
@@ -117,21 +132,67 @@ void cond_wait(VmThread& t, CondHandle* c, MutexHandle* m) {
     m->count = 1;
     mutex_unlock(t, m); // all recursion levels
     t.waiting_for.store(c, std::memory_order_relaxed);
+    bool signalled = true;
     {
         SafeRegion safe(t);
-        c->seq.wait(seq, std::memory_order_acquire);
+        signalled = lot_of(t).park(&c->seq, seq, deadline);
     }
     t.waiting_for.store(nullptr, std::memory_order_relaxed);
     if (!try_acquire_word(m)) acquire_word(t, m);
     m->owner.store(self_tag(t), std::memory_order_relaxed);
     m->count = depth;
     ++t.held_mutexes;
+    return signalled || c->seq.load(std::memory_order_acquire) != seq;
 }
 
-void cond_signal(CondHandle* c, bool all) {
+} // namespace
+
+void cond_wait(VmThread& t, CondHandle* c, MutexHandle* m) { cond_wait_until(t, c, m, nullptr); }
+
+bool cond_wait_timeout(VmThread& t, CondHandle* c, int64_t ms) {
+    Deadline d = Clock::now() + std::chrono::milliseconds(ms < 0 ? 0 : ms);
+    return cond_wait_until(t, c, nullptr, &d);
+}
+
+// Every waiter of the bucket wakes and re-checks its word; notify-one semantics are kept in the
+// sense that matters (at least one waiter of `c` wakes).
+void cond_signal(VmThread& t, CondHandle* c, bool all) {
     c->seq.fetch_add(1, std::memory_order_release);
-    if (all) c->seq.notify_all();
-    else c->seq.notify_one();
+    (void)all;
+    lot_of(t).unpark(&c->seq);
+}
+
+bool mutex_lock_timeout(VmThread& t, MutexHandle* m, int64_t ms) {
+    check_live(m);
+    if (m->owner.load(std::memory_order_relaxed) == self_tag(t)) {
+        if (!m->recursive) rt::raise(ErrorKind::DeadlockError, "mutex is already locked by this thread (not recursive)");
+        ++m->count;
+        return true;
+    }
+    Deadline d = Clock::now() + std::chrono::milliseconds(ms < 0 ? 0 : ms);
+    if (!try_acquire_word(m) && !acquire_word(t, m, &d)) return false;
+    take_ownership(t, m);
+    return true;
+}
+
+// ---- ParkingLot -------------------------------------------------------------------------------
+
+bool ParkingLot::park(const std::atomic<uint32_t>* word, uint32_t expected, const Deadline* deadline) {
+    Bucket& b = bucket(word);
+    std::unique_lock<std::mutex> lk(b.mu);
+    if (word->load(std::memory_order_acquire) != expected) return true;
+    ++b.waiters;
+    bool in_time = true;
+    if (deadline) in_time = b.cv.wait_until(lk, *deadline) == std::cv_status::no_timeout;
+    else b.cv.wait(lk);
+    --b.waiters;
+    return in_time || word->load(std::memory_order_acquire) != expected;
+}
+
+void ParkingLot::unpark(const void* word) {
+    Bucket& b = bucket(word);
+    std::lock_guard<std::mutex> lk(b.mu);
+    if (b.waiters) b.cv.notify_all();
 }
 
 } // namespace bp::thread

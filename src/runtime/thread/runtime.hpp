@@ -3,6 +3,7 @@
 // implements join/detach and the program-end protocol (§11.5), and reports failed threads (§11.6).
 #pragma once
 #include "runtime/thread/handles.hpp"
+#include "runtime/thread/toolkit.hpp"
 #include "vm/vm.hpp"
 
 #include <condition_variable>
@@ -31,6 +32,31 @@ public:
     CondHandle* new_cond(MutexHandle* bound);
     VolatileHandle* new_volatile();
 
+    // ---- concurrency toolkit (toolkit.hpp; pool.cpp)
+    // A new registered handle of kind k (Atomic, RWLock, Semaphore, ... ; not Pool/Worker/Future).
+    template <class H>
+    H* new_handle(HandleKind k) {
+        auto* h = new H();
+        h->kind = ObjKind::Handle;
+        h->mark.store(1, std::memory_order_relaxed); // never traced or swept (see handles.hpp)
+        h->hkind = k;
+        register_handle(h);
+        return h;
+    }
+    ParkingLot& lot() { return m_lot; }
+    // A pool of n threads (a Worker: n == 1, is_worker). ValueError / ThreadError.
+    PoolHandle* new_pool(VmThread& t, int64_t n, bool is_worker);
+    PoolHandle* default_pool(VmThread& t); // created on first use, one thread per core
+    FutureHandle* submit(VmThread& t, PoolHandle* p, Closure* fn, const types::Type* fn_type, const Value* args,
+                         const types::Type* const* arg_types, uint32_t nargs);
+    // Parallel map keeping order; the result is a new array of array_type. Raises the first
+    // (by index) task failure, chained.
+    Array* pool_map(VmThread& t, PoolHandle* p, Closure* fn, const types::Type* fn_type,
+                    const std::vector<Value>& elems, const types::Type* elem_type, const types::Type* array_type);
+    void pool_shutdown(VmThread& t, PoolHandle* p); // drains the queue, then joins the threads
+    int64_t pool_pending(PoolHandle* p);             // queued + running tasks
+    void clear_thread_locals(uint32_t thread_id);    // at thread exit
+
     // The handle behind a value of static type `type` (a handle type or ptr): a ptr is looked up
     // in the registry; a ptr to something else, or to another kind, raises TypeError.
     Handle* handle_of(Value v, const types::Type* type, HandleKind want);
@@ -56,11 +82,38 @@ public:
                 f(th->result);
             } else if (h->hkind == HandleKind::Volatile) {
                 for (auto& [k, box] : static_cast<VolatileHandle*>(h)->map) f(box);
+            } else {
+                visit_toolkit_roots(h, f);
             }
         }
     }
 
 private:
+    template <class F>
+    static void visit_future(FutureHandle* fu, F& f) {
+        f(fu->fn);
+        for (size_t i = 0; i < fu->args.size(); ++i)
+            if (fu->arg_is_ref[i]) f(fu->args[i].o);
+        f(fu->result);
+    }
+    // Toolkit handles: futures (function, arguments, result), pool_map's private futures, Tls values.
+    template <class F>
+    static void visit_toolkit_roots(Handle* h, F& f) {
+        if (h->hkind == HandleKind::Future) {
+            visit_future(static_cast<FutureHandle*>(h), f);
+        } else if (h->hkind == HandleKind::Pool || h->hkind == HandleKind::Worker) {
+            auto* p = static_cast<PoolHandle*>(h);
+            std::lock_guard<std::mutex> lk(p->mu); // its threads change the queue in the safe state
+            for (FutureHandle* fu : p->private_tasks) visit_future(fu, f);
+        } else if (h->hkind == HandleKind::Tls) {
+            for (auto& [id, box] : static_cast<TlsHandle*>(h)->values) f(box);
+        }
+    }
+    friend struct PoolStart;
+    void run_pool_thread(PoolHandle* p, uint32_t id);
+    void run_task(VmThread& t, FutureHandle* f);
+    void shutdown_pools(VmThread& main); // program end
+
     friend struct ThreadStart;
     void register_handle(Handle* h);
     void run_thread(ThreadHandle* h);
@@ -77,6 +130,10 @@ private:
     std::mutex m_life_mu; // guards m_alive (OS threads started and not yet exited)
     std::condition_variable m_life_cv;
     uint32_t m_alive = 0;
+    ParkingLot m_lot;
+    std::mutex m_pool_mu; // guards m_pools, m_default_pool
+    std::vector<PoolHandle*> m_pools;
+    PoolHandle* m_default_pool = nullptr;
 };
 
 // Mutex and condition operations (mutex.cpp); errors as LANGUAGE.md §11.2.
@@ -85,7 +142,11 @@ bool mutex_trylock(VmThread& t, MutexHandle* m);
 void mutex_unlock(VmThread& t, MutexHandle* m);
 void mutex_destroy(VmThread& t, MutexHandle* m);
 void cond_wait(VmThread& t, CondHandle* c, MutexHandle* m); // m == nullptr: the bound mutex
-void cond_signal(CondHandle* c, bool all);
+void cond_signal(VmThread& t, CondHandle* c, bool all);
+
+// Fills the failure of a run that returned false (t.pending_error, or a native failure without
+// one) and clears t.pending_error. Shared by threads, pool tasks and once functions.
+void describe_failure(VmThread& t, ErrorKind& kind, std::string& message, std::string& traceback);
 
 // Platform layer (platform_posix.cpp): starts fn(arg) on a detached OS thread with a stack of
 // `stack_bytes`; false if the OS refuses.

@@ -38,11 +38,34 @@ const char* kind_name(HandleKind k) {
     case HandleKind::Mutex: return "Mutex";
     case HandleKind::Condition: return "Condition";
     case HandleKind::Volatile: return "Volatile";
+    case HandleKind::Atomic: return "Atomic";
+    case HandleKind::Pool: return "Pool";
+    case HandleKind::Future: return "Future";
+    case HandleKind::Worker: return "Worker";
+    case HandleKind::RWLock: return "RWLock";
+    case HandleKind::Semaphore: return "Semaphore";
+    case HandleKind::WaitGroup: return "WaitGroup";
+    case HandleKind::Barrier: return "Barrier";
+    case HandleKind::Once: return "Once";
+    case HandleKind::Tls: return "Tls";
     }
     return "handle";
 }
 
 } // namespace
+
+void describe_failure(VmThread& t, ErrorKind& kind, std::string& message, std::string& traceback) {
+    if (ErrorObj* e = t.pending_error) {
+        kind = e->error_kind;
+        message = std::string(e->message ? e->message->view() : "");
+        traceback = vm::format_traceback(t.vm, e);
+    } else { // a native failure (out of memory) has no trace
+        kind = ErrorKind::MemoryError;
+        message = "out of memory";
+        traceback = "MemoryError: out of memory\n";
+    }
+    t.pending_error = nullptr;
+}
 
 struct ThreadStart {
     ThreadRuntime* rt;
@@ -63,6 +86,15 @@ ThreadRuntime::~ThreadRuntime() {
         case HandleKind::Mutex: delete static_cast<MutexHandle*>(h); break;
         case HandleKind::Condition: delete static_cast<CondHandle*>(h); break;
         case HandleKind::Volatile: delete static_cast<VolatileHandle*>(h); break;
+        case HandleKind::Atomic: delete static_cast<AtomicHandle*>(h); break;
+        case HandleKind::Pool: case HandleKind::Worker: delete static_cast<PoolHandle*>(h); break;
+        case HandleKind::Future: delete static_cast<FutureHandle*>(h); break;
+        case HandleKind::RWLock: delete static_cast<RWLockHandle*>(h); break;
+        case HandleKind::Semaphore: delete static_cast<SemaphoreHandle*>(h); break;
+        case HandleKind::WaitGroup: delete static_cast<WaitGroupHandle*>(h); break;
+        case HandleKind::Barrier: delete static_cast<BarrierHandle*>(h); break;
+        case HandleKind::Once: delete static_cast<OnceHandle*>(h); break;
+        case HandleKind::Tls: delete static_cast<TlsHandle*>(h); break;
         }
     }
 }
@@ -169,17 +201,13 @@ void ThreadRuntime::finish_thread(VmThread& t, ThreadHandle* h, bool ok, Value o
             message = r.message;
             trace = kind + ": " + message + "\n";
         }
-    } else if (t.pending_error) {
-        ErrorObj* e = t.pending_error;
-        kind = error_name(e->error_kind);
-        message = std::string(e->message ? e->message->view() : "");
-        trace = vm::format_traceback(m_vm, e);
     } else {
-        kind = "MemoryError";
-        message = "out of memory";
-        trace = "MemoryError: out of memory\n";
+        ErrorKind k = ErrorKind::Exception;
+        describe_failure(t, k, message, trace);
+        kind = error_name(k);
     }
     if (t.held_mutexes) abandon_mutexes(t);
+    clear_thread_locals(t.id);
     std::lock_guard<std::mutex> lk(h->mu);
     h->fn = nullptr;
     h->args.clear();
@@ -211,7 +239,7 @@ void ThreadRuntime::abandon_mutexes(VmThread& t) {
         m->count = 0;
         m->abandoned.store(true, std::memory_order_relaxed);
         m->owner.store(0, std::memory_order_relaxed);
-        if (m->state.exchange(0, std::memory_order_release) == 2) m->state.notify_one();
+        if (m->state.exchange(0, std::memory_order_release) == 2) m_lot.unpark(&m->state);
     }
     t.held_mutexes = 0;
 }
@@ -289,6 +317,7 @@ bool ThreadRuntime::finish(VmThread& main) {
         std::unique_lock<std::mutex> wl(waiting->mu);
         waiting->cv.wait(wl, [&] { return waiting->state.load() == ThreadState::Finished; });
     }
+    shutdown_pools(main); // drains queued tasks, joins pool and worker threads
     {
         std::lock_guard<std::mutex> lk(m_mu);
         for (ThreadHandle* h : m_threads) {

@@ -1,0 +1,112 @@
+// Checking the concurrency toolkit's builtins whose signatures the signature language cannot
+// express (docs/threading.md "Concurrency toolkit"): pool_submit / worker_submit (the arguments
+// are checked against the submitted function's parameters, like thread_spawn), pool_map (result
+// [R] from the function's type), future_get (optional timeout) and once_call. Also the module
+// spelling: thread.<name> for every toolkit builtin (thread.submit = pool_submit).
+#include "check/checker_impl.hpp"
+
+#include <string_view>
+
+namespace bp::check {
+
+namespace {
+
+bool is_toolkit_builtin(Builtin b) {
+    return static_cast<uint32_t>(b) >= static_cast<uint32_t>(Builtin::atomic_new);
+}
+
+} // namespace
+
+const char* toolkit_flat_name(std::string_view name) {
+    if (name == "submit") return "pool_submit";
+    for (uint32_t i = static_cast<uint32_t>(Builtin::atomic_new); i < kBuiltinCount; ++i)
+        if (kBuiltins[i].name == name) return kBuiltins[i].name.data();
+    return nullptr;
+}
+
+bool is_toolkit_special(uint32_t id) {
+    auto b = static_cast<Builtin>(id);
+    return b == Builtin::pool_submit || b == Builtin::worker_submit || b == Builtin::pool_map ||
+           b == Builtin::future_get || b == Builtin::once_call;
+}
+
+const Type* Checker::check_toolkit_special(ast::Call& c, uint32_t id) {
+    const std::string name(kBuiltins[id].name);
+    auto b = static_cast<Builtin>(id);
+    (void)is_toolkit_builtin;
+    auto what = [&](size_t i) { return "argument " + std::to_string(i + 1) + " of '" + name + "'"; };
+    auto rest = [&](size_t from) {
+        for (size_t i = from; i < c.args.size(); ++i) check_expr(c.args[i]);
+    };
+    auto need = [&](size_t lo, size_t hi) {
+        if (c.args.size() >= lo && c.args.size() <= hi) return true;
+        std::string want = lo == hi ? std::to_string(lo) : std::to_string(lo) + " or " + std::to_string(hi);
+        if (hi == SIZE_MAX) want = "at least " + std::to_string(lo);
+        error(c.span, "'" + name + "' takes " + want + " argument(s), " + std::to_string(c.args.size()) + " given");
+        rest(0);
+        return false;
+    };
+    // Argument i must be a function; returns its type (nullptr after reporting).
+    auto function_at = [&](size_t i) -> const Type* {
+        const Type* f = check_expr(c.args[i]);
+        if (!f) return nullptr;
+        if (f->kind != Kind::Func) {
+            error(c.args[i]->span, what(i) + ": expected a function, found " + f->name());
+            return nullptr;
+        }
+        return f;
+    };
+    const Type* future = m_types.sync_handle(types::SyncKind::Future);
+    if (b == Builtin::pool_submit || b == Builtin::worker_submit) {
+        if (!need(2, SIZE_MAX)) return future;
+        auto sk = b == Builtin::pool_submit ? types::SyncKind::Pool : types::SyncKind::Worker;
+        check_handle_arg(c.args[0], m_types.sync_handle(sk), what(0));
+        const Type* f = function_at(1);
+        if (!f) {
+            rest(2);
+            return future;
+        }
+        if (c.args.size() - 2 != f->items.size()) {
+            error(c.span, "the submitted function takes " + std::to_string(f->items.size()) + " argument(s), " +
+                              std::to_string(c.args.size() - 2) + " given");
+            rest(2);
+            return future;
+        }
+        for (size_t i = 2; i < c.args.size(); ++i) check_to(c.args[i], f->items[i - 2], CoerceCtx::Argument, what(i));
+        return future;
+    }
+    if (b == Builtin::pool_map) {
+        if (!need(3, 3)) return nullptr;
+        check_handle_arg(c.args[0], m_types.sync_handle(types::SyncKind::Pool), what(0));
+        const Type* f = function_at(1);
+        if (!f) {
+            rest(2);
+            return nullptr;
+        }
+        if (f->items.size() != 1 || f->ret->kind == Kind::Void) {
+            error(c.args[1]->span, what(1) + ": expected a function of one argument that returns a value, found " +
+                                       f->name());
+            rest(2);
+            return nullptr;
+        }
+        check_to(c.args[2], m_types.array_of(f->items[0]), CoerceCtx::Argument, what(2));
+        return m_types.array_of(f->ret);
+    }
+    if (b == Builtin::future_get) {
+        if (need(1, 2)) {
+            check_handle_arg(c.args[0], future, what(0));
+            if (c.args.size() == 2) check_to(c.args[1], m_types.int_t(), CoerceCtx::Argument, what(1));
+        }
+        return m_types.any_t();
+    }
+    // once_call(Once, fn() -> R)
+    if (need(2, 2)) {
+        check_handle_arg(c.args[0], m_types.sync_handle(types::SyncKind::Once), what(0));
+        const Type* f = function_at(1);
+        if (f && !f->items.empty())
+            error(c.args[1]->span, what(1) + ": expected a function without parameters, found " + f->name());
+    }
+    return m_types.void_t();
+}
+
+} // namespace bp::check

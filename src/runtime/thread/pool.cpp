@@ -1,0 +1,321 @@
+// Thread pools, workers and futures (docs/threading.md, "Concurrency toolkit"). A pool owns `size`
+// OS threads, each with its own VmThread, looping: wait (safe for the collector) for a queued
+// future, run its closure with vm::run_closure, store the boxed result or the failure in the
+// future, signal it. A Worker is a pool of one thread (FIFO: tasks run in submission order).
+// Shutdown drains the queue and joins the threads; program end shuts down every pool.
+#include "runtime/rt.hpp"
+#include "runtime/thread/runtime.hpp"
+#include "runtime/thread/safepoint.hpp"
+#include "vm/interp.hpp"
+
+#include <algorithm>
+#include <exception>
+#include <thread>
+
+namespace bp::thread {
+
+namespace {
+
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr size_t kPoolStack = size_t{512} << 20;
+#else
+constexpr size_t kPoolStack = size_t{32} << 20;
+#endif
+
+const char* what_of(const PoolHandle* p) { return p->is_worker ? "worker" : "pool"; }
+
+bool finished(FutureState s) {
+    return s == FutureState::Done || s == FutureState::Failed || s == FutureState::Cancelled;
+}
+
+// Waits (safe for the collector, publishing f) until f is finished or the deadline passes.
+bool wait_future(VmThread& t, FutureHandle* f, const Deadline* deadline) {
+    if (finished(f->state.load(std::memory_order_acquire))) return true;
+    t.waiting_for.store(f, std::memory_order_relaxed);
+    bool ok = true;
+    {
+        SafeRegion safe(t);
+        std::unique_lock<std::mutex> lk(f->mu);
+        auto done = [&] { return finished(f->state.load(std::memory_order_relaxed)); };
+        if (deadline) ok = f->cv.wait_until(lk, *deadline, done);
+        else f->cv.wait(lk, done);
+    }
+    t.waiting_for.store(nullptr, std::memory_order_relaxed);
+    return ok;
+}
+
+FutureHandle* make_future(PoolHandle* p, Closure* fn, const types::Type* fn_type, const Value* args,
+                          const types::Type* const* arg_types, uint32_t nargs) {
+    auto* f = new FutureHandle();
+    f->kind = ObjKind::Handle;
+    f->mark.store(1, std::memory_order_relaxed);
+    f->hkind = HandleKind::Future;
+    f->pool = p;
+    f->fn = fn;
+    f->args.assign(args, args + nargs);
+    for (uint32_t i = 0; i < nargs; ++i) f->arg_is_ref.push_back(arg_types[i]->is_ref() ? 1 : 0);
+    f->result_type = fn_type->ret;
+    return f;
+}
+
+} // namespace
+
+struct PoolStart {
+    ThreadRuntime* rt;
+    PoolHandle* p;
+    uint32_t id;
+    static void entry(void* arg) {
+        auto* s = static_cast<PoolStart*>(arg);
+        ThreadRuntime* rt = s->rt;
+        PoolHandle* p = s->p;
+        uint32_t id = s->id;
+        delete s;
+        rt->run_pool_thread(p, id);
+    }
+};
+
+PoolHandle* ThreadRuntime::new_pool(VmThread& t, int64_t n, bool is_worker) {
+    (void)t;
+    if (n < 1) rt::raise(ErrorKind::ValueError, "pool_new: the pool needs at least 1 thread, got " + std::to_string(n));
+    if (n > 1024) rt::raise(ErrorKind::ValueError, "pool_new: at most 1024 threads, got " + std::to_string(n));
+    auto* p = new PoolHandle();
+    p->kind = ObjKind::Handle;
+    p->mark.store(1, std::memory_order_relaxed);
+    p->hkind = is_worker ? HandleKind::Worker : HandleKind::Pool;
+    p->is_worker = is_worker;
+    p->size = static_cast<uint32_t>(n);
+    register_handle(p);
+    {
+        std::lock_guard<std::mutex> lk(m_pool_mu);
+        m_pools.push_back(p);
+    }
+    for (int64_t i = 0; i < n; ++i) {
+        {
+            std::lock_guard<std::mutex> lk(m_life_mu);
+            if (m_alive + 1 >= m_vm.options.max_threads) {
+                std::lock_guard<std::mutex> pl(p->mu);
+                p->shutdown = true;
+                p->work_cv.notify_all();
+                rt::raise(ErrorKind::ThreadError, "cannot start thread: limit of " +
+                                                      std::to_string(m_vm.options.max_threads) +
+                                                      " threads reached (--max-threads)");
+            }
+            ++m_alive;
+        }
+        uint32_t id = m_next_id.fetch_add(1, std::memory_order_relaxed);
+        {
+            std::lock_guard<std::mutex> pl(p->mu);
+            ++p->live;
+        }
+        if (!start_os_thread(&PoolStart::entry, new PoolStart{this, p, id}, kPoolStack)) {
+            std::lock_guard<std::mutex> pl(p->mu);
+            --p->live;
+            p->shutdown = true;
+            p->work_cv.notify_all();
+            p->idle_cv.notify_all();
+            thread_exited();
+            rt::raise(ErrorKind::ThreadError, "cannot start thread");
+        }
+    }
+    return p;
+}
+
+PoolHandle* ThreadRuntime::default_pool(VmThread& t) {
+    {
+        std::lock_guard<std::mutex> lk(m_pool_mu);
+        if (m_default_pool) return m_default_pool;
+    }
+    unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+    PoolHandle* p = new_pool(t, cores, false);
+    std::lock_guard<std::mutex> lk(m_pool_mu);
+    if (!m_default_pool) m_default_pool = p; // a racing creator's pool stays (shut down at exit)
+    return m_default_pool;
+}
+
+void ThreadRuntime::run_pool_thread(PoolHandle* p, uint32_t id) {
+    {
+        VmThread t(m_vm, id, 4096);
+        for (;;) {
+            FutureHandle* f = nullptr;
+            {
+                SafeRegion safe(t);
+                std::unique_lock<std::mutex> lk(p->mu);
+                p->work_cv.wait(lk, [&] { return !p->queue.empty() || p->shutdown; });
+                if (!p->queue.empty()) {
+                    f = p->queue.front();
+                    p->queue.pop_front();
+                    ++p->running;
+                    std::lock_guard<std::mutex> fl(f->mu);
+                    f->state.store(FutureState::Running, std::memory_order_release);
+                }
+            }
+            if (!f) break; // shut down and drained
+            run_task(t, f);
+            std::lock_guard<std::mutex> lk(p->mu);
+            --p->running;
+            p->idle_cv.notify_all();
+        }
+        if (t.held_mutexes) abandon_mutexes(t);
+        clear_thread_locals(t.id);
+        std::lock_guard<std::mutex> lk(p->mu);
+        --p->live;
+        p->idle_cv.notify_all();
+    } // detaches the VmThread
+    thread_exited();
+}
+
+void ThreadRuntime::run_task(VmThread& t, FutureHandle* f) {
+    Value out = Value::zero();
+    bool ok = false;
+    try {
+        ok = vm::run_closure(t, f->fn, f->args.data(), static_cast<uint32_t>(f->args.size()), &out);
+    } catch (const std::exception&) {
+        t.pending_error = nullptr;
+    }
+    Box* result = nullptr;
+    ErrorKind kind = ErrorKind::Exception;
+    std::string message, trace;
+    if (ok) {
+        try {
+            result = rt::new_box(t, f->result_type, out);
+        } catch (const rt::Raise& r) {
+            ok = false;
+            kind = r.kind;
+            message = r.message;
+            trace = std::string(error_name(r.kind)) + ": " + message + "\n";
+        }
+    } else {
+        describe_failure(t, kind, message, trace);
+    }
+    std::lock_guard<std::mutex> lk(f->mu);
+    f->fn = nullptr;
+    f->args.clear();
+    f->result = result;
+    f->error_kind = kind;
+    f->error_message = std::move(message);
+    f->error_traceback = std::move(trace);
+    f->state.store(ok ? FutureState::Done : FutureState::Failed, std::memory_order_release);
+    f->cv.notify_all();
+}
+
+FutureHandle* ThreadRuntime::submit(VmThread& t, PoolHandle* p, Closure* fn, const types::Type* fn_type,
+                                    const Value* args, const types::Type* const* arg_types, uint32_t nargs) {
+    (void)t;
+    FutureHandle* f = make_future(p, fn, fn_type, args, arg_types, nargs);
+    register_handle(f); // from here the registry roots fn and the arguments
+    std::lock_guard<std::mutex> lk(p->mu);
+    if (p->shutdown) rt::raise(ErrorKind::ThreadError, std::string("cannot submit: the ") + what_of(p) + " is shut down");
+    p->queue.push_back(f);
+    p->work_cv.notify_one();
+    return f;
+}
+
+Array* ThreadRuntime::pool_map(VmThread& t, PoolHandle* p, Closure* fn, const types::Type* fn_type,
+                               const std::vector<Value>& elems, const types::Type* elem_type,
+                               const types::Type* array_type) {
+    std::vector<FutureHandle*> tasks;
+    tasks.reserve(elems.size());
+    for (const Value& e : elems) tasks.push_back(make_future(p, fn, fn_type, &e, &elem_type, 1));
+    // The tasks are rooted through the pool (private_tasks) until this call ends.
+    struct Cleanup {
+        PoolHandle* p;
+        std::vector<FutureHandle*>& tasks;
+        ~Cleanup() {
+            std::lock_guard<std::mutex> lk(p->mu);
+            for (FutureHandle* f : tasks) {
+                p->private_tasks.erase(f);
+                delete f;
+            }
+        }
+    } cleanup{p, tasks};
+    {
+        std::lock_guard<std::mutex> lk(p->mu);
+        if (p->shutdown) {
+            for (FutureHandle* f : tasks) delete f;
+            tasks.clear();
+            rt::raise(ErrorKind::ThreadError, std::string("cannot submit: the ") + what_of(p) + " is shut down");
+        }
+        for (FutureHandle* f : tasks) {
+            p->private_tasks.insert(f);
+            p->queue.push_back(f);
+        }
+        p->work_cv.notify_all();
+    }
+    for (FutureHandle* f : tasks) wait_future(t, f, nullptr);
+    for (FutureHandle* f : tasks) // the first failure by index
+        if (f->state.load(std::memory_order_acquire) == FutureState::Failed)
+            raise_chained(f->error_kind, f->error_message, f->error_traceback);
+    Array* out = rt::new_array(t, array_type, static_cast<int64_t>(tasks.size()));
+    for (FutureHandle* f : tasks) rt::array_push(t, out, rt::unbox(f->result, array_type->elem));
+    return out;
+}
+
+void ThreadRuntime::pool_shutdown(VmThread& t, PoolHandle* p) {
+    {
+        std::lock_guard<std::mutex> lk(p->mu);
+        p->shutdown = true;
+        p->work_cv.notify_all();
+        if (p->live == 0) return;
+    }
+    t.waiting_for.store(p, std::memory_order_relaxed);
+    {
+        SafeRegion safe(t);
+        std::unique_lock<std::mutex> lk(p->mu);
+        p->idle_cv.wait(lk, [&] { return p->live == 0; });
+    }
+    t.waiting_for.store(nullptr, std::memory_order_relaxed);
+}
+
+int64_t ThreadRuntime::pool_pending(PoolHandle* p) {
+    std::lock_guard<std::mutex> lk(p->mu);
+    return static_cast<int64_t>(p->queue.size()) + p->running;
+}
+
+void ThreadRuntime::shutdown_pools(VmThread& main) {
+    std::vector<PoolHandle*> pools;
+    {
+        std::lock_guard<std::mutex> lk(m_pool_mu);
+        pools = m_pools;
+    }
+    for (PoolHandle* p : pools) pool_shutdown(main, p);
+}
+
+void ThreadRuntime::clear_thread_locals(uint32_t thread_id) {
+    std::lock_guard<std::mutex> lk(m_mu);
+    for (Handle* h : m_handles) {
+        if (h->hkind != HandleKind::Tls) continue;
+        auto* tls = static_cast<TlsHandle*>(h);
+        std::lock_guard<std::mutex> tl(tls->mu);
+        tls->values.erase(thread_id);
+    }
+}
+
+Value future_get(VmThread& t, FutureHandle* f, int64_t timeout_ms) {
+    Deadline d{};
+    if (timeout_ms >= 0) d = Clock::now() + std::chrono::milliseconds(timeout_ms);
+    if (!wait_future(t, f, timeout_ms >= 0 ? &d : nullptr))
+        rt::raise(ErrorKind::TimeoutError, "future_get: timed out after " + std::to_string(timeout_ms) + " ms");
+    switch (f->state.load(std::memory_order_acquire)) {
+    case FutureState::Done: return Value::from_obj(f->result);
+    case FutureState::Failed: raise_chained(f->error_kind, f->error_message, f->error_traceback);
+    case FutureState::Cancelled: rt::raise(ErrorKind::CancelledError, "future_get: the task was cancelled");
+    case FutureState::Pending: case FutureState::Running: break;
+    }
+    rt::raise(ErrorKind::ThreadError, "future_get: the task has not finished");
+}
+
+bool future_cancel(FutureHandle* f) {
+    PoolHandle* p = f->pool;
+    std::lock_guard<std::mutex> lk(p->mu);
+    std::lock_guard<std::mutex> fl(f->mu);
+    if (f->state.load(std::memory_order_relaxed) != FutureState::Pending) return false;
+    auto it = std::find(p->queue.begin(), p->queue.end(), f);
+    if (it != p->queue.end()) p->queue.erase(it);
+    f->fn = nullptr;
+    f->args.clear();
+    f->state.store(FutureState::Cancelled, std::memory_order_release);
+    f->cv.notify_all();
+    return true;
+}
+
+} // namespace bp::thread

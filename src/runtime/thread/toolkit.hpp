@@ -1,0 +1,178 @@
+// The concurrency toolkit's handles and operations: atomics, thread pools, futures, workers,
+// read-write locks, semaphores, wait groups, barriers, once and thread-local values, plus the
+// parking lot that gives mutexes and conditions timed waits. Design: docs/threading.md
+// ("Concurrency toolkit").
+//
+// All handles follow handles.hpp: native objects with an Obj header that is never traced or
+// swept, owned by the ThreadRuntime registry (so a ptr to one stays valid and can be validated).
+// Heap references they hold (a future's function, arguments and result, a Tls's values) are
+// visited by ThreadRuntime::visit_roots.
+//
+// Blocking follows one pattern (wait_and_take in toolkit.cpp): try under the handle's std::mutex
+// while running; otherwise publish the handle in VmThread::waiting_for, enter the collector-safe
+// state, take the std::mutex there, wait on the std::condition_variable (optionally until a
+// deadline), apply the state change, and release the std::mutex before leaving the safe state
+// (leaving may wait for a collection; holding a std::mutex then could stall a running thread that
+// the collector waits for). Nothing in a safe state touches the heap.
+#pragma once
+#include "runtime/thread/handles.hpp"
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+namespace bp {
+class VmThread;
+}
+
+namespace bp::thread {
+
+using Clock = std::chrono::steady_clock;
+using Deadline = Clock::time_point;
+
+// A futex-like wait on a 32-bit word with an optional deadline, which std::atomic::wait lacks.
+// Addresses hash to 64 buckets of {std::mutex, std::condition_variable, waiter count}. park()
+// re-checks the word under the bucket lock, so an unpark() that changes the word first and then
+// takes the bucket lock can never be missed. unpark wakes every waiter of the bucket (they re-check
+// their word): simple, and buckets are rarely shared.
+// Threading: fully thread-safe; lives in ThreadRuntime.
+class ParkingLot {
+public:
+    // Blocks while *word == expected until an unpark of `word` (or a spurious wake-up) or the
+    // deadline (nullptr: none). Returns false if the deadline passed.
+    bool park(const std::atomic<uint32_t>* word, uint32_t expected, const Deadline* deadline);
+    void unpark(const void* word);
+
+private:
+    struct Bucket {
+        std::mutex mu;
+        std::condition_variable cv;
+        uint32_t waiters = 0;
+    };
+    static constexpr size_t kBuckets = 64;
+    Bucket& bucket(const void* p) { return m_buckets[(reinterpret_cast<uintptr_t>(p) >> 4) % kBuckets]; }
+    Bucket m_buckets[kBuckets];
+};
+
+// Threading: one sequentially consistent std::atomic.
+struct AtomicHandle : Handle {
+    std::atomic<int64_t> value{0};
+};
+
+struct PoolHandle;
+
+enum class FutureState : uint8_t { Pending, Running, Done, Failed, Cancelled };
+
+// A task submitted to a pool or worker, and its outcome.
+// Threading: `state`, `result` and the failure are guarded by `mu` (state is also atomic for
+// future_done). `fn`/`args` are written before the future is queued (the queue's mutex publishes
+// them) and cleared by the running thread. The collector reads fn, args and result while the
+// world is stopped.
+struct FutureHandle : Handle {
+    PoolHandle* pool = nullptr; // immutable
+    Closure* fn = nullptr;
+    std::vector<Value> args;
+    std::vector<uint8_t> arg_is_ref;
+    const types::Type* result_type = nullptr;
+    std::mutex mu;
+    std::condition_variable cv; // signalled when the state becomes Done, Failed or Cancelled
+    std::atomic<FutureState> state{FutureState::Pending};
+    Box* result = nullptr;
+    ErrorKind error_kind = ErrorKind::Exception;
+    std::string error_message, error_traceback;
+};
+
+// A pool of threads (or a Worker: one thread) taking futures from a FIFO queue.
+// Threading: everything but the immutable fields is guarded by `mu`; `work_cv` wakes the pool's
+// threads (work or shutdown), `idle_cv` wakes shutdown waiters. `private_tasks` are pool_map's
+// unregistered futures, rooted through the pool while they exist.
+struct PoolHandle : Handle {
+    bool is_worker = false; // immutable
+    uint32_t size = 0;      // immutable: thread count
+    std::mutex mu;
+    std::condition_variable work_cv, idle_cv;
+    std::deque<FutureHandle*> queue;
+    std::unordered_set<FutureHandle*> private_tasks;
+    uint32_t running = 0; // tasks being run now
+    uint32_t live = 0;    // threads that have not finished their loop
+    bool shutdown = false;
+};
+
+// Writer-preferring read-write lock. Threading: fields guarded by `mu`.
+struct RWLockHandle : Handle {
+    std::mutex mu;
+    std::condition_variable cv;
+    uint32_t readers = 0;
+    uint32_t writers_waiting = 0;
+    uint32_t writer = 0; // owner's thread id + 1, 0 = not write-locked
+};
+
+// Counting semaphore, wait group and barrier. Threading: fields guarded by `mu`.
+struct SemaphoreHandle : Handle {
+    std::mutex mu;
+    std::condition_variable cv;
+    int64_t permits = 0;
+};
+struct WaitGroupHandle : Handle {
+    std::mutex mu;
+    std::condition_variable cv;
+    int64_t count = 0;
+};
+struct BarrierHandle : Handle {
+    std::mutex mu;
+    std::condition_variable cv;
+    int64_t parties = 0; // immutable
+    int64_t arrived = 0;
+    uint64_t generation = 0;
+};
+
+enum class OnceState : uint8_t { Fresh, Running, Done };
+// Threading: fields guarded by `mu`; `runner` is the running thread's id + 1.
+struct OnceHandle : Handle {
+    std::mutex mu;
+    std::condition_variable cv;
+    OnceState state = OnceState::Fresh;
+    uint32_t runner = 0;
+};
+
+// One value per thread (keyed by thread id). Threading: `values` guarded by `mu`; the collector
+// reads it while the world is stopped (it is changed only by running threads).
+struct TlsHandle : Handle {
+    std::mutex mu;
+    std::unordered_map<uint32_t, Box*> values;
+};
+
+// ---- operations (toolkit.cpp, pool.cpp). Errors are typed exceptions (rt::Raise).
+bool mutex_lock_timeout(VmThread& t, MutexHandle* m, int64_t ms);
+bool cond_wait_timeout(VmThread& t, CondHandle* c, int64_t ms);
+
+void rwlock_read_lock(VmThread& t, RWLockHandle* l);
+void rwlock_read_unlock(RWLockHandle* l);
+void rwlock_write_lock(VmThread& t, RWLockHandle* l);
+void rwlock_write_unlock(VmThread& t, RWLockHandle* l);
+void sem_acquire(VmThread& t, SemaphoreHandle* s);
+bool sem_try_acquire(SemaphoreHandle* s);
+void sem_release(SemaphoreHandle* s);
+void wg_add(WaitGroupHandle* w, int64_t n);
+void wg_wait(VmThread& t, WaitGroupHandle* w);
+bool barrier_wait(VmThread& t, BarrierHandle* b);
+void once_call(VmThread& t, OnceHandle* o, Closure* fn);
+
+// Runs `fn(args)` on the current thread from inside a builtin; an exception that escapes it is
+// re-raised as the same kind and message, chained to its traceback ("The above exception was the
+// direct cause ...").
+Value call_closure(VmThread& t, Closure* fn, const Value* args, uint32_t nargs);
+// The chained re-raise of a failure recorded elsewhere (a future, a once function).
+[[noreturn]] void raise_chained(ErrorKind kind, const std::string& message, const std::string& traceback);
+
+// Future results: the result box (any); TimeoutError, CancelledError or the task's exception.
+Value future_get(VmThread& t, FutureHandle* f, int64_t timeout_ms); // timeout_ms < 0: none
+bool future_cancel(FutureHandle* f);
+
+} // namespace bp::thread
