@@ -31,7 +31,13 @@ TEST_F(SafepointTest, CollectsWhileAnotherThreadAllocates) {
     std::thread other(mutate, std::ref(*vm), program.functions[0].get(), std::ref(stop), std::ref(checks));
     String* keep = str("kept");
     root(0, keep);
-    while (checks.load() == 0) std::this_thread::yield(); // the mutator is attached and running
+    // Wait until the mutator is attached and running. This thread is attached too, so it must poll
+    // while it waits: the mutator's first safepoint may already want to stop the world (always,
+    // in a gc-stress build).
+    while (checks.load() == 0) {
+        vm->heap.safepoint(t());
+        std::this_thread::yield();
+    }
     for (int i = 0; i < 200 || checks.load() < 100; ++i) {
         collect();
         str("garbage");
