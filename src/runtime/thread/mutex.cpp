@@ -33,12 +33,24 @@ void acquire_word(VmThread& t, MutexHandle* m) {
         __builtin_ia32_pause();
 #endif
     }
+    // About to block: DeadlockError if this wait would close a cycle (deadlock.hpp).
+    WaitGraph& graph = t.vm.threading->graph();
+    graph.begin_wait(t, m);
     t.waiting_for.store(m, std::memory_order_relaxed);
     {
         SafeRegion safe(t);
         while (m->state.exchange(2, std::memory_order_acquire) != 0) m->state.wait(2, std::memory_order_relaxed);
     }
     t.waiting_for.store(nullptr, std::memory_order_relaxed);
+    graph.end_wait(t); // before the owner is recorded (see deadlock.hpp)
+}
+
+// Where the owner locked it (deadlock reports), and the lock-order table when enabled.
+void record_owner(VmThread& t, MutexHandle* m) {
+    const Frame* f = t.frames.empty() ? nullptr : &t.frames.back();
+    m->site_proto.store(f ? f->proto : nullptr, std::memory_order_relaxed);
+    m->site_pc.store(f ? f->pc : 0, std::memory_order_relaxed);
+    if (t.vm.options.lock_order) t.vm.threading->graph().lock_taken(t, m);
 }
 
 void release_word(MutexHandle* m) {
@@ -50,6 +62,7 @@ void take_ownership(VmThread& t, MutexHandle* m) {
     m->owner.store(self_tag(t), std::memory_order_relaxed);
     m->count = 1;
     ++t.held_mutexes;
+    record_owner(t, m);
     if (m->abandoned.exchange(false, std::memory_order_relaxed)) {
         mutex_unlock(t, m);
         rt::raise(ErrorKind::LockError, "mutex owner finished while holding it");
@@ -92,6 +105,7 @@ void mutex_unlock(VmThread& t, MutexHandle* m) {
     if (owner != self_tag(t)) rt::raise(ErrorKind::LockError, "mutex is owned by another thread");
     if (--m->count > 0) return;
     --t.held_mutexes;
+    if (t.vm.options.lock_order) t.vm.threading->graph().lock_released(t, m);
     m->owner.store(0, std::memory_order_relaxed);
     release_word(m);
 }
@@ -116,16 +130,20 @@ void cond_wait(VmThread& t, CondHandle* c, MutexHandle* m) {
     uint32_t depth = m->count;
     m->count = 1;
     mutex_unlock(t, m); // all recursion levels
+    WaitGraph& graph = t.vm.threading->graph();
+    graph.begin_wait(t, c, seq); // no owner: never a cycle, but maybe a global deadlock
     t.waiting_for.store(c, std::memory_order_relaxed);
     {
         SafeRegion safe(t);
         c->seq.wait(seq, std::memory_order_acquire);
     }
     t.waiting_for.store(nullptr, std::memory_order_relaxed);
+    graph.end_wait(t);
     if (!try_acquire_word(m)) acquire_word(t, m);
     m->owner.store(self_tag(t), std::memory_order_relaxed);
     m->count = depth;
     ++t.held_mutexes;
+    record_owner(t, m);
 }
 
 void cond_signal(CondHandle* c, bool all) {
