@@ -190,7 +190,11 @@ void WaitGraph::check_global_locked() {
     std::_Exit(70);
 }
 
-void WaitGraph::lock_taken(VmThread& t, MutexHandle* m) {
+void WaitGraph::lock_taken(VmThread& t, MutexHandle* m, bool blocking) {
+    if (!blocking) {
+        t.held_locks.push_back(m);
+        return;
+    }
     const void* proto = nullptr;
     uint32_t pc = 0;
     top_site(t, proto, pc);

@@ -64,8 +64,8 @@ public:
     void set_name(VmThread& t, std::string name);
     std::string name_of(const VmThread& t);
 
-    // --lock-order: t now owns m / released m.
-    void lock_taken(VmThread& t, MutexHandle* m);
+    // --lock-order: t now owns m (blocking: by mutex_lock, not trylock) / released m.
+    void lock_taken(VmThread& t, MutexHandle* m, bool blocking);
     void lock_released(VmThread& t, MutexHandle* m);
 
     // Every attached thread's name, state and traceback (SIGQUIT dump). With the world stopped.

@@ -46,11 +46,12 @@ void acquire_word(VmThread& t, MutexHandle* m) {
 }
 
 // Where the owner locked it (deadlock reports), and the lock-order table when enabled.
-void record_owner(VmThread& t, MutexHandle* m) {
+// A trylock never waits, so (as in lockdep) it orders nothing: it is only pushed as held.
+void record_owner(VmThread& t, MutexHandle* m, bool blocking = true) {
     const Frame* f = t.frames.empty() ? nullptr : &t.frames.back();
     m->site_proto.store(f ? f->proto : nullptr, std::memory_order_relaxed);
     m->site_pc.store(f ? f->pc : 0, std::memory_order_relaxed);
-    if (t.vm.options.lock_order) t.vm.threading->graph().lock_taken(t, m);
+    if (t.vm.options.lock_order) t.vm.threading->graph().lock_taken(t, m, blocking);
 }
 
 void release_word(MutexHandle* m) {
@@ -58,11 +59,11 @@ void release_word(MutexHandle* m) {
 }
 
 // Now the owner: records it, and reports (once) a previous owner that died holding the mutex.
-void take_ownership(VmThread& t, MutexHandle* m) {
+void take_ownership(VmThread& t, MutexHandle* m, bool blocking = true) {
     m->owner.store(self_tag(t), std::memory_order_relaxed);
     m->count = 1;
     ++t.held_mutexes;
-    record_owner(t, m);
+    record_owner(t, m, blocking);
     if (m->abandoned.exchange(false, std::memory_order_relaxed)) {
         mutex_unlock(t, m);
         rt::raise(ErrorKind::LockError, "mutex owner finished while holding it");
@@ -94,7 +95,7 @@ bool mutex_trylock(VmThread& t, MutexHandle* m) {
         return true;
     }
     if (!try_acquire_word(m)) return false;
-    take_ownership(t, m);
+    take_ownership(t, m, false);
     return true;
 }
 
