@@ -1,5 +1,5 @@
-// The wait-for graph: cycle detection at block time, global deadlock, lock order, thread names and
-// dumps (the design is atop runtime/thread/deadlock.hpp and in docs/threading.md "Deadlocks").
+// The wait-for graph: cycle detection at block time, global deadlock, lock order and thread names
+// (the design is atop runtime/thread/deadlock.hpp and in docs/threading.md "Deadlocks").
 #include "runtime/thread/deadlock.hpp"
 
 #include "runtime/rt.hpp"
@@ -249,24 +249,6 @@ void WaitGraph::lock_released(VmThread& t, MutexHandle* m) {
             return;
         }
     }
-}
-
-std::string WaitGraph::dump_threads() {
-    std::lock_guard<std::mutex> lk(m_mu);
-    std::vector<const VmThread*> all;
-    {
-        std::lock_guard<std::mutex> tl(m_vm.threads_mu);
-        all.assign(m_vm.threads.begin(), m_vm.threads.end());
-    }
-    std::sort(all.begin(), all.end(), [](const VmThread* a, const VmThread* b) { return a->id < b->id; });
-    std::string out = "thread dump: " + std::to_string(all.size()) + " thread" + (all.size() == 1 ? "" : "s") + "\n";
-    for (const VmThread* t : all) {
-        const Waiter* w = waiter_of(t->id);
-        out += "\n";
-        out += w ? describe_wait(*w) : "  " + name_locked(*t) + " is running\n";
-        if (!t->frames.empty()) out += vm::format_stack(*t);
-    }
-    return out;
 }
 
 } // namespace bp::thread

@@ -1,5 +1,5 @@
 // Deadlocks reported, not suffered (LANGUAGE.md §11.7): the wait-for graph, cycle detection at
-// block time, global-deadlock detection, lock-order checking and thread dumps.
+// block time, global-deadlock detection, lock-order checking and thread names.
 //
 // The essay (the full design is in docs/threading.md, "Deadlocks"):
 //
@@ -67,9 +67,6 @@ public:
     // --lock-order: t now owns m (blocking: by mutex_lock, not trylock) / released m.
     void lock_taken(VmThread& t, MutexHandle* m, bool blocking);
     void lock_released(VmThread& t, MutexHandle* m);
-
-    // Every attached thread's name, state and traceback (SIGQUIT dump). With the world stopped.
-    std::string dump_threads();
 
 private:
     struct Waiter {
