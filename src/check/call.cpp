@@ -9,7 +9,8 @@ bool is_thread_builtin(const std::string& name) {
         "thread_spawn", "thread_join", "thread_detach", "thread_current", "thread_yield", "thread_sleep",
         "mutex_new", "mutex_lock", "mutex_trylock", "mutex_unlock", "cond_new", "cond_wait", "cond_signal",
         "cond_broadcast", "thread_is_running", "thread_is_joined", "thread_id", "rmutex_new",
-        "mutex_destroy", "volatile_new", "volatile_set", "volatile_get", "volatile_has", "volatile_delete"};
+        "mutex_destroy", "volatile_new", "volatile_set", "volatile_get", "volatile_has", "volatile_delete",
+        "thread_set_name", "thread_name"};
     return kNames.count(name) > 0;
 }
 

@@ -23,7 +23,8 @@ const char* flat_name(std::string_view name) {
         {"cond_signal", "cond_signal"}, {"cond_broadcast", "cond_broadcast"},
         {"volatile_new", "volatile_new"}, {"volatile_set", "volatile_set"},
         {"volatile_get", "volatile_get"}, {"volatile_has", "volatile_has"},
-        {"volatile_delete", "volatile_delete"}};
+        {"volatile_delete", "volatile_delete"},
+        {"set_name", "thread_set_name"}, {"name", "thread_name"}};
     for (const auto& [k, v] : kMap)
         if (k == name) return v;
     return toolkit_flat_name(name);

@@ -129,4 +129,12 @@ Value bi_volatile_delete(BuiltinArgs& a) {
     return Value::from_bool(v->map.erase(key) > 0);
 }
 
+Value bi_thread_set_name(BuiltinArgs& a) {
+    runtime(a).graph().set_name(a.thread, std::string(arg_sv(a, 0)));
+    return Value::zero();
+}
+Value bi_thread_name(BuiltinArgs& a) {
+    return Value::from_obj(rt::new_string(a.thread, runtime(a).graph().name_of(a.thread)));
+}
+
 } // namespace bp::stdlib

@@ -155,4 +155,17 @@ std::string format_traceback(const Vm& vm, const ErrorObj* err) {
     return out;
 }
 
+std::string format_site(const Vm& vm, const bytecode::FunctionProto* proto, uint32_t pc) {
+    const SourceMap* sources = vm.program.sources;
+    if (!proto || !sources || proto->file >= sources->size() || pc >= proto->spans.size()) return "<unknown>";
+    const SourceFile& file = sources->file(proto->file);
+    return file.path() + ":" + std::to_string(file.line_col(proto->spans[pc].begin).line);
+}
+
+std::string format_stack(const VmThread& t) {
+    std::string out = "Traceback (most recent call last):\n";
+    for (const Frame& f : t.frames) append_frame(out, t.vm, f.proto, f.pc);
+    return out;
+}
+
 } // namespace bp::vm

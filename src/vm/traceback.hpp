@@ -20,4 +20,10 @@ void record_trace(VmThread& t, ErrorObj* err, uint32_t top_pc);
 // Runs of identical frames are elided after three.
 std::string format_traceback(const Vm& vm, const ErrorObj* err);
 
+// Deadlock reports and thread dumps (docs/threading.md "Deadlocks"): "file.bp:12" for a pc of
+// `proto` ("<unknown>" without source), and "Traceback (most recent call last):" + t's frames
+// (each frame's saved pc; only for a thread stopped in a builtin or blocked), without an error line.
+std::string format_site(const Vm& vm, const bytecode::FunctionProto* proto, uint32_t pc);
+std::string format_stack(const VmThread& t);
+
 } // namespace bp::vm

@@ -52,6 +52,7 @@ struct VmOptions {
     bool gc_stats = false;   // print collector statistics at exit
     uint32_t max_depth = 200000; // frames per thread; the next call raises RecursionError
     uint32_t max_threads = 4096; // threads alive at once, main included (--max-threads)
+    bool lock_order = false;     // --lock-order / BP_LOCK_ORDER=1: report lock-order inversions
 };
 
 // One activation. Registers of the frame are stack[base .. base + proto->nregs).
@@ -89,6 +90,8 @@ public:
     thread::ThreadHandle* handle = nullptr; // this thread's handle (nullptr for the main thread)
     std::atomic<const void*> waiting_for{nullptr}; // handle blocked on (for deadlock detection)
     uint32_t held_mutexes = 0; // mutexes this thread holds (owner-only)
+    // --lock-order only (runtime/thread/deadlock.hpp): the mutexes held, in locking order (owner-only).
+    std::vector<const void*> held_locks;
 
     void ensure_stack(size_t needed); // grows (zero-filled) so that stack_cap >= needed
 };

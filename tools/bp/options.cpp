@@ -2,6 +2,7 @@
 // after it belongs to the program (argv()).
 #include "cli.hpp"
 
+#include <cstdlib>
 #include <string_view>
 
 namespace bp::tool {
@@ -32,6 +33,8 @@ bool apply_option(std::string_view arg, CliOptions& out, CliAction& action, std:
         action = CliAction::Version;
     } else if (arg == "--gc-stats") {
         out.vm.gc_stats = true;
+    } else if (arg == "--lock-order") {
+        out.vm.lock_order = true;
     } else if (arg == "--gc-stress") {
         out.vm.gc_stress = true;
     } else if (arg == "--disasm") {
@@ -89,6 +92,7 @@ bool parse_size(const std::string& text, uint64_t& out) {
 
 CliAction parse_command_line(int argc, char** argv, CliOptions& out, std::string& error) {
     CliAction action = CliAction::Run;
+    if (const char* lo = std::getenv("BP_LOCK_ORDER"); lo && std::string_view(lo) == "1") out.vm.lock_order = true;
     int i = 1;
     for (; i < argc; ++i) {
         std::string_view arg = argv[i];
@@ -118,6 +122,7 @@ std::string usage_text() {
            "                   (default: 3/4 of physical memory)\n"
            "  --gc-stats       print garbage collector statistics to stderr at exit\n"
            "  --max-threads=N  threads alive at once, main included (default 4096)\n"
+           "  --lock-order     warn about mutexes locked in inconsistent orders (also BP_LOCK_ORDER=1)\n"
            "  --gc-stress      collect garbage at every allocation safepoint (slow; for testing)\n"
            "  --disasm         print the compiled bytecode instead of running\n"
            "  --dump-tokens    print the token stream instead of running\n"

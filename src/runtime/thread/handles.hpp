@@ -71,6 +71,11 @@ struct MutexHandle : Handle {
     uint32_t count = 0;
     std::atomic<bool> destroyed{false};
     std::atomic<bool> abandoned{false}; // the owner finished while holding it
+    // Deadlock reports (deadlock.hpp): "Mutex-<serial>" (immutable), and where the current owner
+    // locked it (written by the owner after acquiring; read by reports while the owner is blocked).
+    uint32_t serial = 0;
+    std::atomic<const void*> site_proto{nullptr}; // const bytecode::FunctionProto*
+    std::atomic<uint32_t> site_pc{0};
 };
 
 // Threading: `seq` counts signals; a waiter reads it before releasing the mutex and waits for it
@@ -78,6 +83,7 @@ struct MutexHandle : Handle {
 struct CondHandle : Handle {
     MutexHandle* bound = nullptr; // immutable
     std::atomic<uint32_t> seq{0};
+    uint32_t serial = 0; // "Condition-<serial>" in deadlock reports (immutable)
 };
 
 // Threading: `map` is guarded by `mu`; the collector reads it while the world is stopped.

@@ -38,6 +38,9 @@ bool acquire_word(VmThread& t, MutexHandle* m, const Deadline* deadline = nullpt
         __builtin_ia32_pause();
 #endif
     }
+    // About to block: DeadlockError if this wait would close a cycle (deadlock.hpp).
+    WaitGraph& graph = t.vm.threading->graph();
+    graph.begin_wait(t, m, 0, true, deadline != nullptr);
     t.waiting_for.store(m, std::memory_order_relaxed);
     bool got = true;
     {
@@ -51,7 +54,17 @@ bool acquire_word(VmThread& t, MutexHandle* m, const Deadline* deadline = nullpt
         }
     }
     t.waiting_for.store(nullptr, std::memory_order_relaxed);
+    graph.end_wait(t); // before the owner is recorded (see deadlock.hpp)
     return got;
+}
+
+// Where the owner locked it (deadlock reports), and the lock-order table when enabled.
+// A trylock never waits, so (as in lockdep) it orders nothing: it is only pushed as held.
+void record_owner(VmThread& t, MutexHandle* m, bool blocking = true) {
+    const Frame* f = t.frames.empty() ? nullptr : &t.frames.back();
+    m->site_proto.store(f ? f->proto : nullptr, std::memory_order_relaxed);
+    m->site_pc.store(f ? f->pc : 0, std::memory_order_relaxed);
+    if (t.vm.options.lock_order) t.vm.threading->graph().lock_taken(t, m, blocking);
 }
 
 void release_word(ParkingLot& lot, MutexHandle* m) {
@@ -59,10 +72,11 @@ void release_word(ParkingLot& lot, MutexHandle* m) {
 }
 
 // Now the owner: records it, and reports (once) a previous owner that died holding the mutex.
-void take_ownership(VmThread& t, MutexHandle* m) {
+void take_ownership(VmThread& t, MutexHandle* m, bool blocking = true) {
     m->owner.store(self_tag(t), std::memory_order_relaxed);
     m->count = 1;
     ++t.held_mutexes;
+    record_owner(t, m, blocking);
     if (m->abandoned.exchange(false, std::memory_order_relaxed)) {
         mutex_unlock(t, m);
         rt::raise(ErrorKind::LockError, "mutex owner finished while holding it");
@@ -94,7 +108,7 @@ bool mutex_trylock(VmThread& t, MutexHandle* m) {
         return true;
     }
     if (!try_acquire_word(m)) return false;
-    take_ownership(t, m);
+    take_ownership(t, m, false);
     return true;
 }
 
@@ -105,6 +119,7 @@ void mutex_unlock(VmThread& t, MutexHandle* m) {
     if (owner != self_tag(t)) rt::raise(ErrorKind::LockError, "mutex is owned by another thread");
     if (--m->count > 0) return;
     --t.held_mutexes;
+    if (t.vm.options.lock_order) t.vm.threading->graph().lock_released(t, m);
     m->owner.store(0, std::memory_order_relaxed);
     release_word(lot_of(t), m);
 }
@@ -131,6 +146,8 @@ bool cond_wait_until(VmThread& t, CondHandle* c, MutexHandle* m, const Deadline*
     uint32_t depth = m->count;
     m->count = 1;
     mutex_unlock(t, m); // all recursion levels
+    WaitGraph& graph = t.vm.threading->graph();
+    graph.begin_wait(t, c, seq, true, deadline != nullptr); // no owner: no cycle; maybe a global deadlock
     t.waiting_for.store(c, std::memory_order_relaxed);
     bool signalled = true;
     {
@@ -138,10 +155,12 @@ bool cond_wait_until(VmThread& t, CondHandle* c, MutexHandle* m, const Deadline*
         signalled = lot_of(t).park(&c->seq, seq, deadline);
     }
     t.waiting_for.store(nullptr, std::memory_order_relaxed);
+    graph.end_wait(t);
     if (!try_acquire_word(m)) acquire_word(t, m);
     m->owner.store(self_tag(t), std::memory_order_relaxed);
     m->count = depth;
     ++t.held_mutexes;
+    record_owner(t, m);
     return signalled || c->seq.load(std::memory_order_acquire) != seq;
 }
 

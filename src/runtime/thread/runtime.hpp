@@ -2,6 +2,7 @@
 // It owns every handle (registry), spawns threads on their own OS thread with a large stack,
 // implements join/detach and the program-end protocol (§11.5), and reports failed threads (§11.6).
 #pragma once
+#include "runtime/thread/deadlock.hpp"
 #include "runtime/thread/handles.hpp"
 #include "runtime/thread/toolkit.hpp"
 #include "vm/vm.hpp"
@@ -15,7 +16,7 @@ namespace bp::thread {
 
 class ThreadRuntime {
 public:
-    explicit ThreadRuntime(Vm& vm) : m_vm(vm) {}
+    explicit ThreadRuntime(Vm& vm) : m_vm(vm), m_graph(vm, *this) {}
     ~ThreadRuntime();
     ThreadRuntime(const ThreadRuntime&) = delete;
     ThreadRuntime& operator=(const ThreadRuntime&) = delete;
@@ -68,6 +69,10 @@ public:
     bool finish(VmThread& main);
     // True if any spawned OS thread has not exited yet.
     bool any_alive();
+    // Threads that may still run: spawned OS threads not yet exited, plus main.
+    size_t live_threads();
+    // The wait-for graph (deadlock.hpp).
+    WaitGraph& graph() { return m_graph; }
 
     // Calls f(Obj*) for every heap reference handles hold. Only while the world is stopped.
     template <class F>
@@ -134,6 +139,9 @@ private:
     std::mutex m_pool_mu; // guards m_pools, m_default_pool
     std::vector<PoolHandle*> m_pools;
     PoolHandle* m_default_pool = nullptr;
+    WaitGraph m_graph;
+    std::atomic<uint32_t> m_next_mutex{1};
+    std::atomic<uint32_t> m_next_cond{1};
 };
 
 // Mutex and condition operations (mutex.cpp); errors as LANGUAGE.md §11.2.

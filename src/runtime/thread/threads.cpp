@@ -120,6 +120,7 @@ Handle* ThreadRuntime::handle_of(Value v, const types::Type* type, HandleKind wa
 MutexHandle* ThreadRuntime::new_mutex(bool recursive) {
     auto* m = make_handle<MutexHandle>(HandleKind::Mutex);
     m->recursive = recursive;
+    m->serial = m_next_mutex.fetch_add(1, std::memory_order_relaxed);
     register_handle(m);
     return m;
 }
@@ -127,6 +128,7 @@ MutexHandle* ThreadRuntime::new_mutex(bool recursive) {
 CondHandle* ThreadRuntime::new_cond(MutexHandle* bound) {
     auto* c = make_handle<CondHandle>(HandleKind::Condition);
     c->bound = bound;
+    c->serial = m_next_cond.fetch_add(1, std::memory_order_relaxed);
     register_handle(c);
     return c;
 }
@@ -242,12 +244,21 @@ void ThreadRuntime::abandon_mutexes(VmThread& t) {
         if (m->state.exchange(0, std::memory_order_release) == 2) m_lot.unpark(&m->state);
     }
     t.held_mutexes = 0;
+    t.held_locks.clear();
 }
 
 void ThreadRuntime::thread_exited() {
+    {
+        std::lock_guard<std::mutex> lk(m_life_mu);
+        --m_alive;
+        m_life_cv.notify_all();
+    }
+    m_graph.thread_exited(); // the others may all be waiting now
+}
+
+size_t ThreadRuntime::live_threads() {
     std::lock_guard<std::mutex> lk(m_life_mu);
-    --m_alive;
-    m_life_cv.notify_all();
+    return size_t{m_alive} + 1;
 }
 
 Value ThreadRuntime::join(VmThread& t, ThreadHandle* h) {
@@ -258,6 +269,13 @@ Value ThreadRuntime::join(VmThread& t, ThreadHandle* h) {
     h->joining = true;
     if (h->state.load(std::memory_order_acquire) != ThreadState::Finished) {
         lk.unlock();
+        try {
+            m_graph.begin_wait(t, h); // DeadlockError if joining would close a cycle
+        } catch (...) {
+            std::lock_guard<std::mutex> relk(h->mu);
+            h->joining = false; // a refused join is no join: the thread can be joined later
+            throw;
+        }
         {
             // Blocked: safe for the collector. Only the handle (never freed) is used meanwhile.
             t.waiting_for.store(h, std::memory_order_relaxed);
@@ -267,6 +285,7 @@ Value ThreadRuntime::join(VmThread& t, ThreadHandle* h) {
             wait_lk.unlock(); // before leaving the safe state (which may wait for a collection)
         }
         t.waiting_for.store(nullptr, std::memory_order_relaxed);
+        m_graph.end_wait(t);
         lk.lock();
     }
     h->joining = false;
@@ -313,9 +332,13 @@ bool ThreadRuntime::finish(VmThread& main) {
             }
         }
         if (!waiting) break;
-        SafeRegion safe(main);
-        std::unique_lock<std::mutex> wl(waiting->mu);
-        waiting->cv.wait(wl, [&] { return waiting->state.load() == ThreadState::Finished; });
+        m_graph.begin_wait(main, waiting, 0, false); // a cycle here is a global deadlock
+        {
+            SafeRegion safe(main);
+            std::unique_lock<std::mutex> wl(waiting->mu);
+            waiting->cv.wait(wl, [&] { return waiting->state.load() == ThreadState::Finished; });
+        }
+        m_graph.end_wait(main);
     }
     shutdown_pools(main); // drains queued tasks, joins pool and worker threads
     {
