@@ -1,0 +1,57 @@
+// An example host program: embeds BetterPython through include/bp/bp.hpp, loads a script, runs its
+// main and calls its functions with int/float/bool/str arguments. Exit 0 if every check passed.
+// Usage: bp_embed_host scripting.bp
+#include <bp/bp.hpp>
+
+#include <cstdio>
+#include <string>
+
+int main(int argc, char** argv) {
+    if (argc < 2) {
+        std::fprintf(stderr, "usage: %s SCRIPT.bp\n", argv[0]);
+        return 2;
+    }
+    int failures = 0;
+    auto check = [&failures](bool ok, const std::string& what) {
+        std::printf("%s %s\n", ok ? "ok  " : "FAIL", what.c_str());
+        if (!ok) ++failures;
+    };
+    bp::embed::Runtime rt;
+    bp::embed::Result loaded = rt.load_file(argv[1]);
+    check(loaded.ok(), "load " + std::string(argv[1]) + " " + loaded.error);
+    if (!loaded.ok()) return 1;
+
+    bp::embed::Result r = rt.run_main({"one", "two"});
+    std::fflush(stdout);
+    check(r.ok() && std::get<int64_t>(r.value) == 7, "main returns 7");
+
+    r = rt.call("add", {int64_t{40}, int64_t{2}});
+    check(r.ok() && std::get<int64_t>(r.value) == 42, "add(40, 2) == 42");
+    r = rt.call("scale", {1.5, 4.0});
+    check(r.ok() && std::get<double>(r.value) == 6.0, "scale(1.5, 4.0) == 6.0");
+    r = rt.call("greet", {std::string("embedder"), true});
+    check(r.ok() && std::get<std::string>(r.value) == "HELLO, EMBEDDER!", "greet(\"embedder\", true)");
+    r = rt.call("call_count");
+    check(r.ok() && std::get<int64_t>(r.value) == 3, "globals persist between calls (3 calls counted)");
+
+    r = rt.call("fail", {std::string("from the host")});
+    check(r.status == 70 && r.error.find("ValueError: from the host") != std::string::npos,
+          "an exception comes back as status 70 with its traceback");
+    r = rt.call("add", {int64_t{1}, int64_t{1}});
+    check(r.ok() && std::get<int64_t>(r.value) == 2, "the runtime still works after an exception");
+    r = rt.call("add", {int64_t{1}});
+    check(r.status == 64, "wrong argument count is refused: " + r.error);
+    r = rt.call("add", {int64_t{1}, std::string("x")});
+    check(r.status == 64, "wrong argument type is refused: " + r.error);
+    r = rt.call("nope");
+    check(r.status == 64, "unknown function is refused: " + r.error);
+
+    bp::embed::Runtime other;
+    r = other.load_string("def main() -> void:\n    let x: int = \"s\"\n", "bad.bp");
+    check(r.status == 65 && r.error.find("bad.bp:2:") == 0, "compile errors come back as text (status 65)");
+    r = other.load_string("def sq(x: int) -> int:\n    return x * x\n");
+    check(r.ok() && std::get<int64_t>(other.call("sq", {int64_t{9}}).value) == 81, "load_string then call");
+
+    std::printf("%d failure(s)\n", failures);
+    return failures == 0 ? 0 : 1;
+}
