@@ -84,13 +84,17 @@ def cli_tests(tmp):
     r = run(["--diagnostics=xml", good])
     expect("bad diagnostics format exits 64", r[0] == 64, r)
     r = run(["--disasm", good])
-    expect("--disasm prints and does not run", r[0] == 0 and "args:" not in r[1] and r[1], r)
+    expect("--disasm prints and does not run", r[0] == 0 and "function main" in r[1] and "args: [" not in r[1], r)
     r = run(["--dump-tokens", good])
     expect("--dump-tokens", r[0] == 0 and r[1], r)
     r = run(["--dump-ast", good])
     expect("--dump-ast", r[0] == 0 and r[1], r)
     r = run(["--gc-stats", good])
     expect("--gc-stats", r[0] == 3 and r[2], r)
+    r = run(["-c", "def main() -> void:\n    print(1)", "--gc-stats"])
+    expect("-c: words after CODE are program args", r == (0, "1\n", ""), r)
+    r = run(["--bogus", "-c", "def main() -> void:\n    print(1)"])
+    expect("unknown option before -c exits 64", r[0] == 64, r)
     r = run(["--", good, "z"])
     expect("-- ends the options", r[0] == 3 and 'args: ["z"]' in r[1], r)
 
@@ -167,8 +171,8 @@ def repl_tests(tmp):
             if want is None:
                 continue
             # the terminal echoes the line; the output follows it
-            body = got[len(line):] if got.startswith(line) else got
-            body = body[: -len(prompt)].lstrip("\n")
+            body = got[: -len(prompt)]
+            body = body.split("\n", 1)[1] if "\n" in body else ""  # drop the echoed input line
             ok = want in body if want in ("error", "IndexError") else body == want
             expect(f"repl: {line!r}", ok, repr(body))
         code = p.close()

@@ -10,6 +10,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <string_view>
 
 namespace bp::tool {
@@ -76,12 +77,18 @@ bool finish_options(const RawOptions& raw, CliOptions& out, std::string& error) 
 
 // Splits the words after the options: FILE then program args (or only args with -c).
 bool take_positionals(std::vector<std::string> rest, CliOptions& out, bool has_code, std::string& error) {
-    if (!rest.empty() && rest.front() == "--") rest.erase(rest.begin());
-    if (has_code) {
+    if (has_code) { // every word after CODE is the program's
         out.source = SourceKind::Code;
         out.path = "<string>";
         out.args = std::move(rest);
         return true;
+    }
+    if (!rest.empty() && rest.front() == "--") {
+        rest.erase(rest.begin());
+    } else if (!rest.empty() && rest.front().size() > 1 && rest.front()[0] == '-') {
+        // prefix-command mode hands an unknown option over as the first positional word
+        error = "unknown option '" + rest.front() + "'";
+        return false;
     }
     if (rest.empty()) {
         out.source = SourceKind::Interactive;
@@ -91,8 +98,19 @@ bool take_positionals(std::vector<std::string> rest, CliOptions& out, bool has_c
     out.source = out.path == "-" ? SourceKind::Stdin : SourceKind::File;
     if (out.source == SourceKind::Stdin) out.path = "<stdin>";
     out.args.assign(rest.begin() + 1, rest.end());
-    (void)error;
     return true;
+}
+
+// Like Python, `-c CODE` ends the options: the words after CODE are the program's, even ones that
+// look like options. Returns the index of "-c" among the option words, or `end` if there is none.
+int find_code_option(int begin, int end, char** argv) {
+    for (int i = begin; i < end; ++i) {
+        std::string_view w = argv[i];
+        if (w == "-c") return i;
+        if (w == "--" || w.size() < 2 || w[0] != '-') return end; // the file: options are over
+        if (w == "--max-heap" || w == "--max-threads" || w == "--diagnostics") ++i; // its value
+    }
+    return end;
 }
 
 } // namespace
@@ -126,8 +144,11 @@ CliAction parse_command_line(int argc, char** argv, CliOptions& out, std::string
     app.prefix_command();
     RawOptions raw;
     declare_options(app, out, raw, check_mode);
+    int first = check_mode ? 2 : 1;
+    int code_at = check_mode ? argc : find_code_option(first, argc, argv);
+    int last = code_at < argc ? std::min(code_at + 2, argc) : argc; // through CODE
     std::vector<std::string> words;
-    for (int i = argc - 1; i >= (check_mode ? 2 : 1); --i) words.emplace_back(argv[i]); // CLI11 wants reverse order
+    for (int i = last - 1; i >= first; --i) words.emplace_back(argv[i]); // CLI11 wants reverse order
     try {
         app.parse(words);
     } catch (const CLI::CallForHelp&) {
@@ -139,8 +160,16 @@ CliAction parse_command_line(int argc, char** argv, CliOptions& out, std::string
     if (raw.version) return CliAction::Version;
     if (!finish_options(raw, out, error)) return CliAction::BadUsage;
     std::vector<std::string> rest = app.remaining();
-    if (!take_positionals(std::move(rest), out, app.count("-c") > 0, error)) return CliAction::BadUsage;
-    if (raw.code.size() || app.count("-c") > 0) out.code = raw.code;
+    if (code_at < argc) {
+        if (!rest.empty()) { // before -c: a word CLI11 did not know
+            error = "unknown option '" + rest.front() + "'";
+            return CliAction::BadUsage;
+        }
+        rest.assign(argv + last, argv + argc);
+    }
+    bool has_code = !check_mode && app.count("-c") > 0;
+    if (!take_positionals(std::move(rest), out, has_code, error)) return CliAction::BadUsage;
+    if (has_code) out.code = raw.code;
     if (check_mode) {
         out.check_only = true;
         if (out.source != SourceKind::File && out.source != SourceKind::Stdin) {
