@@ -49,8 +49,9 @@ int main(int argc, char** argv) {
     bp::embed::Runtime other;
     r = other.load_string("def main() -> void:\n    let x: int = \"s\"\n", "bad.bp");
     check(r.status == 65 && r.error.find("bad.bp:2:") == 0, "compile errors come back as text (status 65)");
-    r = other.load_string("def sq(x: int) -> int:\n    return x * x\n");
-    check(r.ok() && std::get<int64_t>(other.call("sq", {int64_t{9}}).value) == 81, "load_string then call");
+    r = other.load_string("def main() -> void:\n    pass\n\ndef sq(x: int) -> int:\n    return x * x\n");
+    check(r.ok(), "load_string " + r.error);
+    if (r.ok()) check(std::get<int64_t>(other.call("sq", {int64_t{9}}).value) == 81, "then call sq(9) == 81");
 
     std::printf("%d failure(s)\n", failures);
     return failures == 0 ? 0 : 1;

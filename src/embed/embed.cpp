@@ -95,7 +95,7 @@ struct Runtime::Impl {
             return failure(kRuntime, std::string(error_name(r.kind)) + ": " + r.message + "\n");
         }
         stdlib::register_builtins(*machine);
-        Value out = Value::zero();
+        bp::Value out = bp::Value::zero();
         for (uint32_t init : program->module_inits)
             if (!vm::run_function(*main_thread, init, &out)) return failure(kRuntime, uncaught());
         return {};
