@@ -1,14 +1,17 @@
 // An example host program: embeds BetterPython through include/bp/bp.hpp, loads a script, runs its
 // main and calls its functions with int/float/bool/str arguments. Exit 0 if every check passed.
-// Usage: bp_embed_host scripting.bp
+// Also registers the native module `stats` (native_stats.cpp) and runs uses_native.bp with it.
+// Usage: bp_embed_host scripting.bp uses_native.bp
+#include "native_stats.hpp"
+
 #include <bp/bp.hpp>
 
 #include <cstdio>
 #include <string>
 
 int main(int argc, char** argv) {
-    if (argc < 2) {
-        std::fprintf(stderr, "usage: %s SCRIPT.bp\n", argv[0]);
+    if (argc < 3) {
+        std::fprintf(stderr, "usage: %s SCRIPT.bp NATIVE_USER.bp\n", argv[0]);
         return 2;
     }
     int failures = 0;
@@ -52,6 +55,30 @@ int main(int argc, char** argv) {
     r = other.load_string("def main() -> void:\n    pass\n\ndef sq(x: int) -> int:\n    return x * x\n");
     check(r.ok(), "load_string " + r.error);
     if (r.ok()) check(std::get<int64_t>(other.call("sq", {int64_t{9}}).value) == 81, "then call sq(9) == 81");
+
+    StatsCounters counters;
+    {
+        bp::embed::Runtime with_native;
+        std::string error;
+        check(with_native.add_module(make_stats_module(counters), &error), "add_module(stats) " + error);
+        check(!with_native.add_module(make_stats_module(counters), &error), "a second 'stats' is refused: " + error);
+        bp::embed::NativeModule bad{"bad", {{"f", "(list) -> int", reinterpret_cast<void*>(&std::printf)}}, {}, {}, {}, {}};
+        check(!with_native.add_module(bad, &error), "a bad signature is refused: " + error);
+        r = with_native.load_file(argv[2]);
+        check(r.ok() && counters.loads == 1, "load a program importing stats " + r.error);
+        r = with_native.run_main();
+        std::fflush(stdout);
+        check(r.ok(), "its main runs " + r.error);
+        r = with_native.call("mean_plus", {1.0, 3.0, int64_t{10}});
+        check(r.ok() && std::get<double>(r.value) == 12.0, "a call through the native module");
+        check(counters.thread_starts == 2 && counters.thread_ends == 1,
+              "thread hooks: host thread + one spawned thread started, the spawned one ended");
+        bp::embed::Runtime typo;
+        typo.add_module(make_stats_module(counters));
+        r = typo.load_string("import stats\ndef main() -> void:\n    stats.add(1, \"x\")\n", "typo.bp");
+        check(r.status == 65, "the checker knows native signatures: " + r.error.substr(0, r.error.find('\n')));
+    }
+    check(counters.unloads == 1 && counters.thread_ends == 2, "unload hooks ran when the Runtime ended");
 
     std::printf("%d failure(s)\n", failures);
     return failures == 0 ? 0 : 1;

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <variant>
@@ -33,12 +34,38 @@ struct Result {
     bool ok() const { return status == 0; }
 };
 
+// A C function a native module exports. `signature` is written as in builtins.def: parameter
+// types and the result, e.g. "(int, str) -> float"; types: int (int64_t), float (double), bool
+// (C int), str (const char*: in, a NUL-terminated copy valid during the call; out, copied; NULL
+// is ""), ptr (void*), void. The checker sees the function as `module.name` with that type.
+struct NativeFunction {
+    std::string name;
+    std::string signature;
+    void* fn = nullptr;
+};
+
+// A module implemented by the host, imported by BetterPython code with `import NAME`. Hooks (all
+// optional): on_load after the program compiled, before any BetterPython code runs; on_unload when
+// the program is unloaded (after its threads finished); on_thread_start / on_thread_end on every
+// thread the program spawns (with its thread id; the host thread running the calls is id 0 and gets
+// them with on_load / on_unload), outside the heap: they may block but must not call the Runtime.
+struct NativeModule {
+    std::string name;
+    std::vector<NativeFunction> functions;
+    std::function<void()> on_load, on_unload;
+    std::function<void(uint32_t)> on_thread_start, on_thread_end;
+};
+
 class Runtime {
 public:
     explicit Runtime(Options options = {});
     ~Runtime();
     Runtime(const Runtime&) = delete;
     Runtime& operator=(const Runtime&) = delete;
+
+    // Registers a native module for the programs loaded afterwards. Returns false (and changes
+    // nothing) if the name or a signature is malformed; `error` says why.
+    bool add_module(NativeModule module, std::string* error = nullptr);
 
     // Type-checks and compiles the program, then runs its global initialisers. One program per
     // Runtime: loading again replaces the previous one (its threads are waited for first).
