@@ -60,10 +60,13 @@ int main(int argc, char** argv) {
     {
         bp::embed::Runtime with_native;
         std::string error;
-        check(with_native.add_module(make_stats_module(counters), &error), "add_module(stats) " + error);
-        check(!with_native.add_module(make_stats_module(counters), &error), "a second 'stats' is refused: " + error);
+        bool added = with_native.add_module(make_stats_module(counters), &error);
+        check(added, "add_module(stats) " + error);
+        added = with_native.add_module(make_stats_module(counters), &error);
+        check(!added, "a second 'stats' is refused: " + error);
         bp::embed::NativeModule bad{"bad", {{"f", "(list) -> int", reinterpret_cast<void*>(&std::printf)}}, {}, {}, {}, {}};
-        check(!with_native.add_module(bad, &error), "a bad signature is refused: " + error);
+        added = with_native.add_module(bad, &error);
+        check(!added, "a bad signature is refused: " + error);
         r = with_native.load_file(argv[2]);
         check(r.ok() && counters.loads == 1, "load a program importing stats " + r.error);
         r = with_native.run_main();

@@ -10,6 +10,7 @@
 #include "runtime/rt.hpp"
 #include "runtime/thread/runtime.hpp"
 #include "stdlib/stdlib.hpp"
+#include "vm/ffi.hpp"
 #include "vm/interp.hpp"
 #include "vm/traceback.hpp"
 
