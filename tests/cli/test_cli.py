@@ -163,6 +163,21 @@ def repl_tests(tmp):
             ("    x: int", None),
             ("", ""),
             ("P{x: n}", "P{x: 45}\n"),
+            ("def bad() -> int:", None),
+            ('    return "s"', None),
+            ("", "error"),
+            ("def bad() -> int:", None),         # the failed definition was dropped
+            ("    return 1", None),
+            ("", ""),
+            ("bad() + n", "46\n"),
+            ("let n: int = 5", ""),              # redefinition replaces the global
+            ("n * 2", "10\n"),
+            ("let stamp: str = to_str(n) + \"!\"", ""),
+            ("n = 6", ""),
+            ("stamp", "5!\n"),                  # an initialiser runs once: its value is carried
+            ("let xs: [int] = [1, 2]", ""),
+            ("array_push(xs, 3)", ""),
+            ("xs", "[1, 2]\n"),                 # documented limitation: containers are re-initialised
         ]
         for line, want in steps:
             p.send(line)
