@@ -27,6 +27,7 @@ struct CliOptions {
     std::string code;              // the -c text
     bool check_only = false;       // `bp check`: diagnostics only
     bool json_diagnostics = false; // --diagnostics=json
+    bool quiet_diagnostics = false; // the REPL's probes: compile errors are not printed
     std::vector<std::string> args; // program arguments after the path
 };
 

@@ -80,6 +80,7 @@ std::string diagnostics_json(const SourceMap& sources, const diag::Diagnostics& 
 namespace {
 
 int report(const CliOptions& options, const SourceMap& sources, const diag::Diagnostics& diags) {
+    if (options.quiet_diagnostics) return kExitCompile;
     if (options.json_diagnostics) write_stdout(diagnostics_json(sources, diags));
     else write_stderr(diags.render());
     return kExitCompile;

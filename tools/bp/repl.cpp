@@ -129,22 +129,14 @@ void carry_globals(Session& s, Vm& machine) {
     }
 }
 
-// Compiles `text` quietly when `quiet` (to probe whether an expression can be printed).
+// Compiles `text`; with `quiet`, compile errors are not shown (probing whether an expression can
+// be printed).
 std::unique_ptr<Compiled> compile_text(const CliOptions& options, const std::string& text, bool quiet) {
     auto c = std::make_unique<Compiled>();
     uint32_t file = c->sources.add("<repl>", text);
-    std::FILE* saved = nullptr;
-    if (quiet) {
-        std::fflush(stderr);
-        saved = stderr;
-        stderr = std::fopen("/dev/null", "w");
-        if (!stderr) stderr = saved, saved = nullptr;
-    }
-    int code = compile_file(options, *c, file);
-    if (saved) {
-        std::fclose(stderr);
-        stderr = saved;
-    }
+    CliOptions probe = options;
+    probe.quiet_diagnostics = quiet;
+    int code = compile_file(probe, *c, file);
     if (code != 0 || !c->program) return nullptr;
     return c;
 }
