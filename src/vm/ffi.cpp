@@ -78,11 +78,20 @@ void* Ffi::open_library(const std::string& name, std::string& error) {
 
 // Runs once per extern (std::call_once). dlerror's state is per thread, so reading it right after
 // the failing call is safe even with other threads loading.
+void Ffi::add_native(const std::string& library, const std::string& symbol, void* fn) {
+    m_native[library + "\n" + symbol] = fn;
+}
+
 void Ffi::resolve(const bytecode::ExternInfo& info, Entry& e) {
-    void* lib = open_library(info.library, e.error);
-    if (!lib) return;
-    ::dlerror();
-    void* sym = ::dlsym(lib, info.symbol.c_str());
+    void* sym = nullptr;
+    if (auto it = m_native.find(info.library + "\n" + info.symbol); it != m_native.end()) {
+        sym = it->second;
+    } else {
+        void* lib = open_library(info.library, e.error);
+        if (!lib) return;
+        ::dlerror();
+        sym = ::dlsym(lib, info.symbol.c_str());
+    }
     if (!sym) {
         const char* why = ::dlerror();
         e.error = "cannot find symbol '" + info.symbol + "' in library '" + info.library + "' (" +

@@ -43,6 +43,10 @@ public:
     // rt::Raise{IOError} if its library or symbol cannot be loaded; may allocate (str results).
     Value call(VmThread& t, uint32_t index, const Value* args, uint32_t nargs);
 
+    // Embedding (include/bp/bp.hpp native modules): `library`/`symbol` resolve to `fn` instead of
+    // dlopen/dlsym. Call only before any code runs (the table is then read without a lock).
+    void add_native(const std::string& library, const std::string& symbol, void* fn);
+
 private:
     struct Entry; // per extern: once flag, function pointer or error, libffi cif
     void resolve(const bytecode::ExternInfo& info, Entry& e);
@@ -52,6 +56,7 @@ private:
     std::vector<std::unique_ptr<Entry>> m_entries;
     std::mutex m_mu; // guards m_libraries
     std::unordered_map<std::string, void*> m_libraries;
+    std::unordered_map<std::string, void*> m_native; // "library\nsymbol" -> host function
 };
 
 } // namespace bp::vm

@@ -16,6 +16,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -147,6 +148,12 @@ public:
     std::shared_ptr<void> regex_cache;
     // `extern fn` calls: lazily loaded libraries and symbols (vm/ffi.hpp; thread-safe).
     std::unique_ptr<vm::Ffi> ffi;
+
+    // Embedding (include/bp/bp.hpp): native-module hooks run by every spawned thread, with its id,
+    // before it attaches to the heap and after it detaches (never while attached: a hook may block).
+    // Threading: set before start(), read-only afterwards.
+    std::vector<std::function<void(uint32_t)>> thread_start_hooks;
+    std::vector<std::function<void(uint32_t)>> thread_end_hooks;
 };
 
 } // namespace bp

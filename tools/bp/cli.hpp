@@ -15,11 +15,19 @@ constexpr int kExitNoInput = 66;  // unreadable source file
 constexpr int kExitRuntime = 70;  // uncaught exception / internal failure
 
 enum class Dump { None, Tokens, Ast, Disasm };
+// Where the main file comes from: a path, -c CODE, stdin ("-" or no file with stdin not a
+// terminal), or nowhere (no file, stdin a terminal: the REPL).
+enum class SourceKind { File, Code, Stdin, Interactive };
 
 struct CliOptions {
     VmOptions vm;
     Dump dump = Dump::None;
-    std::string path;              // the source file, as given
+    SourceKind source = SourceKind::File;
+    std::string path;              // the source file, as given ("<string>" for -c, "<stdin>")
+    std::string code;              // the -c text
+    bool check_only = false;       // `bp check`: diagnostics only
+    bool json_diagnostics = false; // --diagnostics=json
+    bool quiet_diagnostics = false; // the REPL's probes: compile errors are not printed
     std::vector<std::string> args; // program arguments after the path
 };
 
@@ -34,6 +42,11 @@ std::string version_text();
 
 // Reads a whole file. On failure, `error` is "cannot open '<path>': <OS reason>".
 bool read_source_file(const std::string& path, std::string& text, std::string& error);
+// Reads all of stdin (for `bp -` and a piped program).
+bool read_stdin(std::string& text, std::string& error);
+
+// The interactive session (tools/bp/repl.cpp). Returns the exit code.
+int run_repl(const CliOptions& options);
 
 // Everything: load, compile, run. Returns the process exit code.
 int run_driver(const CliOptions& options);

@@ -8,6 +8,8 @@
 #include "vm/interp.hpp"
 #include "vm/traceback.hpp"
 
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -86,16 +88,24 @@ int flush_stdout(int code) {
 
 } // namespace
 
-int run_driver(const CliOptions& options) {
-    Compiled compiled;
-    if (int code = compile_source(options, compiled); code != 0 || !compiled.program) return code;
-
-    Vm machine(*compiled.program, options.vm);
+int execute_program(const CliOptions& options, const bytecode::Program& program,
+                    const std::function<void(Vm&)>& after) {
+    Vm machine(program, options.vm);
     machine.argv = options.args;
     int code = run_main_thread(machine);
     code = flush_stdout(code);
     if (options.vm.gc_stats) write_stderr(machine.heap.stats_report());
+    if (after) after(machine);
     return code;
+}
+
+int run_driver(const CliOptions& options) {
+    if (options.source == SourceKind::Interactive && isatty(0) && options.dump == Dump::None &&
+        !options.check_only)
+        return run_repl(options);
+    Compiled compiled;
+    if (int code = compile_source(options, compiled); code != 0 || !compiled.program) return code;
+    return execute_program(options, *compiled.program, nullptr);
 }
 
 } // namespace bp::tool

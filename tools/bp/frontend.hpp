@@ -2,8 +2,10 @@
 #pragma once
 #include "bytecode/program.hpp"
 #include "cli.hpp"
+#include "diag/diagnostics.hpp"
 #include "parse/ast.hpp"
 
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -21,5 +23,13 @@ struct Compiled {
 // code after printing the reason (diagnostics, unreadable file). Handles the --dump-* options that
 // stop before running (then out.program stays null and 0 is returned).
 int compile_source(const CliOptions& options, Compiled& out);
+// The same for a file already in out.sources (the REPL adds its own).
+int compile_file(const CliOptions& options, Compiled& out, uint32_t file);
+// Runs a compiled program in a fresh Vm (exit code as for a file); `after` (if set) sees the Vm
+// once the program has finished, before it is destroyed (the REPL reads globals there).
+int execute_program(const CliOptions& options, const bytecode::Program& program,
+                    const std::function<void(Vm&)>& after);
+// Diagnostics as a JSON array (--diagnostics=json).
+std::string diagnostics_json(const SourceMap& sources, const diag::Diagnostics& diags);
 
 } // namespace bp::tool

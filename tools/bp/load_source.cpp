@@ -52,4 +52,11 @@ bool read_source_file(const std::string& path, std::string& text, std::string& e
     return ok;
 }
 
+bool read_stdin(std::string& text, std::string& error) {
+    text.clear();
+    if (read_all(0, text)) return true;
+    error = std::string("cannot read stdin: ") + std::strerror(errno);
+    return false;
+}
+
 } // namespace bp::tool

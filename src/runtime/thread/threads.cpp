@@ -173,6 +173,7 @@ ThreadHandle* ThreadRuntime::spawn(VmThread& t, Closure* fn, const types::Type* 
 }
 
 void ThreadRuntime::run_thread(ThreadHandle* h) {
+    for (const auto& hook : m_vm.thread_start_hooks) hook(h->id); // embedding: not attached yet
     {
         // A small register stack (4,096 values): spawning stays cheap; it grows on demand.
         VmThread t(m_vm, h->id, 4096); // attaches (waits if a collection is under way)
@@ -186,6 +187,7 @@ void ThreadRuntime::run_thread(ThreadHandle* h) {
         }
         finish_thread(t, h, ok, out);
     } // detaches: from here this OS thread never touches the heap
+    for (const auto& hook : m_vm.thread_end_hooks) hook(h->id);
     h->cv.notify_all();
     thread_exited();
 }
