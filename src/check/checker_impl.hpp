@@ -5,6 +5,7 @@
 // reported) gets type nullptr; every rule that meets a nullptr operand stays silent, so one
 // mistake gives one message.
 #pragma once
+#include <string_view>
 #include "check/builtin_sig.hpp"
 #include "check/checker.hpp"
 
@@ -145,6 +146,9 @@ public:
     const Type* check_thread_module_call(ast::Call& c, const Type* expected);
     const Type* check_thread_special(ast::Call& c, uint32_t id);
     bool check_handle_arg(ExprPtr& e, const Type* handle, const std::string& what);
+    // Channels (channels.cpp): the chan_X builtins and the method form ch.send(v).
+    const Type* check_chan_builtin(ast::Call& c, uint32_t id, const Type* expected, bool first_checked);
+    const Type* check_chan_method(ast::Call& c, const Type* expected);
     const Type* check_value_call(ast::Call& c, const Type* fn_type, const std::string& what);
 
     // ---- structs with methods, classes, new, super (classes.cpp)
@@ -217,5 +221,7 @@ std::string validate_format_spec(const std::string& spec, const Type* t);
 bool is_thread_builtin(const std::string& name);
 // True for the thread builtins whose signature is "special" (spawn and the overloaded ones).
 bool is_thread_special(uint32_t builtin_id);
+bool is_chan_builtin(uint32_t builtin_id);
+const char* chan_module_name(std::string_view name); // thread.chan_X -> builtin name, or nullptr
 
 } // namespace bp::check

@@ -202,7 +202,8 @@ void Checker::check_for_each(ast::ForEach& s) {
     const Type* var = nullptr;
     if (t) {
         var = t->kind == Kind::Array ? t->elem : t->kind == Kind::Map ? t->key : t->kind == Kind::Str ? t
-            : t->kind == Kind::Bytes ? m_types.int_t() : nullptr;
+            : t->kind == Kind::Bytes ? m_types.int_t() : t->kind == Kind::Channel ? t->elem : nullptr;
+        if (t->kind == Kind::Channel) s.chan_item = m_types.tuple_of({m_types.bool_t(), t->elem});
         if (!var) error(s.iterable->span, "cannot iterate over " + t->name());
     }
     push_scope();

@@ -44,6 +44,7 @@ const Type* Checker::check_thread_module_call(ast::Call& c, const Type* expected
     auto& f = static_cast<ast::Field&>(*c.callee);
     const std::string& module = static_cast<const ast::Name&>(*f.object).name;
     const char* flat = flat_name(f.name);
+    if (!flat) flat = chan_module_name(f.name);
     auto it = flat ? m_builtins.find(flat) : m_builtins.end();
     if (it == m_builtins.end()) {
         error(f.name_span, "module '" + module + "' has no function '" + f.name + "'");

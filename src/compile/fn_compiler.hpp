@@ -134,6 +134,7 @@ private:
     void while_stmt(const ast::While* s);
     void for_range(const ast::ForRange* s);
     void for_each(const ast::ForEach* s);
+    void for_each_channel(const ast::ForEach* s);
     void loop_body(const ast::Block& body, LoopCtx& loop);
     void exit_through(size_t try_depth, const std::function<void()>& final_jump);
     void return_stmt(const ast::Return* s);

@@ -17,13 +17,14 @@ using types::Type;
 
 // ---- type expressions -------------------------------------------------------------------------
 
-enum class TypeExprKind { Named, Array, Map, Tuple, Func };
+enum class TypeExprKind { Named, Array, Map, Tuple, Func, Generic };
 
 struct TypeExpr {
     TypeExprKind kind;
     Span span;
     std::string name;   // Named: "int", "Point", "Color"; a module-qualified name is "m.Point"
-    std::vector<std::unique_ptr<TypeExpr>> items; // Array: [elem]; Map: [key, value]; Tuple: items; Func: params
+    std::vector<std::unique_ptr<TypeExpr>> items; // Array: [elem]; Map: [key, value]; Tuple: items; Func: params;
+                                                  // Generic: [T] of `name[T]` (Channel[int])
     std::unique_ptr<TypeExpr> ret;                // Func
     const Type* resolved = nullptr;               // checker:
 };
@@ -314,13 +315,14 @@ struct ForRange : Stmt { // for i in range(a[, b[, c]])
     LocalVar* var = nullptr; // checker:
 };
 
-struct ForEach : Stmt { // for x in xs  (array, map keys, str bytes, bytes)
+struct ForEach : Stmt { // for x in xs  (array, map keys, str bytes, bytes, channel)
     ForEach(Span s) : Stmt(StmtKind::ForEach, s) {}
     std::string var_name;
     Span var_span;
     ExprPtr iterable;
     Block body;
     LocalVar* var = nullptr; // checker:
+    const Type* chan_item = nullptr; // checker: a Channel[T] iterable: (bool, T), chan_recv_ok's result
 };
 
 struct Break : Stmt { explicit Break(Span s) : Stmt(StmtKind::Break, s) {} };

@@ -128,6 +128,7 @@ std::string dump_type(const TypeExpr& t) {
     switch (t.kind) {
     case TypeExprKind::Named: return t.name;
     case TypeExprKind::Array: return "[" + dump_type(*t.items[0]) + "]";
+    case TypeExprKind::Generic: return t.name + "[" + dump_type(*t.items[0]) + "]";
     case TypeExprKind::Map: return "{" + dump_type(*t.items[0]) + ": " + dump_type(*t.items[1]) + "}";
     case TypeExprKind::Tuple:
     case TypeExprKind::Func: {

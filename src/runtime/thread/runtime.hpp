@@ -30,6 +30,7 @@ public:
     MutexHandle* new_mutex(bool recursive);
     CondHandle* new_cond(MutexHandle* bound);
     VolatileHandle* new_volatile();
+    ChannelHandle* new_channel(int64_t cap, bool elem_is_ref);
 
     // The handle behind a value of static type `type` (a handle type or ptr): a ptr is looked up
     // in the registry; a ptr to something else, or to another kind, raises TypeError.
@@ -56,6 +57,10 @@ public:
                 f(th->result);
             } else if (h->hkind == HandleKind::Volatile) {
                 for (auto& [k, box] : static_cast<VolatileHandle*>(h)->map) f(box);
+            } else if (h->hkind == HandleKind::Channel) {
+                auto* ch = static_cast<ChannelHandle*>(h);
+                if (ch->elem_is_ref)
+                    for (Value v : ch->buf) f(v.o);
             }
         }
     }
@@ -86,6 +91,26 @@ void mutex_unlock(VmThread& t, MutexHandle* m);
 void mutex_destroy(VmThread& t, MutexHandle* m);
 void cond_wait(VmThread& t, CondHandle* c, MutexHandle* m); // m == nullptr: the bound mutex
 void cond_signal(CondHandle* c, bool all);
+
+// Channel operations (channel.cpp; docs/channels.md). Blocking ones are safe for the collector and
+// publish the channel in VmThread::waiting_for. ChannelClosedError as documented there.
+void chan_send(VmThread& t, ChannelHandle* ch, Value v);
+bool chan_try_send(VmThread& t, ChannelHandle* ch, Value v);
+Value chan_recv(VmThread& t, ChannelHandle* ch);
+bool chan_recv_ok(VmThread& t, ChannelHandle* ch, Value& out); // blocks; false once closed and drained
+bool chan_try_recv(VmThread& t, ChannelHandle* ch, Value& out); // false: empty (or closed and drained)
+void chan_close(VmThread& t, ChannelHandle* ch);
+int64_t chan_len(ChannelHandle* ch);
+
+// select (channel.cpp): cases in source order; returns the index of the case that ran, -1 for
+// `default`, -2 for the timeout. A received value is stored in `out`.
+struct SelectCase {
+    ChannelHandle* ch;
+    bool is_send;
+    Value value; // send: the value
+};
+int64_t chan_select(VmThread& t, const std::vector<SelectCase>& cases, int64_t timeout_ms, bool has_default,
+                    Value& out);
 
 // Platform layer (platform_posix.cpp): starts fn(arg) on a detached OS thread with a stack of
 // `stack_bytes`; false if the OS refuses.

@@ -38,6 +38,7 @@ const char* kind_name(HandleKind k) {
     case HandleKind::Mutex: return "Mutex";
     case HandleKind::Condition: return "Condition";
     case HandleKind::Volatile: return "Volatile";
+    case HandleKind::Channel: return "Channel";
     }
     return "handle";
 }
@@ -63,6 +64,7 @@ ThreadRuntime::~ThreadRuntime() {
         case HandleKind::Mutex: delete static_cast<MutexHandle*>(h); break;
         case HandleKind::Condition: delete static_cast<CondHandle*>(h); break;
         case HandleKind::Volatile: delete static_cast<VolatileHandle*>(h); break;
+        case HandleKind::Channel: delete static_cast<ChannelHandle*>(h); break;
         }
     }
 }
@@ -103,6 +105,14 @@ VolatileHandle* ThreadRuntime::new_volatile() {
     auto* v = make_handle<VolatileHandle>(HandleKind::Volatile);
     register_handle(v);
     return v;
+}
+
+ChannelHandle* ThreadRuntime::new_channel(int64_t cap, bool elem_is_ref) {
+    auto* ch = make_handle<ChannelHandle>(HandleKind::Channel);
+    ch->cap = cap;
+    ch->elem_is_ref = elem_is_ref;
+    register_handle(ch);
+    return ch;
 }
 
 ThreadHandle* ThreadRuntime::spawn(VmThread& t, Closure* fn, const types::Type* fn_type, const Value* args,

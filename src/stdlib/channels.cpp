@@ -1,0 +1,56 @@
+// Channel builtins (docs/channels.md): thin wrappers over runtime/thread/channel.cpp. The checker
+// (check/channels.cpp) types them; the call's result type carries the element type.
+#include "runtime/thread/runtime.hpp"
+#include "stdlib/support.hpp"
+
+namespace bp::stdlib {
+
+namespace {
+
+thread::ChannelHandle* chan_arg(BuiltinArgs& a, uint32_t i) {
+    return static_cast<thread::ChannelHandle*>(
+        a.thread.vm.threading->handle_of(a.args[i], a.arg_types[i], thread::HandleKind::Channel));
+}
+
+} // namespace
+
+Value bi_chan_new(BuiltinArgs& a) {
+    int64_t cap = arg_int(a, 0);
+    if (cap < 0) rt::raise(ErrorKind::ValueError, "channel capacity must be >= 0, got " + std::to_string(cap));
+    const types::Type* elem = a.result_type->elem;
+    return Value::from_obj(a.thread.vm.threading->new_channel(cap, elem->is_ref()));
+}
+Value bi_chan_send(BuiltinArgs& a) {
+    thread::chan_send(a.thread, chan_arg(a, 0), a.args[1]);
+    return Value::zero();
+}
+Value bi_chan_recv(BuiltinArgs& a) { return thread::chan_recv(a.thread, chan_arg(a, 0)); }
+Value bi_chan_try_send(BuiltinArgs& a) {
+    return Value::from_bool(thread::chan_try_send(a.thread, chan_arg(a, 0), a.args[1]));
+}
+Value bi_chan_try_recv(BuiltinArgs& a) {
+    Value v = Value::zero();
+    bool ok = thread::chan_try_recv(a.thread, chan_arg(a, 0), v);
+    const types::Type* elem = a.result_type->items[1];
+    // Not a safepoint between here and the return: v stays valid while the tuple is built.
+    Tuple* tu = rt::new_tuple(a.thread, a.result_type);
+    tu->items[0] = Value::from_bool(ok);
+    tu->items[1] = ok ? v : rt::zero_of(a.thread, elem);
+    return Value::from_obj(tu);
+}
+Value bi_chan_recv_ok(BuiltinArgs& a) {
+    Value v = Value::zero();
+    bool ok = thread::chan_recv_ok(a.thread, chan_arg(a, 0), v);
+    Tuple* tu = rt::new_tuple(a.thread, a.result_type);
+    tu->items[0] = Value::from_bool(ok);
+    tu->items[1] = ok ? v : rt::zero_of(a.thread, a.result_type->items[1]);
+    return Value::from_obj(tu);
+}
+Value bi_chan_close(BuiltinArgs& a) {
+    thread::chan_close(a.thread, chan_arg(a, 0));
+    return Value::zero();
+}
+Value bi_chan_len(BuiltinArgs& a) { return Value::from_int(thread::chan_len(chan_arg(a, 0))); }
+Value bi_chan_cap(BuiltinArgs& a) { return Value::from_int(chan_arg(a, 0)->cap); }
+
+} // namespace bp::stdlib
