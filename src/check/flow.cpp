@@ -25,6 +25,7 @@ bool stmt_has_own_break(const ast::Stmt& s) {
             if (has_own_break(c.second)) return true;
         return m.default_block && has_own_break(*m.default_block);
     }
+    case ast::StmtKind::With: return has_own_break(static_cast<const ast::With&>(s).body);
     case ast::StmtKind::Try: {
         auto& t = static_cast<const ast::Try&>(s);
         if (has_own_break(t.body)) return true;
@@ -72,6 +73,7 @@ bool stmt_can_complete(const ast::Stmt& s) {
         auto& w = static_cast<const ast::While&>(s);
         return !is_true_literal(*w.cond) || has_own_break(w.body);
     }
+    case ast::StmtKind::With: return block_can_complete(static_cast<const ast::With&>(s).body);
     case ast::StmtKind::Try: {
         auto& t = static_cast<const ast::Try&>(s);
         if (t.finally_block && !block_can_complete(*t.finally_block)) return false;

@@ -35,6 +35,7 @@ void Checker::check_stmt(ast::Stmt& s) {
     case ast::StmtKind::Return: check_return(static_cast<ast::Return&>(s)); break;
     case ast::StmtKind::Match: check_match(static_cast<ast::Match&>(s)); break;
     case ast::StmtKind::Try: check_try(static_cast<ast::Try&>(s)); break;
+    case ast::StmtKind::With: check_with(static_cast<ast::With&>(s)); break;
     case ast::StmtKind::Throw: check_throw(static_cast<ast::Throw&>(s)); break;
     }
 }

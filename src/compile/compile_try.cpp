@@ -50,6 +50,7 @@ void FnCompiler::exit_through(size_t try_depth, const std::function<void()>& fin
             block(*t->finally_block);
             release_temps(mark);
         }
+        if (t->finally_code) t->finally_code();
     }
     final_jump();
     for (Region* r : suspended) open_region(*r);
@@ -114,6 +115,52 @@ void FnCompiler::try_stmt(const Try* s) {
     m_span = s->span;
     emit(Instr::make(Op::Throw, err));
     bind(end);
+}
+
+// with S: B  ==  enter(S); try: B finally: exit(S), with S evaluated once into a register (the
+// exit builtin is chosen by the checker from S's static type).
+void FnCompiler::with_stmt(const With* s) {
+    const types::Type* st = s->subject->type;
+    uint16_t subj = new_reg(st->is_ref());
+    expr_to(s->subject.get(), subj);
+    m_span = s->span;
+    const types::Type* void_t = nullptr; // void results: no destination register
+    call_builtin_regs(s->enter_builtin, kNoReg, {subj}, {st}, void_t);
+    if (s->var) declare_local(s->var, subj);
+    auto exit_code = [this, s, subj, st] {
+        m_span = s->span;
+        call_builtin_regs(s->exit_builtin, kNoReg, {subj}, {st}, nullptr);
+    };
+    TryCtx ctx;
+    ctx.finally_code = exit_code;
+    uint16_t err = new_reg(true);
+    ctx.finally_region.error_reg = err;
+    open_region(ctx.finally_region);
+    m_tries.push_back(&ctx);
+    block(s->body);
+    close_region(ctx.finally_region);
+    m_tries.pop_back();
+    exit_code();
+    Label end;
+    jump_to(end, emit(Instr::make(Op::Jmp)));
+    commit_region(ctx.finally_region, pc());
+    exit_code();
+    m_span = s->span;
+    emit(Instr::make(Op::Throw, err));
+    bind(end);
+}
+
+void FnCompiler::call_builtin_regs(uint32_t id, uint16_t dst, const std::vector<uint16_t>& args,
+                                   std::vector<const types::Type*> arg_types, const types::Type* result_type) {
+    bytecode::BuiltinSite site;
+    site.arg_types = std::move(arg_types);
+    site.result_type = result_type;
+    m_proto.builtin_sites.push_back(std::move(site));
+    uint8_t x = dst == kNoReg ? 1 : 0;
+    emit(Instr::make(Op::CallBuiltin, dst == kNoReg ? 0 : dst, static_cast<uint16_t>(id),
+                     static_cast<uint16_t>(args.size()), x));
+    emit(Instr::make(Op::Nop, static_cast<uint16_t>(m_proto.builtin_sites.size() - 1)));
+    emit_args(args);
 }
 
 } // namespace bp::compile

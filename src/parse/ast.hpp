@@ -242,6 +242,7 @@ struct Convert : Expr {
 enum class StmtKind {
     Let, LetTuple, Assign, TupleAssign, ExprStmt, If, While, ForRange, ForEach, Break, Continue, Pass,
     Return, Match, Try, Throw,
+    With, // concurrency toolkit
 };
 
 struct Stmt {
@@ -339,6 +340,19 @@ struct Match : Stmt {
     ExprPtr subject;
     std::vector<std::pair<ExprPtr, Block>> cases;
     std::unique_ptr<Block> default_block;
+};
+
+// with subject [as NAME]: body  (docs/language.md "with"). The subject's static type picks an
+// enter/exit builtin pair (check/with.cpp, kWithProtocols); exit runs however the body is left.
+struct With : Stmt {
+    With(Span s) : Stmt(StmtKind::With, s) {}
+    ExprPtr subject;
+    std::string binding; // `as NAME` (empty = none)
+    Span binding_span;
+    Block body;
+    LocalVar* var = nullptr;       // checker: the binding
+    uint32_t enter_builtin = 0;    // checker: called with the subject before the body
+    uint32_t exit_builtin = 0;     // checker: called with the subject after it, always
 };
 
 struct Catch {

@@ -219,6 +219,11 @@ std::string dump_control_stmt(const Stmt& s) {
         if (m.default_block) out += " (default " + dump_block(*m.default_block) + ")";
         return out + ")";
     }
+    case StmtKind::With: {
+        const auto& w = static_cast<const With&>(s);
+        std::string as = w.binding.empty() ? "" : " as " + w.binding;
+        return "(with " + dump_expr(*w.subject) + as + " " + dump_block(w.body) + ")";
+    }
     case StmtKind::Try: {
         const auto& t = static_cast<const Try&>(s);
         std::string out = "(try " + dump_block(t.body);
@@ -282,7 +287,7 @@ std::string dump_stmt(const Stmt& s) {
         const auto& t = static_cast<const Throw&>(s);
         return t.value ? "(throw " + dump_expr(*t.value) + ")" : "(throw)";
     }
-    case StmtKind::If: case StmtKind::Match: case StmtKind::Try: return dump_control_stmt(s);
+    case StmtKind::If: case StmtKind::Match: case StmtKind::Try: case StmtKind::With: return dump_control_stmt(s);
     }
     return "?";
 }

@@ -150,7 +150,7 @@ ExprPtr Parser::parse_binary(int level) {
 ExprPtr Parser::parse_cast() {
     DepthGuard guard(*this);
     ExprPtr e = parse_unary();
-    while (at(TK::KwAs)) {
+    while (at(TK::KwAs) && !m_no_cast) {
         guard.push(advance().span);
         TypeExprPtr t = parse_type();
         Span s = Span::cover(e->span, t->span);

@@ -64,6 +64,11 @@ StmtPtr Parser::parse_stmt() {
     case TK::KwElif: case TK::KwElse: fail(here(), fmt::format("{} without a matching 'if'", found()));
     case TK::KwCase: case TK::KwDefault: fail(here(), fmt::format("{} outside a 'match'", found()));
     case TK::KwCatch: case TK::KwFinally: fail(here(), fmt::format("{} without a matching 'try'", found()));
+    case TK::Ident:
+        // `with` is a contextual keyword: `with NAME...` / `with self...` starts a with statement.
+        if (m_tok.text == "with" && (peek_next().kind == TK::Ident || peek_next().kind == TK::KwSelf))
+            return parse_with();
+        return parse_simple_stmt();
     default: return parse_simple_stmt();
     }
 }
@@ -284,6 +289,25 @@ void Parser::parse_match_clause(Match& m, bool& seen_default) {
     } else {
         fail_found("expected 'case' or 'default' in the match block");
     }
+}
+
+// with := "with" expr ["as" NAME] ":" suite
+StmtPtr Parser::parse_with() {
+    Span start = advance().span;
+    auto w = std::make_unique<With>(start);
+    m_no_cast = true;
+    try {
+        w->subject = parse_expr();
+    } catch (...) {
+        m_no_cast = false;
+        throw;
+    }
+    m_no_cast = false;
+    if (accept(TK::KwAs)) std::tie(w->binding, w->binding_span) = expect_ident("expected a name after 'as'");
+    expect(TK::Colon, "expected ':' after the with subject");
+    w->body = parse_suite("'with' statement");
+    w->span = since(start);
+    return w;
 }
 
 // try := "try" ":" suite {catch} ["finally" ":" suite]
