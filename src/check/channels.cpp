@@ -27,7 +27,8 @@ bool is_chan_builtin(uint32_t id) {
     auto b = static_cast<Builtin>(id);
     return b == Builtin::chan_new || b == Builtin::chan_send || b == Builtin::chan_recv ||
            b == Builtin::chan_try_send || b == Builtin::chan_try_recv || b == Builtin::chan_close ||
-           b == Builtin::chan_len || b == Builtin::chan_cap || b == Builtin::chan_recv_ok;
+           b == Builtin::chan_len || b == Builtin::chan_cap || b == Builtin::chan_recv_ok ||
+           b == Builtin::chan_select_;
 }
 
 const char* chan_module_name(std::string_view name) {
@@ -42,6 +43,11 @@ const char* chan_module_name(std::string_view name) {
 const Type* Checker::check_chan_builtin(ast::Call& c, uint32_t id, const Type* expected, bool first_checked) {
     const std::string name(kBuiltins[id].name);
     auto b = static_cast<Builtin>(id);
+    if (b == Builtin::chan_select_) {
+        error(c.span, "'" + name + "' is internal to the select statement");
+        for (auto& a : c.args) check_expr(a);
+        return nullptr;
+    }
     size_t want = b == Builtin::chan_send || b == Builtin::chan_try_send ? 2 : 1;
     size_t shown = first_checked ? 1 : 0; // the receiver of a method call is not an argument
     if (c.args.size() != want) {
@@ -92,6 +98,37 @@ const Type* Checker::check_chan_method(ast::Call& c, const Type* expected) {
     for (auto& a : c.args) arg_types.push_back(a->type ? a->type : m_types.void_t());
     c.callee->type = ret ? m_types.func_of(arg_types, ret) : nullptr;
     return ret;
+}
+
+// select: every channel must be a Channel[T]; a send's value converts to T; a recv binding has
+// type T in its case body; the timeout is an int (milliseconds).
+void Checker::check_select(ast::Select& s) {
+    for (ast::SelectCase& c : s.cases) {
+        const Type* ch = nullptr;
+        if (c.chan) {
+            ch = check_expr(c.chan);
+            if (ch && ch->kind != Kind::Channel) {
+                error(c.chan->span, "select needs a channel, found " + ch->name());
+                ch = nullptr;
+            }
+        }
+        if (c.op == ast::SelectCase::Op::Send) {
+            if (ch) check_to(c.value, ch->elem, CoerceCtx::Argument, "the value sent");
+            else check_expr(c.value);
+        } else if (c.op == ast::SelectCase::Op::Timeout) {
+            check_to(c.value, m_types.int_t(), CoerceCtx::Argument, "the timeout");
+        }
+        push_scope();
+        if (!c.var.empty()) c.local = declare_local(c.var, c.var_span, ch ? ch->elem : nullptr);
+        check_block(c.body);
+        pop_scope();
+    }
+    if (s.default_block) {
+        push_scope();
+        check_block(*s.default_block);
+        pop_scope();
+    }
+    s.result_type = m_types.tuple_of({m_types.int_t(), m_types.any_t()});
 }
 
 } // namespace bp::check

@@ -147,6 +147,7 @@ public:
     const Type* check_thread_special(ast::Call& c, uint32_t id);
     bool check_handle_arg(ExprPtr& e, const Type* handle, const std::string& what);
     void check_with(ast::With& s); // with.cpp
+    void check_select(ast::Select& s); // channels.cpp
     // Channels (channels.cpp): the chan_X builtins and the method form ch.send(v).
     const Type* check_chan_builtin(ast::Call& c, uint32_t id, const Type* expected, bool first_checked);
     const Type* check_chan_method(ast::Call& c, const Type* expected);

@@ -36,6 +36,7 @@ void Checker::check_stmt(ast::Stmt& s) {
     case ast::StmtKind::Match: check_match(static_cast<ast::Match&>(s)); break;
     case ast::StmtKind::Try: check_try(static_cast<ast::Try&>(s)); break;
     case ast::StmtKind::With: check_with(static_cast<ast::With&>(s)); break;
+    case ast::StmtKind::Select: check_select(static_cast<ast::Select&>(s)); break;
     case ast::StmtKind::Throw: check_throw(static_cast<ast::Throw&>(s)); break;
     }
 }

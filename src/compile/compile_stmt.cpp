@@ -40,6 +40,7 @@ void FnCompiler::stmt(const Stmt* s) {
     case StmtKind::Match: match_stmt(static_cast<const Match*>(s)); break;
     case StmtKind::Try: try_stmt(static_cast<const Try*>(s)); break;
     case StmtKind::With: with_stmt(static_cast<const With*>(s)); break;
+    case StmtKind::Select: select_stmt(static_cast<const Select*>(s)); break;
     case StmtKind::Throw: throw_stmt(static_cast<const Throw*>(s)); break;
     }
     release_temps(mark);

@@ -137,6 +137,7 @@ private:
     void for_each(const ast::ForEach* s);
     void for_each_channel(const ast::ForEach* s);
     void with_stmt(const ast::With* s);
+    void select_stmt(const ast::Select* s);
     // Emits a call of builtin `id` on argument registers (dst kNoReg: result unused).
     void call_builtin_regs(uint32_t id, uint16_t dst, const std::vector<uint16_t>& args,
                            std::vector<const types::Type*> arg_types, const types::Type* result_type);

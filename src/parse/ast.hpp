@@ -242,7 +242,7 @@ struct Convert : Expr {
 enum class StmtKind {
     Let, LetTuple, Assign, TupleAssign, ExprStmt, If, While, ForRange, ForEach, Break, Continue, Pass,
     Return, Match, Try, Throw,
-    With, // concurrency toolkit
+    With, Select, // concurrency toolkit
 };
 
 struct Stmt {
@@ -353,6 +353,25 @@ struct With : Stmt {
     LocalVar* var = nullptr;       // checker: the binding
     uint32_t enter_builtin = 0;    // checker: called with the subject before the body
     uint32_t exit_builtin = 0;     // checker: called with the subject after it, always
+};
+
+// select: case [x =] recv(ch): B | case send(ch, v): B | case timeout(ms): B | default: B
+struct SelectCase {
+    enum class Op { Recv, Send, Timeout };
+    Op op = Op::Recv;
+    Span span;
+    std::string var; // Recv: `x = recv(ch)` (empty = value dropped)
+    Span var_span;
+    ExprPtr chan;    // Recv, Send
+    ExprPtr value;   // Send: the value; Timeout: milliseconds
+    Block body;
+    LocalVar* local = nullptr; // checker: the Recv binding
+};
+struct Select : Stmt {
+    Select(Span s) : Stmt(StmtKind::Select, s) {}
+    std::vector<SelectCase> cases;
+    std::unique_ptr<Block> default_block;
+    const Type* result_type = nullptr; // checker: (int, any), the type of chan_select's result
 };
 
 struct Catch {

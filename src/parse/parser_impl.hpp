@@ -93,6 +93,7 @@ private:
     ast::StmtPtr parse_match();
     void parse_match_clause(ast::Match& m, bool& seen_default);
     ast::StmtPtr parse_with();
+    ast::StmtPtr parse_select();
     ast::StmtPtr parse_try();
     ast::Catch parse_catch();
     ast::StmtPtr parse_return_or_throw();

@@ -46,6 +46,28 @@ Value bi_chan_recv_ok(BuiltinArgs& a) {
     tu->items[1] = ok ? v : rt::zero_of(a.thread, a.result_type->items[1]);
     return Value::from_obj(tu);
 }
+// The select statement: (spec, timeout_ms, channel [, value]...); see FnCompiler::select_stmt.
+Value bi_chan_select_(BuiltinArgs& a) {
+    int64_t spec = a.args[0].i;
+    std::vector<thread::SelectCase> cases;
+    std::vector<const types::Type*> elems;
+    for (uint32_t i = 2; i < a.nargs;) {
+        bool is_send = (spec >> cases.size()) & 1;
+        thread::SelectCase c{chan_arg(a, i), is_send, is_send ? a.args[i + 1] : Value::zero()};
+        elems.push_back(a.arg_types[i]->elem);
+        cases.push_back(c);
+        i += is_send ? 2 : 1;
+    }
+    Value got = Value::zero();
+    int64_t r = thread::chan_select(a.thread, cases, a.args[1].i, (spec >> 62) & 1, got);
+    Tuple* tu = rt::new_tuple(a.thread, a.result_type);
+    tu->items[0] = Value::from_int(r);
+    bool received = r >= 0 && !cases[static_cast<size_t>(r)].is_send;
+    // No safepoint between the receive and boxing: `got` stays valid.
+    tu->items[1] = Value::from_obj(received ? rt::new_box(a.thread, elems[static_cast<size_t>(r)], got)
+                                            : rt::new_box(a.thread, a.result_type->items[0], Value::zero()));
+    return Value::from_obj(tu);
+}
 Value bi_chan_close(BuiltinArgs& a) {
     thread::chan_close(a.thread, chan_arg(a, 0));
     return Value::zero();
