@@ -15,7 +15,7 @@ const char* method_builtin(std::string_view m) {
     static const std::pair<std::string_view, const char*> kMap[] = {
         {"send", "chan_send"}, {"recv", "chan_recv"},   {"try_send", "chan_try_send"}, {"try_recv", "chan_try_recv"},
         {"close", "chan_close"}, {"len", "chan_len"}, {"cap", "chan_cap"},
-        {"recv_ok", "chan_recv_ok"}};
+        {"recv_ok", "chan_recv_ok"}, {"spawn", "scope_spawn"}};
     for (const auto& [k, v] : kMap)
         if (k == m) return v;
     return nullptr;
@@ -83,6 +83,8 @@ const Type* Checker::check_chan_builtin(ast::Call& c, uint32_t id, const Type* e
 const Type* Checker::check_chan_method(ast::Call& c, const Type* expected) {
     auto& f = static_cast<ast::Field&>(*c.callee);
     const char* flat = method_builtin(f.name);
+    bool scope = f.object->type->kind == Kind::Scope;
+    if (flat && scope != (std::string_view(flat) == "scope_spawn")) flat = nullptr;
     auto it = flat ? m_builtins.find(flat) : m_builtins.end();
     if (it == m_builtins.end()) {
         error(f.name_span, "type " + f.object->type->name() + " has no method '" + f.name + "'");
@@ -93,7 +95,7 @@ const Type* Checker::check_chan_method(ast::Call& c, const Type* expected) {
     c.callee = std::make_unique<ast::Name>(f.name_span, flat);
     c.call_kind = ast::CallKind::Builtin;
     c.builtin_id = it->second;
-    const Type* ret = check_chan_builtin(c, it->second, expected, true);
+    const Type* ret = scope ? check_thread_special(c, it->second) : check_chan_builtin(c, it->second, expected, true);
     std::vector<const Type*> arg_types;
     for (auto& a : c.args) arg_types.push_back(a->type ? a->type : m_types.void_t());
     c.callee->type = ret ? m_types.func_of(arg_types, ret) : nullptr;

@@ -10,7 +10,7 @@ bool is_fixed_width(const std::string& n) {
 }
 bool is_handle(const Type* t) {
     return t->kind == Kind::Thread || t->kind == Kind::Mutex || t->kind == Kind::Condition ||
-           t->kind == Kind::Volatile || t->kind == Kind::Channel;
+           t->kind == Kind::Volatile || t->kind == Kind::Channel || t->kind == Kind::Scope;
 }
 } // namespace
 
@@ -35,6 +35,7 @@ static const Type* named_type(Checker& c, ast::TypeExpr& t) {
     if (n == "Mutex") return tt.handle(Kind::Mutex);
     if (n == "Condition") return tt.handle(Kind::Condition);
     if (n == "Volatile") return tt.handle(Kind::Volatile);
+    if (n == "Scope") return tt.handle(Kind::Scope);
     if (is_fixed_width(n) || c.m_silent_types.count(n)) return nullptr; // reported elsewhere
     auto it = c.m_type_names.find(n);
     if (it != c.m_type_names.end()) {

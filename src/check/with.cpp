@@ -18,6 +18,7 @@ struct WithProtocol {
 
 constexpr WithProtocol kWithProtocols[] = {
     {Kind::Mutex, "mutex_lock", "mutex_unlock"},
+    {Kind::Scope, "scope_enter", "scope_join_all"},
 };
 
 } // namespace
@@ -28,7 +29,7 @@ void Checker::check_with(ast::With& s) {
     if (t)
         for (const WithProtocol& p : kWithProtocols)
             if (p.kind == t->kind) proto = &p;
-    if (t && !proto) error(s.subject->span, "'with' needs a Mutex, found " + t->name());
+    if (t && !proto) error(s.subject->span, "'with' needs a Mutex or a Scope, found " + t->name());
     if (proto) {
         s.enter_builtin = m_builtins.at(std::string(proto->enter));
         s.exit_builtin = m_builtins.at(std::string(proto->exit));

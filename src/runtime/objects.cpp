@@ -83,6 +83,7 @@ std::string typeof_name(Value v, const types::Type* type) {
     case Kind::Condition: return "Condition";
     case Kind::Volatile: return "Volatile";
     case Kind::Channel: return "Channel";
+    case Kind::Scope: return "Scope";
     case Kind::Array: return "array";
     case Kind::Map: return "map";
     case Kind::Tuple: return "tuple";
@@ -118,7 +119,7 @@ Value zero_value(VmThread& t, const types::Type* type) {
         return Value::from_obj(tu);
     }
     case Kind::Int: case Kind::Float: case Kind::Bool: case Kind::Void: case Kind::Ptr: case Kind::Error:
-    case Kind::Thread: case Kind::Mutex: case Kind::Condition: case Kind::Volatile: case Kind::Channel: case Kind::Func:
+    case Kind::Thread: case Kind::Mutex: case Kind::Condition: case Kind::Volatile: case Kind::Channel: case Kind::Scope: case Kind::Func:
     case Kind::Struct:
         return Value::zero();
     }

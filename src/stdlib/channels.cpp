@@ -68,6 +68,26 @@ Value bi_chan_select_(BuiltinArgs& a) {
                                             : rt::new_box(a.thread, a.result_type->items[0], Value::zero()));
     return Value::from_obj(tu);
 }
+Value bi_scope_new(BuiltinArgs& a) { return Value::from_obj(a.thread.vm.threading->new_scope()); }
+Value bi_scope_enter(BuiltinArgs&) { return Value::zero(); }
+Value bi_scope_spawn(BuiltinArgs& a) {
+    auto* s = static_cast<thread::ScopeHandle*>(
+        a.thread.vm.threading->handle_of(a.args[0], a.arg_types[0], thread::HandleKind::Scope));
+    auto* fn = static_cast<Closure*>(a.args[1].o);
+    thread::ThreadHandle* h =
+        a.thread.vm.threading->spawn(a.thread, fn, a.arg_types[1], a.args + 2, a.arg_types + 2, a.nargs - 2);
+    {
+        std::lock_guard<std::mutex> lk(s->mu);
+        s->threads.push_back(h);
+    }
+    return Value::from_obj(h);
+}
+Value bi_scope_join_all(BuiltinArgs& a) {
+    auto* s = static_cast<thread::ScopeHandle*>(
+        a.thread.vm.threading->handle_of(a.args[0], a.arg_types[0], thread::HandleKind::Scope));
+    a.thread.vm.threading->join_scope(a.thread, s);
+    return Value::zero();
+}
 Value bi_chan_close(BuiltinArgs& a) {
     thread::chan_close(a.thread, chan_arg(a, 0));
     return Value::zero();

@@ -18,6 +18,7 @@ const char* scalar_name(Kind k) {
     case Kind::Mutex: return "Mutex";
     case Kind::Condition: return "Condition";
     case Kind::Volatile: return "Volatile";
+    case Kind::Scope: return "Scope";
     case Kind::Array: case Kind::Map: case Kind::Tuple: case Kind::Func: case Kind::Struct: case Kind::Channel:
         return nullptr;
     }
@@ -145,7 +146,7 @@ bool has_zero_value(const Type* t) {
             if (!has_zero_value(i)) return false;
         return true;
     case Kind::Void: case Kind::Ptr: case Kind::Error: case Kind::Thread: case Kind::Mutex: case Kind::Condition:
-    case Kind::Volatile: case Kind::Channel: case Kind::Func: case Kind::Struct:
+    case Kind::Volatile: case Kind::Channel: case Kind::Scope: case Kind::Func: case Kind::Struct:
         return false;
     }
     return false;

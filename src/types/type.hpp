@@ -26,6 +26,7 @@ enum class Kind : uint8_t {
     Struct, // info (struct or class)
     // ---- generic handle types `Name[T]` (see kGenericHandles below)
     Channel, // elem (docs/channels.md)
+    Scope,   // a structured thread scope: `with thread.scope() as s:` (not generic)
 };
 
 // The generic handle types: a name written `Name[T]` in type positions, with one element type
@@ -62,7 +63,7 @@ struct Type {
         case Kind::Int: case Kind::Float: case Kind::Bool: case Kind::Void: case Kind::Ptr: return false;
         case Kind::Str: case Kind::Any: case Kind::Bytes: case Kind::Error: case Kind::Thread:
         case Kind::Mutex: case Kind::Condition: case Kind::Volatile: case Kind::Array: case Kind::Map:
-        case Kind::Tuple: case Kind::Func: case Kind::Struct: case Kind::Channel: return true;
+        case Kind::Tuple: case Kind::Func: case Kind::Struct: case Kind::Channel: case Kind::Scope: return true;
         }
         return false;
     }

@@ -25,7 +25,7 @@
 
 namespace bp::thread {
 
-enum class HandleKind : uint8_t { Thread, Mutex, Condition, Volatile, Channel };
+enum class HandleKind : uint8_t { Thread, Mutex, Condition, Volatile, Channel, Scope };
 
 struct Handle : Obj {
     HandleKind hkind;
@@ -81,6 +81,13 @@ struct CondHandle : Handle {
 struct VolatileHandle : Handle {
     std::mutex mu;
     std::unordered_map<std::string, Box*> map;
+};
+
+// A structured scope (`with thread.scope() as s:`): the threads spawned in it, joined at its end.
+// Threading: `threads` is guarded by `mu` (threads of the scope may spawn into it too).
+struct ScopeHandle : Handle {
+    std::mutex mu;
+    std::vector<ThreadHandle*> threads;
 };
 
 // One blocked `select` (channel.cpp): registered on every channel it involves; any state change of

@@ -31,6 +31,8 @@ public:
     CondHandle* new_cond(MutexHandle* bound);
     VolatileHandle* new_volatile();
     ChannelHandle* new_channel(int64_t cap, bool elem_is_ref);
+    ScopeHandle* new_scope();
+    void join_scope(VmThread& t, ScopeHandle* s); // joins all its threads; re-raises the first error
 
     // The handle behind a value of static type `type` (a handle type or ptr): a ptr is looked up
     // in the registry; a ptr to something else, or to another kind, raises TypeError.

@@ -1,6 +1,7 @@
 // Threads: spawn, the thread entry point, join, detach, failure reports and the program-end
 // protocol (LANGUAGE.md §11.1, §11.5, §11.6). Every thread runs the one dispatch loop through
 // vm::run_closure on its own VmThread; nothing here interprets bytecode.
+#include <optional>
 #include "runtime/rt.hpp"
 #include "runtime/thread/runtime.hpp"
 #include "runtime/thread/safepoint.hpp"
@@ -39,6 +40,7 @@ const char* kind_name(HandleKind k) {
     case HandleKind::Condition: return "Condition";
     case HandleKind::Volatile: return "Volatile";
     case HandleKind::Channel: return "Channel";
+    case HandleKind::Scope: return "Scope";
     }
     return "handle";
 }
@@ -65,6 +67,7 @@ ThreadRuntime::~ThreadRuntime() {
         case HandleKind::Condition: delete static_cast<CondHandle*>(h); break;
         case HandleKind::Volatile: delete static_cast<VolatileHandle*>(h); break;
         case HandleKind::Channel: delete static_cast<ChannelHandle*>(h); break;
+        case HandleKind::Scope: delete static_cast<ScopeHandle*>(h); break;
         }
     }
 }
@@ -113,6 +116,35 @@ ChannelHandle* ThreadRuntime::new_channel(int64_t cap, bool elem_is_ref) {
     ch->elem_is_ref = elem_is_ref;
     register_handle(ch);
     return ch;
+}
+
+ScopeHandle* ThreadRuntime::new_scope() {
+    auto* s = make_handle<ScopeHandle>(HandleKind::Scope);
+    register_handle(s);
+    return s;
+}
+
+// Joins every thread of the scope (also those spawned while joining), in spawn order; the first
+// failure is re-raised (as join raises it: ThreadError) after all have been joined.
+void ThreadRuntime::join_scope(VmThread& t, ScopeHandle* s) {
+    std::optional<rt::Raise> first;
+    for (size_t i = 0;; ++i) {
+        ThreadHandle* h = nullptr;
+        {
+            std::lock_guard<std::mutex> lk(s->mu);
+            if (i >= s->threads.size()) {
+                s->threads.clear();
+                break;
+            }
+            h = s->threads[i];
+        }
+        try {
+            join(t, h);
+        } catch (rt::Raise& r) { // holds strings only: no heap reference to keep alive
+            if (!first) first = std::move(r);
+        }
+    }
+    if (first) throw std::move(*first);
 }
 
 ThreadHandle* ThreadRuntime::spawn(VmThread& t, Closure* fn, const types::Type* fn_type, const Value* args,
