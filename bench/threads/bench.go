@@ -173,5 +173,33 @@ func main() {
 		}
 		wg.Wait()
 		fmt.Println(turn)
+	case "chanpp":
+		ping, pong := make(chan int), make(chan int)
+		go func() {
+			for x := range ping {
+				pong <- x + 1
+			}
+			close(pong)
+		}()
+		v := 0
+		for i := 0; i < 20000; i++ {
+			ping <- v
+			v = <-pong
+		}
+		close(ping)
+		fmt.Println(v)
+	case "chanthru":
+		ch := make(chan int, 1024)
+		go func() {
+			for i := 0; i < 1000000; i++ {
+				ch <- i
+			}
+			close(ch)
+		}()
+		total := 0
+		for x := range ch {
+			total += x
+		}
+		fmt.Println(total)
 	}
 }

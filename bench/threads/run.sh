@@ -24,7 +24,7 @@ for b in primes trees; do
     g1=-; g2=-; [ -n "$gobin" ] && { g1=$(best $gobin $b 1); g2=$(best $gobin $b 2); }
     printf '%-10s %10s %10s %8.2f %10s %10s %10s\n' $b $t1 $t2 "$(python3 -c "print($t1/$t2)")" $py $g1 $g2
 done
-for b in counter spawn pingpong atomic pool; do
+for b in counter spawn pingpong atomic pool chanpp chanthru; do
     t=$(best "$bp" $b.bp); py=$(best python3 $b.py)
     g=-; [ -n "$gobin" ] && g=$(best $gobin $b)
     printf '%-10s %10s %10s %8s %10s %10s %10s\n' $b $t - - $py - $g

@@ -38,7 +38,7 @@ std::unique_ptr<SigType> named_sig_type(const std::string& n, types::TypeTable& 
     if (n == "bytes") return concrete(types.bytes_t());
     if (n == "Error") return concrete(types.error_t());
     Kind hk = n == "Thread" ? Kind::Thread : n == "Mutex" ? Kind::Mutex : n == "Condition" ? Kind::Condition
-            : n == "Volatile" ? Kind::Volatile : Kind::Void;
+            : n == "Volatile" ? Kind::Volatile : n == "Scope" ? Kind::Scope : Kind::Void;
     if (hk == Kind::Void) {
         for (uint8_t k = 0; k < types::kSyncKindCount; ++k)
             if (n == types::sync_kind_name(static_cast<types::SyncKind>(k))) {

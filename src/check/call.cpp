@@ -66,6 +66,7 @@ const Type* Checker::check_call(ast::Call& c, const Type* expected) {
                               static_cast<const ast::Call*>(o)->args.empty();
             if (o && (o->kind == ast::ExprKind::Super || super_call)) return check_super_call(c, f.name, f.name_span);
             const Type* ot = check_expr(f.object);
+            if (ot && (ot->kind == Kind::Channel || ot->kind == Kind::Scope)) return check_chan_method(c, expected);
             int fi = ot && ot->kind == Kind::Struct ? ot->info->field_index(f.name) : -1;
             const Type* ft = fi >= 0 ? ot->info->fields[static_cast<size_t>(fi)].type : nullptr;
             if (ft && ft->kind == Kind::Func) {
@@ -119,7 +120,9 @@ const Type* Checker::check_builtin_call(ast::Call& c, uint32_t id, const Type* e
     const std::string name(kBuiltins[id].name);
     const Type* ret = nullptr;
     std::vector<const Type*> arg_types;
-    if (sig.special) {
+    if (is_chan_builtin(id)) {
+        ret = check_chan_builtin(c, id, expected, false);
+    } else if (sig.special) {
         ret = check_special_builtin(c, id);
     } else if (sig.variadic) {
         for (auto& a : c.args) {

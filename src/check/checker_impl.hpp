@@ -5,6 +5,7 @@
 // reported) gets type nullptr; every rule that meets a nullptr operand stays silent, so one
 // mistake gives one message.
 #pragma once
+#include <string_view>
 #include "check/builtin_sig.hpp"
 #include "check/checker.hpp"
 
@@ -147,6 +148,11 @@ public:
     const Type* check_thread_special(ast::Call& c, uint32_t id);
     const Type* check_toolkit_special(ast::Call& c, uint32_t id); // toolkit.cpp
     bool check_handle_arg(ExprPtr& e, const Type* handle, const std::string& what);
+    void check_with(ast::With& s); // with.cpp
+    void check_select(ast::Select& s); // channels.cpp
+    // Channels (channels.cpp): the chan_X builtins and the method form ch.send(v).
+    const Type* check_chan_builtin(ast::Call& c, uint32_t id, const Type* expected, bool first_checked);
+    const Type* check_chan_method(ast::Call& c, const Type* expected);
     const Type* check_value_call(ast::Call& c, const Type* fn_type, const std::string& what);
 
     // ---- structs with methods, classes, new, super (classes.cpp)
@@ -222,5 +228,7 @@ bool is_thread_special(uint32_t builtin_id);
 // The concurrency toolkit (toolkit.cpp): its "special" builtins, and thread.<name> -> flat name.
 bool is_toolkit_special(uint32_t builtin_id);
 const char* toolkit_flat_name(std::string_view name);
+bool is_chan_builtin(uint32_t builtin_id);
+const char* chan_module_name(std::string_view name); // thread.chan_X -> builtin name, or nullptr
 
 } // namespace bp::check

@@ -25,6 +25,13 @@ bool stmt_has_own_break(const ast::Stmt& s) {
             if (has_own_break(c.second)) return true;
         return m.default_block && has_own_break(*m.default_block);
     }
+    case ast::StmtKind::With: return has_own_break(static_cast<const ast::With&>(s).body);
+    case ast::StmtKind::Select: {
+        auto& sel = static_cast<const ast::Select&>(s);
+        for (auto& c : sel.cases)
+            if (has_own_break(c.body)) return true;
+        return sel.default_block && has_own_break(*sel.default_block);
+    }
     case ast::StmtKind::Try: {
         auto& t = static_cast<const ast::Try&>(s);
         if (has_own_break(t.body)) return true;
@@ -71,6 +78,14 @@ bool stmt_can_complete(const ast::Stmt& s) {
     case ast::StmtKind::While: {
         auto& w = static_cast<const ast::While&>(s);
         return !is_true_literal(*w.cond) || has_own_break(w.body);
+    }
+    case ast::StmtKind::With: return block_can_complete(static_cast<const ast::With&>(s).body);
+    case ast::StmtKind::Select: {
+        auto& sel = static_cast<const ast::Select&>(s);
+        if (sel.default_block && block_can_complete(*sel.default_block)) return true;
+        for (auto& c : sel.cases)
+            if (block_can_complete(c.body)) return true;
+        return false;
     }
     case ast::StmtKind::Try: {
         auto& t = static_cast<const ast::Try&>(s);

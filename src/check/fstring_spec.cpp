@@ -53,8 +53,8 @@ bool fits(const Spec& sp, const Type* t) {
     case Kind::Float:
         return !sp.alt && (sp.type == 0 || is_float_type(sp.type));
     case Kind::Bool: case Kind::Str: case Kind::Void: case Kind::Any: case Kind::Ptr: case Kind::Bytes:
-    case Kind::Error: case Kind::Thread: case Kind::Mutex: case Kind::Condition: case Kind::Volatile:
-    case Kind::Array: case Kind::Map: case Kind::Tuple: case Kind::Func: case Kind::Struct: case Kind::Sync:
+    case Kind::Error: case Kind::Thread: case Kind::Mutex: case Kind::Condition: case Kind::Volatile: case Kind::Channel: case Kind::Scope: case Kind::Sync:
+    case Kind::Array: case Kind::Map: case Kind::Tuple: case Kind::Func: case Kind::Struct:
         return !sp.sign && !sp.alt && !sp.zero && !sp.comma && (sp.type == 0 || sp.type == 's');
     }
     return false;

@@ -35,6 +35,8 @@ void Checker::check_stmt(ast::Stmt& s) {
     case ast::StmtKind::Return: check_return(static_cast<ast::Return&>(s)); break;
     case ast::StmtKind::Match: check_match(static_cast<ast::Match&>(s)); break;
     case ast::StmtKind::Try: check_try(static_cast<ast::Try&>(s)); break;
+    case ast::StmtKind::With: check_with(static_cast<ast::With&>(s)); break;
+    case ast::StmtKind::Select: check_select(static_cast<ast::Select&>(s)); break;
     case ast::StmtKind::Throw: check_throw(static_cast<ast::Throw&>(s)); break;
     }
 }
@@ -202,7 +204,8 @@ void Checker::check_for_each(ast::ForEach& s) {
     const Type* var = nullptr;
     if (t) {
         var = t->kind == Kind::Array ? t->elem : t->kind == Kind::Map ? t->key : t->kind == Kind::Str ? t
-            : t->kind == Kind::Bytes ? m_types.int_t() : nullptr;
+            : t->kind == Kind::Bytes ? m_types.int_t() : t->kind == Kind::Channel ? t->elem : nullptr;
+        if (t->kind == Kind::Channel) s.chan_item = m_types.tuple_of({m_types.bool_t(), t->elem});
         if (!var) error(s.iterable->span, "cannot iterate over " + t->name());
     }
     push_scope();

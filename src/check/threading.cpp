@@ -23,7 +23,7 @@ const char* flat_name(std::string_view name) {
         {"cond_signal", "cond_signal"}, {"cond_broadcast", "cond_broadcast"},
         {"volatile_new", "volatile_new"}, {"volatile_set", "volatile_set"},
         {"volatile_get", "volatile_get"}, {"volatile_has", "volatile_has"},
-        {"volatile_delete", "volatile_delete"},
+        {"volatile_delete", "volatile_delete"}, {"scope", "scope_new"}, {"scope_spawn", "scope_spawn"},
         {"set_name", "thread_set_name"}, {"name", "thread_name"}};
     for (const auto& [k, v] : kMap)
         if (k == name) return v;
@@ -34,8 +34,8 @@ const char* flat_name(std::string_view name) {
 
 bool is_thread_special(uint32_t id) {
     auto b = static_cast<Builtin>(id);
-    return b == Builtin::thread_spawn || b == Builtin::mutex_new || b == Builtin::cond_new || b == Builtin::cond_wait ||
-           is_toolkit_special(id);
+    return b == Builtin::thread_spawn || b == Builtin::scope_spawn || b == Builtin::mutex_new || b == Builtin::cond_new ||
+           b == Builtin::cond_wait || is_toolkit_special(id);
 }
 
 bool Checker::is_thread_module(const ast::Expr& e) const {
@@ -46,6 +46,7 @@ const Type* Checker::check_thread_module_call(ast::Call& c, const Type* expected
     auto& f = static_cast<ast::Field&>(*c.callee);
     const std::string& module = static_cast<const ast::Name&>(*f.object).name;
     const char* flat = flat_name(f.name);
+    if (!flat) flat = chan_module_name(f.name);
     auto it = flat ? m_builtins.find(flat) : m_builtins.end();
     if (it == m_builtins.end()) {
         error(f.name_span, "module '" + module + "' has no function '" + f.name + "'");
@@ -77,6 +78,19 @@ const Type* Checker::check_thread_special(ast::Call& c, uint32_t id) {
     const Type* mutex = m_types.handle(Kind::Mutex);
     const Type* cond = m_types.handle(Kind::Condition);
     auto b = static_cast<Builtin>(id);
+    if (b == Builtin::scope_spawn) { // scope_spawn(s, f, args...): check s, then as thread_spawn
+        if (c.args.empty()) {
+            error(c.span, "'" + name + "' needs a scope and a function to run");
+            return m_types.handle(Kind::Thread);
+        }
+        if (!c.args[0]->type) check_handle_arg(c.args[0], m_types.handle(Kind::Scope), what(0));
+        else if (c.args[0]->type->kind != Kind::Scope) error(c.args[0]->span, what(0) + ": expected Scope, found " + c.args[0]->type->name());
+        ExprPtr scope = std::move(c.args[0]);
+        c.args.erase(c.args.begin());
+        const Type* r = check_thread_special(c, static_cast<uint32_t>(Builtin::thread_spawn));
+        c.args.insert(c.args.begin(), std::move(scope));
+        return r;
+    }
     if (b == Builtin::thread_spawn) {
         const Type* thread = m_types.handle(Kind::Thread);
         if (c.args.empty()) {

@@ -10,7 +10,7 @@ bool is_fixed_width(const std::string& n) {
 }
 bool is_handle(const Type* t) {
     return t->kind == Kind::Thread || t->kind == Kind::Mutex || t->kind == Kind::Condition ||
-           t->kind == Kind::Volatile || t->kind == Kind::Sync;
+           t->kind == Kind::Volatile || t->kind == Kind::Sync || t->kind == Kind::Channel || t->kind == Kind::Scope;
 }
 } // namespace
 
@@ -35,6 +35,7 @@ static const Type* named_type(Checker& c, ast::TypeExpr& t) {
     if (n == "Mutex") return tt.handle(Kind::Mutex);
     if (n == "Condition") return tt.handle(Kind::Condition);
     if (n == "Volatile") return tt.handle(Kind::Volatile);
+    if (n == "Scope") return tt.handle(Kind::Scope);
     if (is_fixed_width(n) || c.m_silent_types.count(n)) return nullptr; // reported elsewhere
     auto it = c.m_type_names.find(n);
     if (it != c.m_type_names.end()) {
@@ -56,6 +57,15 @@ const Type* Checker::resolve_type(ast::TypeExpr* t, bool allow_void) {
     bool ok = true;
     switch (t->kind) {
     case ast::TypeExprKind::Named: r = named_type(*this, *t); break;
+    case ast::TypeExprKind::Generic: {
+        const types::GenericHandle* g = nullptr;
+        for (const types::GenericHandle& h : types::kGenericHandles)
+            if (t->name == h.name) g = &h;
+        const Type* e = resolve_type(t->items[0].get());
+        if (!g) error(t->span, "unknown generic type '" + t->name + "'");
+        else if (e) r = m_types.generic_of(g->kind, e);
+        break;
+    }
     case ast::TypeExprKind::Array:
         if (const Type* e = resolve_type(t->items[0].get())) r = m_types.array_of(e);
         break;

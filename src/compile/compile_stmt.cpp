@@ -1,4 +1,5 @@
 // Statement code generation: assignments, control flow, loops, try/catch/finally.
+#include "types/builtins.hpp"
 #include "compile/fn_compiler.hpp"
 
 namespace bp::compile {
@@ -38,6 +39,8 @@ void FnCompiler::stmt(const Stmt* s) {
     case StmtKind::Return: return_stmt(static_cast<const Return*>(s)); break;
     case StmtKind::Match: match_stmt(static_cast<const Match*>(s)); break;
     case StmtKind::Try: try_stmt(static_cast<const Try*>(s)); break;
+    case StmtKind::With: with_stmt(static_cast<const With*>(s)); break;
+    case StmtKind::Select: select_stmt(static_cast<const Select*>(s)); break;
     case StmtKind::Throw: throw_stmt(static_cast<const Throw*>(s)); break;
     }
     release_temps(mark);
@@ -299,7 +302,40 @@ void FnCompiler::for_range(const ForRange* s) {
     bind(loop.break_label);
 }
 
+// for x in ch: x = chan_recv_ok(ch) until its flag is false (closed and drained).
+void FnCompiler::for_each_channel(const ForEach* s) {
+    uint16_t ch = new_reg(true);
+    uint16_t item = new_reg(true);
+    uint16_t ok = new_reg(false);
+    expr_to(s->iterable.get(), ch);
+    const LocalVar* v = s->var;
+    uint16_t elem = v->captured ? new_reg(v->type->is_ref()) : local_reg(v);
+    LoopCtx loop;
+    uint32_t top = pc();
+    m_span = s->span;
+    bytecode::BuiltinSite site;
+    site.arg_types.push_back(s->iterable->type);
+    site.result_type = s->chan_item;
+    m_proto.builtin_sites.push_back(std::move(site));
+    emit(Instr::make(Op::CallBuiltin, item, static_cast<uint16_t>(bp::Builtin::chan_recv_ok), 1, 0));
+    emit(Instr::make(Op::Nop, static_cast<uint16_t>(m_proto.builtin_sites.size() - 1)));
+    emit_args({ch});
+    emit(Instr::make(Op::GetTupleItem, ok, item, 0));
+    jump_to(loop.break_label, emit(Instr::make(Op::JmpIfFalse, ok)));
+    emit(Instr::make(Op::GetTupleItem, elem, item, 1));
+    if (v->captured) declare_local(v, elem);
+    loop_body(s->body, loop);
+    bind(loop.continue_label);
+    m_span = s->span;
+    emit(Instr::make_sbc(Op::Jmp, 0, static_cast<int32_t>(top) - static_cast<int32_t>(pc())));
+    bind(loop.break_label);
+}
+
 void FnCompiler::for_each(const ForEach* s) {
+    if (s->chan_item) {
+        for_each_channel(s);
+        return;
+    }
     const types::Type* t = s->iterable->type;
     uint16_t coll = new_reg(true);
     uint16_t len = new_reg(false);

@@ -14,7 +14,7 @@ bool is_int_like(const types::Type* t) {
     case types::Kind::Int: case types::Kind::Bool: case types::Kind::Ptr: return true;
     case types::Kind::Float: case types::Kind::Str: case types::Kind::Void: case types::Kind::Any:
     case types::Kind::Bytes: case types::Kind::Error: case types::Kind::Thread: case types::Kind::Mutex:
-    case types::Kind::Condition: case types::Kind::Volatile: case types::Kind::Array: case types::Kind::Map:
+    case types::Kind::Condition: case types::Kind::Volatile: case types::Kind::Channel: case types::Kind::Scope: case types::Kind::Array: case types::Kind::Map:
     case types::Kind::Tuple: case types::Kind::Func: case types::Kind::Struct: case types::Kind::Sync:
         return false;
     }

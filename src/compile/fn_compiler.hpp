@@ -51,6 +51,7 @@ struct TryCtx {
     Region finally_region; // body + catch code (if the try has finally)
     bool has_catch = false;
     const ast::Block* finally_block = nullptr;
+    std::function<void()> finally_code; // emitted instead of a block (with statements)
 };
 
 struct LoopCtx {
@@ -134,6 +135,12 @@ private:
     void while_stmt(const ast::While* s);
     void for_range(const ast::ForRange* s);
     void for_each(const ast::ForEach* s);
+    void for_each_channel(const ast::ForEach* s);
+    void with_stmt(const ast::With* s);
+    void select_stmt(const ast::Select* s);
+    // Emits a call of builtin `id` on argument registers (dst kNoReg: result unused).
+    void call_builtin_regs(uint32_t id, uint16_t dst, const std::vector<uint16_t>& args,
+                           std::vector<const types::Type*> arg_types, const types::Type* result_type);
     void loop_body(const ast::Block& body, LoopCtx& loop);
     void exit_through(size_t try_depth, const std::function<void()>& final_jump);
     void return_stmt(const ast::Return* s);

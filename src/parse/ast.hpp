@@ -17,13 +17,14 @@ using types::Type;
 
 // ---- type expressions -------------------------------------------------------------------------
 
-enum class TypeExprKind { Named, Array, Map, Tuple, Func };
+enum class TypeExprKind { Named, Array, Map, Tuple, Func, Generic };
 
 struct TypeExpr {
     TypeExprKind kind;
     Span span;
     std::string name;   // Named: "int", "Point", "Color"; a module-qualified name is "m.Point"
-    std::vector<std::unique_ptr<TypeExpr>> items; // Array: [elem]; Map: [key, value]; Tuple: items; Func: params
+    std::vector<std::unique_ptr<TypeExpr>> items; // Array: [elem]; Map: [key, value]; Tuple: items; Func: params;
+                                                  // Generic: [T] of `name[T]` (Channel[int])
     std::unique_ptr<TypeExpr> ret;                // Func
     const Type* resolved = nullptr;               // checker:
 };
@@ -241,6 +242,7 @@ struct Convert : Expr {
 enum class StmtKind {
     Let, LetTuple, Assign, TupleAssign, ExprStmt, If, While, ForRange, ForEach, Break, Continue, Pass,
     Return, Match, Try, Throw,
+    With, Select, // concurrency toolkit
 };
 
 struct Stmt {
@@ -314,13 +316,14 @@ struct ForRange : Stmt { // for i in range(a[, b[, c]])
     LocalVar* var = nullptr; // checker:
 };
 
-struct ForEach : Stmt { // for x in xs  (array, map keys, str bytes, bytes)
+struct ForEach : Stmt { // for x in xs  (array, map keys, str bytes, bytes, channel)
     ForEach(Span s) : Stmt(StmtKind::ForEach, s) {}
     std::string var_name;
     Span var_span;
     ExprPtr iterable;
     Block body;
     LocalVar* var = nullptr; // checker:
+    const Type* chan_item = nullptr; // checker: a Channel[T] iterable: (bool, T), chan_recv_ok's result
 };
 
 struct Break : Stmt { explicit Break(Span s) : Stmt(StmtKind::Break, s) {} };
@@ -337,6 +340,38 @@ struct Match : Stmt {
     ExprPtr subject;
     std::vector<std::pair<ExprPtr, Block>> cases;
     std::unique_ptr<Block> default_block;
+};
+
+// with subject [as NAME]: body  (docs/language.md "with"). The subject's static type picks an
+// enter/exit builtin pair (check/with.cpp, kWithProtocols); exit runs however the body is left.
+struct With : Stmt {
+    With(Span s) : Stmt(StmtKind::With, s) {}
+    ExprPtr subject;
+    std::string binding; // `as NAME` (empty = none)
+    Span binding_span;
+    Block body;
+    LocalVar* var = nullptr;       // checker: the binding
+    uint32_t enter_builtin = 0;    // checker: called with the subject before the body
+    uint32_t exit_builtin = 0;     // checker: called with the subject after it, always
+};
+
+// select: case [x =] recv(ch): B | case send(ch, v): B | case timeout(ms): B | default: B
+struct SelectCase {
+    enum class Op { Recv, Send, Timeout };
+    Op op = Op::Recv;
+    Span span;
+    std::string var; // Recv: `x = recv(ch)` (empty = value dropped)
+    Span var_span;
+    ExprPtr chan;    // Recv, Send
+    ExprPtr value;   // Send: the value; Timeout: milliseconds
+    Block body;
+    LocalVar* local = nullptr; // checker: the Recv binding
+};
+struct Select : Stmt {
+    Select(Span s) : Stmt(StmtKind::Select, s) {}
+    std::vector<SelectCase> cases;
+    std::unique_ptr<Block> default_block;
+    const Type* result_type = nullptr; // checker: (int, any), the type of chan_select's result
 };
 
 struct Catch {

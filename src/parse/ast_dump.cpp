@@ -128,6 +128,7 @@ std::string dump_type(const TypeExpr& t) {
     switch (t.kind) {
     case TypeExprKind::Named: return t.name;
     case TypeExprKind::Array: return "[" + dump_type(*t.items[0]) + "]";
+    case TypeExprKind::Generic: return t.name + "[" + dump_type(*t.items[0]) + "]";
     case TypeExprKind::Map: return "{" + dump_type(*t.items[0]) + ": " + dump_type(*t.items[1]) + "}";
     case TypeExprKind::Tuple:
     case TypeExprKind::Func: {
@@ -218,6 +219,24 @@ std::string dump_control_stmt(const Stmt& s) {
         if (m.default_block) out += " (default " + dump_block(*m.default_block) + ")";
         return out + ")";
     }
+    case StmtKind::Select: {
+        const auto& sel = static_cast<const Select&>(s);
+        std::string out = "(select";
+        for (const SelectCase& c : sel.cases) {
+            const char* op = c.op == SelectCase::Op::Recv ? "recv" : c.op == SelectCase::Op::Send ? "send" : "timeout";
+            out += fmt::format(" (case {}{}", c.var.empty() ? "" : c.var + " = ", op);
+            if (c.chan) out += " " + dump_expr(*c.chan);
+            if (c.value) out += " " + dump_expr(*c.value);
+            out += " " + dump_block(c.body) + ")";
+        }
+        if (sel.default_block) out += " (default " + dump_block(*sel.default_block) + ")";
+        return out + ")";
+    }
+    case StmtKind::With: {
+        const auto& w = static_cast<const With&>(s);
+        std::string as = w.binding.empty() ? "" : " as " + w.binding;
+        return "(with " + dump_expr(*w.subject) + as + " " + dump_block(w.body) + ")";
+    }
     case StmtKind::Try: {
         const auto& t = static_cast<const Try&>(s);
         std::string out = "(try " + dump_block(t.body);
@@ -281,7 +300,7 @@ std::string dump_stmt(const Stmt& s) {
         const auto& t = static_cast<const Throw&>(s);
         return t.value ? "(throw " + dump_expr(*t.value) + ")" : "(throw)";
     }
-    case StmtKind::If: case StmtKind::Match: case StmtKind::Try: return dump_control_stmt(s);
+    case StmtKind::If: case StmtKind::Match: case StmtKind::Try: case StmtKind::With: case StmtKind::Select: return dump_control_stmt(s);
     }
     return "?";
 }

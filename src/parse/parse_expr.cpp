@@ -150,7 +150,7 @@ ExprPtr Parser::parse_binary(int level) {
 ExprPtr Parser::parse_cast() {
     DepthGuard guard(*this);
     ExprPtr e = parse_unary();
-    while (at(TK::KwAs)) {
+    while (at(TK::KwAs) && !m_no_cast) {
         guard.push(advance().span);
         TypeExprPtr t = parse_type();
         Span s = Span::cover(e->span, t->span);
@@ -388,7 +388,7 @@ ExprPtr Parser::parse_fstring_field(const lex::FStringPiece& piece, char quote) 
 
 // ---- types -------------------------------------------------------------------------------------
 
-// type := NAME ["." NAME] | "ptr" | "[" type "]" | "{" type ":" type "}" | "(" type "," type {"," type} ")"
+// type := NAME ["." NAME] | NAME "[" type "]" | "ptr" | "[" type "]" | "{" type ":" type "}" | "(" type "," type {"," type} ")"
 //       | "fn" "(" [type {"," type}] ")" "->" type
 TypeExprPtr Parser::parse_type() {
     DepthGuard guard(*this);
@@ -434,6 +434,12 @@ TypeExprPtr Parser::parse_named_type() {
     }
     if (first.kind == TK::Ident && accept(TK::Dot)) {
         t->name += "." + expect_ident("expected a type name after '.'").first;
+        t->span = since(first.span);
+    }
+    if (first.kind == TK::Ident && accept(TK::LBracket)) { // generic handle type: Channel[int]
+        t->kind = TypeExprKind::Generic;
+        t->items.push_back(parse_type());
+        expect(TK::RBracket, "expected ']' after the type argument");
         t->span = since(first.span);
     }
     return t;

@@ -64,6 +64,12 @@ StmtPtr Parser::parse_stmt() {
     case TK::KwElif: case TK::KwElse: fail(here(), fmt::format("{} without a matching 'if'", found()));
     case TK::KwCase: case TK::KwDefault: fail(here(), fmt::format("{} outside a 'match'", found()));
     case TK::KwCatch: case TK::KwFinally: fail(here(), fmt::format("{} without a matching 'try'", found()));
+    case TK::Ident:
+        // `with` is a contextual keyword: `with NAME...` / `with self...` starts a with statement.
+        if (m_tok.text == "with" && (peek_next().kind == TK::Ident || peek_next().kind == TK::KwSelf))
+            return parse_with();
+        if (m_tok.text == "select" && peek_next().kind == TK::Colon) return parse_select();
+        return parse_simple_stmt();
     default: return parse_simple_stmt();
     }
 }
@@ -284,6 +290,86 @@ void Parser::parse_match_clause(Match& m, bool& seen_default) {
     } else {
         fail_found("expected 'case' or 'default' in the match block");
     }
+}
+
+// with := "with" expr ["as" NAME] ":" suite
+StmtPtr Parser::parse_with() {
+    Span start = advance().span;
+    auto w = std::make_unique<With>(start);
+    m_no_cast = true;
+    try {
+        w->subject = parse_expr();
+    } catch (...) {
+        m_no_cast = false;
+        throw;
+    }
+    m_no_cast = false;
+    if (accept(TK::KwAs)) std::tie(w->binding, w->binding_span) = expect_ident("expected a name after 'as'");
+    expect(TK::Colon, "expected ':' after the with subject");
+    w->body = parse_suite("'with' statement");
+    w->span = since(start);
+    return w;
+}
+
+// select := "select" ":" NEWLINE INDENT {"case" sel_op ":" suite} ["default" ":" suite] DEDENT
+// sel_op := [NAME "="] "recv" "(" expr ")" | "send" "(" expr "," expr ")" | "timeout" "(" expr ")"
+StmtPtr Parser::parse_select() {
+    Span start = advance().span;
+    auto sel = std::make_unique<Select>(start);
+    expect(TK::Colon, "expected ':' after 'select'");
+    expect(TK::Newline, "expected a new line after 'select:'");
+    if (!at(TK::Indent)) fail_found("expected an indented block of 'case' clauses");
+    advance();
+    bool seen_timeout = false;
+    while (!at(TK::Dedent) && !at(TK::Eof)) {
+        try {
+            if (at(TK::KwDefault)) {
+                Span kw = advance().span;
+                if (sel->default_block) report(kw, "a select may have only one 'default' clause");
+                expect(TK::Colon, "expected ':' after 'default'");
+                sel->default_block = std::make_unique<Block>(parse_suite("'default' clause"));
+                continue;
+            }
+            if (!at(TK::KwCase)) fail_found("expected 'case' or 'default' in the select block");
+            Span kw = advance().span;
+            if (sel->default_block) report(kw, "'default' must be the last clause of a select");
+            SelectCase c;
+            c.span = kw;
+            if (at(TK::Ident) && peek_next().kind == TK::Assign) {
+                std::tie(c.var, c.var_span) = expect_ident("expected a name");
+                advance();
+            }
+            auto [op, op_span] = expect_ident("expected recv(...), send(...) or timeout(...) after 'case'");
+            expect(TK::LParen, "expected '(' after '" + op + "'");
+            if (op == "recv") {
+                c.op = SelectCase::Op::Recv;
+                c.chan = parse_expr();
+            } else if (op == "send") {
+                c.op = SelectCase::Op::Send;
+                c.chan = parse_expr();
+                expect(TK::Comma, "expected ',' and the value to send");
+                c.value = parse_expr();
+            } else if (op == "timeout") {
+                c.op = SelectCase::Op::Timeout;
+                c.value = parse_expr();
+                if (seen_timeout) report(op_span, "a select may have only one 'timeout' case");
+                seen_timeout = true;
+            } else {
+                fail(op_span, "expected recv(...), send(...) or timeout(...) after 'case'");
+            }
+            if (!c.var.empty() && c.op != SelectCase::Op::Recv) report(c.var_span, "only a recv case can bind a value");
+            expect(TK::RParen, "expected ')'");
+            expect(TK::Colon, "expected ':' after the select case");
+            c.body = parse_suite("'case' clause");
+            sel->cases.push_back(std::move(c));
+        } catch (const SyntaxError&) {
+            if (m_rep.stopped()) throw;
+            synchronize();
+        }
+    }
+    accept(TK::Dedent);
+    sel->span = since(start);
+    return sel;
 }
 
 // try := "try" ":" suite {catch} ["finally" ":" suite]

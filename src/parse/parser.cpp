@@ -230,7 +230,7 @@ std::vector<Param> Parser::parse_params(bool is_method, bool typed_only) {
 void Parser::check_type_name(const std::string& name, Span span) {
     static constexpr std::string_view kReserved[] = {
         "int", "float", "bool", "str", "void", "any", "bytes", "Error", "Thread", "Mutex", "Condition",
-        "Volatile", "i8", "i16", "i32", "i64", "u8", "u16", "u32", "u64"};
+        "Volatile", "Channel", "Scope", "i8", "i16", "i32", "i64", "u8", "u16", "u32", "u64"};
     if (std::find(std::begin(kReserved), std::end(kReserved), name) != std::end(kReserved)) {
         report(span, fmt::format("'{}' is a reserved type name", name));
     }

@@ -92,6 +92,8 @@ private:
     ast::StmtPtr parse_for();
     ast::StmtPtr parse_match();
     void parse_match_clause(ast::Match& m, bool& seen_default);
+    ast::StmtPtr parse_with();
+    ast::StmtPtr parse_select();
     ast::StmtPtr parse_try();
     ast::Catch parse_catch();
     ast::StmtPtr parse_return_or_throw();
@@ -131,6 +133,7 @@ private:
     lex::Token m_tok;
     lex::Token m_next;
     bool m_has_next = false;
+    bool m_no_cast = false; // parsing a with subject: `as` starts the binding, not a cast
     uint32_t m_prev_end = 0; // end of the last consumed token that is not layout
 };
 

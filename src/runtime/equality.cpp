@@ -77,8 +77,8 @@ bool equal(Value a, Value b, const types::Type* type, int depth) {
     case Kind::Float: return a.f == b.f;
     case Kind::Void: return true;
     case Kind::Str: return string_equal(static_cast<String*>(a.o), static_cast<String*>(b.o));
-    case Kind::Error: case Kind::Thread: case Kind::Mutex: case Kind::Condition: case Kind::Volatile:
-    case Kind::Func: case Kind::Sync:
+    case Kind::Error: case Kind::Thread: case Kind::Mutex: case Kind::Condition: case Kind::Volatile: case Kind::Channel: case Kind::Scope: case Kind::Sync:
+    case Kind::Func:
         return a.o == b.o;
     case Kind::Any: return boxes_equal(static_cast<Box*>(a.o), static_cast<Box*>(b.o), depth);
     case Kind::Bytes: return a.o == b.o || bytes_equal(static_cast<Bytes*>(a.o), static_cast<Bytes*>(b.o));

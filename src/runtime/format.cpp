@@ -100,8 +100,8 @@ public:
         case Kind::Void: out += "void"; return;
         case Kind::Ptr: out += "<ptr>"; return;
         case Kind::Str: case Kind::Any: case Kind::Bytes: case Kind::Error: case Kind::Thread:
-        case Kind::Mutex: case Kind::Condition: case Kind::Volatile: case Kind::Array: case Kind::Map:
-        case Kind::Tuple: case Kind::Func: case Kind::Struct: case Kind::Sync:
+        case Kind::Mutex: case Kind::Condition: case Kind::Volatile: case Kind::Channel: case Kind::Scope: case Kind::Sync: case Kind::Array: case Kind::Map:
+        case Kind::Tuple: case Kind::Func: case Kind::Struct:
             if (!v.o) {
                 out += "<uninitialised>"; // only a class field read before __init__ set it
                 return;
@@ -127,6 +127,8 @@ private:
         case Kind::Condition: out += "<Condition>"; return;
         case Kind::Volatile: out += "<Volatile>"; return;
         case Kind::Sync: out += std::string("<") + types::sync_kind_name(t->sync) + ">"; return;
+        case Kind::Channel: out += "<Channel>"; return;
+        case Kind::Scope: out += "<Scope>"; return;
         case Kind::Func: function(static_cast<const Closure*>(o)); return;
         case Kind::Array: case Kind::Map: case Kind::Tuple: case Kind::Struct: container(o, t); return;
         case Kind::Int: case Kind::Float: case Kind::Bool: case Kind::Void: case Kind::Ptr: return;
@@ -197,7 +199,7 @@ private:
         case Kind::Struct: instance(static_cast<const Instance*>(o)); break;
         case Kind::Int: case Kind::Float: case Kind::Bool: case Kind::Str: case Kind::Void: case Kind::Any:
         case Kind::Ptr: case Kind::Bytes: case Kind::Error: case Kind::Thread: case Kind::Mutex:
-        case Kind::Condition: case Kind::Volatile: case Kind::Func: case Kind::Sync: break;
+        case Kind::Condition: case Kind::Volatile: case Kind::Channel: case Kind::Scope: case Kind::Sync: case Kind::Func: break;
         }
         m_active.erase(o);
     }

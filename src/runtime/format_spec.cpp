@@ -184,8 +184,8 @@ std::string format_with_spec(Value v, const types::Type* type, std::string_view 
     case Kind::Int: return format_int_spec(s, spec, v.i);
     case Kind::Float: return format_float_spec(s, spec, v.f);
     case Kind::Bool: case Kind::Str: case Kind::Void: case Kind::Any: case Kind::Ptr: case Kind::Bytes:
-    case Kind::Error: case Kind::Thread: case Kind::Mutex: case Kind::Condition: case Kind::Volatile:
-    case Kind::Array: case Kind::Map: case Kind::Tuple: case Kind::Func: case Kind::Struct: case Kind::Sync:
+    case Kind::Error: case Kind::Thread: case Kind::Mutex: case Kind::Condition: case Kind::Volatile: case Kind::Channel: case Kind::Scope: case Kind::Sync:
+    case Kind::Array: case Kind::Map: case Kind::Tuple: case Kind::Func: case Kind::Struct:
         return format_text_spec(s, spec, to_display(v, type, true));
     }
     return to_display(v, type, true);

@@ -34,7 +34,7 @@ bool keys_equal(Value a, Value b, const types::Type* key_type) {
     case types::Kind::Float: return a.f == b.f || (std::isnan(a.f) && std::isnan(b.f));
     case types::Kind::Int: case types::Kind::Bool: case types::Kind::Void: case types::Kind::Any:
     case types::Kind::Ptr: case types::Kind::Bytes: case types::Kind::Error: case types::Kind::Thread:
-    case types::Kind::Mutex: case types::Kind::Condition: case types::Kind::Volatile:
+    case types::Kind::Mutex: case types::Kind::Condition: case types::Kind::Volatile: case types::Kind::Channel: case types::Kind::Scope:
     case types::Kind::Array: case types::Kind::Map: case types::Kind::Tuple: case types::Kind::Func:
     case types::Kind::Struct: case types::Kind::Sync:
         return a.u == b.u;

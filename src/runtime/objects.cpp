@@ -82,6 +82,8 @@ std::string typeof_name(Value v, const types::Type* type) {
     case Kind::Mutex: return "Mutex";
     case Kind::Condition: return "Condition";
     case Kind::Volatile: return "Volatile";
+    case Kind::Channel: return "Channel";
+    case Kind::Scope: return "Scope";
     case Kind::Array: return "array";
     case Kind::Map: return "map";
     case Kind::Tuple: return "tuple";
@@ -118,8 +120,8 @@ Value zero_value(VmThread& t, const types::Type* type) {
         return Value::from_obj(tu);
     }
     case Kind::Int: case Kind::Float: case Kind::Bool: case Kind::Void: case Kind::Ptr: case Kind::Error:
-    case Kind::Thread: case Kind::Mutex: case Kind::Condition: case Kind::Volatile: case Kind::Func:
-    case Kind::Struct: case Kind::Sync:
+    case Kind::Thread: case Kind::Mutex: case Kind::Condition: case Kind::Volatile: case Kind::Channel: case Kind::Scope: case Kind::Sync: case Kind::Func:
+    case Kind::Struct:
         return Value::zero();
     }
     return Value::zero();
@@ -142,6 +144,11 @@ void raise_uninitialised(const Instance* in, uint32_t field) {
 void check_initialised(const Instance* in) {
     for (uint32_t f : in->type->info->required_fields)
         if (slot_load(&in->fields[f]).u == 0) raise_uninitialised(in, f);
+}
+
+// The zero value of a type with one (has_zero_value); 0 for the others (channels' try_recv).
+Value zero_of(VmThread& t, const types::Type* type) {
+    return types::has_zero_value(type) ? zero_value(t, type) : Value::zero();
 }
 
 } // namespace bp::rt

@@ -123,6 +123,7 @@ std::string bytes_snapshot(const Bytes* b);          // the contents as of one m
 
 // ---- tuples, structs, closures, cells, boxes
 Tuple* new_tuple(VmThread& t, const types::Type* tuple_type);      // items zeroed; fill them
+Value zero_of(VmThread& t, const types::Type* type); // zero value (types::has_zero_value), else 0
 Instance* new_instance(VmThread& t, const types::Type* struct_type); // fields zeroed; fill them
 Closure* new_closure(VmThread& t, const bytecode::FunctionProto* proto, uint32_t ncaptures);
 Cell* new_cell(VmThread& t, bool holds_ref, Value v);

@@ -46,7 +46,7 @@ public:
         case Kind::Tuple: return tuple(static_cast<const Tuple*>(not_null(v, t)), t);
         case Kind::Struct: return instance(static_cast<const Instance*>(not_null(v, t)));
         case Kind::Void: case Kind::Ptr: case Kind::Bytes: case Kind::Error: case Kind::Thread:
-        case Kind::Mutex: case Kind::Condition: case Kind::Volatile: case Kind::Func: case Kind::Sync:
+        case Kind::Mutex: case Kind::Condition: case Kind::Volatile: case Kind::Channel: case Kind::Scope: case Kind::Sync: case Kind::Func:
             rt::raise(ErrorKind::TypeError, "json_stringify: cannot serialise a value of type " + t->name());
         }
     }

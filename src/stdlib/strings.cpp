@@ -48,8 +48,8 @@ Value bi_len_(BuiltinArgs& a) {
         return Value::from_int(static_cast<const Bytes*>(a.args[0].o)->len.load(std::memory_order_acquire));
     case types::Kind::Int: case types::Kind::Float: case types::Kind::Bool: case types::Kind::Void:
     case types::Kind::Any: case types::Kind::Ptr: case types::Kind::Error: case types::Kind::Thread:
-    case types::Kind::Mutex: case types::Kind::Condition: case types::Kind::Volatile: case types::Kind::Func:
-    case types::Kind::Struct: case types::Kind::Sync: break;
+    case types::Kind::Mutex: case types::Kind::Condition: case types::Kind::Volatile: case types::Kind::Channel: case types::Kind::Scope: case types::Kind::Sync: case types::Kind::Func:
+    case types::Kind::Struct: break;
     }
     rt::raise(ErrorKind::TypeError, "len() of " + t->name());
 }

@@ -18,7 +18,8 @@ const char* scalar_name(Kind k) {
     case Kind::Mutex: return "Mutex";
     case Kind::Condition: return "Condition";
     case Kind::Volatile: return "Volatile";
-    case Kind::Array: case Kind::Map: case Kind::Tuple: case Kind::Func: case Kind::Struct: case Kind::Sync:
+    case Kind::Scope: return "Scope";
+    case Kind::Array: case Kind::Map: case Kind::Tuple: case Kind::Func: case Kind::Struct: case Kind::Channel: case Kind::Sync:
         return nullptr;
     }
     return nullptr;
@@ -30,6 +31,7 @@ std::string key_of(const Type& t) {
     std::string k;
     switch (t.kind) {
     case Kind::Array: return "[" + std::to_string(reinterpret_cast<uintptr_t>(t.elem)) + "]";
+    case Kind::Channel: return std::string(generic_name(t.kind)) + "[" + std::to_string(reinterpret_cast<uintptr_t>(t.elem)) + "]";
     case Kind::Map:
         return "{" + std::to_string(reinterpret_cast<uintptr_t>(t.key)) + ":" +
                std::to_string(reinterpret_cast<uintptr_t>(t.elem)) + "}";
@@ -50,6 +52,7 @@ std::string Type::name() const {
     std::string s;
     switch (kind) {
     case Kind::Array: return "[" + elem->name() + "]";
+    case Kind::Channel: return std::string(generic_name(kind)) + "[" + elem->name() + "]";
     case Kind::Map: return "{" + key->name() + ": " + elem->name() + "}";
     case Kind::Tuple:
         s = "(";
@@ -139,6 +142,12 @@ const Type* TypeTable::func_of(std::vector<const Type*> params, const Type* ret)
     return intern(std::move(t));
 }
 
+const Type* TypeTable::generic_of(Kind k, const Type* elem) {
+    Type t{k};
+    t.elem = elem;
+    return intern(std::move(t));
+}
+
 StructInfo* TypeTable::new_struct(std::string name, bool is_class) {
     m_structs.emplace_back();
     StructInfo* s = &m_structs.back();
@@ -161,7 +170,7 @@ bool has_zero_value(const Type* t) {
             if (!has_zero_value(i)) return false;
         return true;
     case Kind::Void: case Kind::Ptr: case Kind::Error: case Kind::Thread: case Kind::Mutex: case Kind::Condition:
-    case Kind::Volatile: case Kind::Func: case Kind::Struct: case Kind::Sync:
+    case Kind::Volatile: case Kind::Channel: case Kind::Scope: case Kind::Sync: case Kind::Func: case Kind::Struct:
         return false;
     }
     return false;

@@ -25,6 +25,9 @@ enum class Kind : uint8_t {
     Func,   // items (parameters), ret
     Struct, // info (struct or class)
     Sync,   // sync: a concurrency-toolkit handle (Atomic, Pool, Future, ...; docs/threading.md)
+    // ---- generic handle types `Name[T]` (see kGenericHandles below)
+    Channel, // elem (docs/channels.md)
+    Scope,   // a structured thread scope: `with thread.scope() as s:` (not generic)
 };
 
 // The concurrency toolkit's handle types (Kind::Sync), append-only. Their names are built in but
@@ -32,6 +35,23 @@ enum class Kind : uint8_t {
 enum class SyncKind : uint8_t { Atomic, Pool, Future, Worker, RWLock, Semaphore, WaitGroup, Barrier, Once, Tls };
 inline constexpr uint8_t kSyncKindCount = 10;
 const char* sync_kind_name(SyncKind k);
+
+// The generic handle types: a name written `Name[T]` in type positions, with one element type
+// (Type::elem). Reference values (handles), no zero value, compared by identity. To add one (for
+// example Future[T]), append a Kind above and a row here; the parser accepts any `Name[T]` and the
+// checker resolves it through this table.
+struct GenericHandle {
+    const char* name;
+    Kind kind;
+};
+inline constexpr GenericHandle kGenericHandles[] = {
+    {"Channel", Kind::Channel},
+};
+inline const char* generic_name(Kind k) {
+    for (const GenericHandle& g : kGenericHandles)
+        if (g.kind == k) return g.name;
+    return "?";
+}
 
 struct StructInfo;
 
@@ -51,7 +71,7 @@ struct Type {
         case Kind::Int: case Kind::Float: case Kind::Bool: case Kind::Void: case Kind::Ptr: return false;
         case Kind::Str: case Kind::Any: case Kind::Bytes: case Kind::Error: case Kind::Thread:
         case Kind::Mutex: case Kind::Condition: case Kind::Volatile: case Kind::Array: case Kind::Map:
-        case Kind::Tuple: case Kind::Func: case Kind::Struct: case Kind::Sync: return true;
+        case Kind::Tuple: case Kind::Func: case Kind::Struct: case Kind::Channel: case Kind::Scope: case Kind::Sync: return true;
         }
         return false;
     }
@@ -142,6 +162,7 @@ public:
     const Type* map_of(const Type* key, const Type* value);
     const Type* tuple_of(std::vector<const Type*> items);
     const Type* func_of(std::vector<const Type*> params, const Type* ret);
+    const Type* generic_of(Kind k, const Type* elem); // Channel[T] (kGenericHandles)
     // Creates a new, empty struct/class; fill its fields afterwards (before the runtime starts).
     StructInfo* new_struct(std::string name, bool is_class);
     const std::deque<StructInfo>& structs() const { return m_structs; }

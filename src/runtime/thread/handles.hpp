@@ -17,6 +17,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <mutex>
 #include <string>
 #include <unordered_map>
@@ -24,10 +25,12 @@
 
 namespace bp::thread {
 
-// Append-only: the concurrency toolkit's kinds (toolkit.hpp) follow the original four.
+// Append-only: the concurrency toolkit's kinds (toolkit.hpp) and channels/scopes (channel.hpp)
+// follow the original four.
 enum class HandleKind : uint8_t {
     Thread, Mutex, Condition, Volatile,
     Atomic, Pool, Future, Worker, RWLock, Semaphore, WaitGroup, Barrier, Once, Tls,
+    Channel, Scope,
 };
 
 struct Handle : Obj {
@@ -90,6 +93,42 @@ struct CondHandle : Handle {
 struct VolatileHandle : Handle {
     std::mutex mu;
     std::unordered_map<std::string, Box*> map;
+};
+
+// A structured scope (`with thread.scope() as s:`): the threads spawned in it, joined at its end.
+// Threading: `threads` is guarded by `mu` (threads of the scope may spawn into it too).
+struct ScopeHandle : Handle {
+    std::mutex mu;
+    std::vector<ThreadHandle*> threads;
+};
+
+// One blocked `select` (channel.cpp): registered on every channel it involves; any state change of
+// such a channel sets `fired` and wakes it, so a change between its scan and its wait is never lost.
+// Threading: `fired` is guarded by `mu`; lock order is ChannelHandle::mu, then SelectWaiter::mu.
+struct SelectWaiter {
+    std::mutex mu;
+    std::condition_variable cv;
+    bool fired = false;
+    std::vector<const void*> sends; // channels with a send case (immutable while registered)
+};
+
+// A channel (docs/channels.md). `buf` holds values sent and not yet received: for a buffered
+// channel at most `cap`; for an unbuffered one (cap 0) the values of senders blocked until a
+// receiver takes them (ticket `sent` at enqueue, done when `received` passes it).
+// Threading: everything but `cap`/`elem_is_ref` (immutable) is guarded by `mu`, and changed only by
+// running threads (never in the safe state), so the collector reads `buf` (a root: see
+// ThreadRuntime::visit_roots) while the world is stopped. A thread never holds `mu` while it
+// blocks or leaves the safe state, so running threads wait for `mu` only briefly.
+struct ChannelHandle : Handle {
+    int64_t cap = 0;
+    bool elem_is_ref = false;
+    std::mutex mu;
+    std::condition_variable cv; // any change: value added or taken, close
+    std::deque<Value> buf;
+    uint64_t sent = 0, received = 0; // values enqueued / dequeued so far
+    uint32_t recv_waiting = 0;       // receivers (recv or select) blocked on this channel
+    bool closed = false;
+    std::vector<SelectWaiter*> waiters;
 };
 
 } // namespace bp::thread

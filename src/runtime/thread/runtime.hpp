@@ -32,6 +32,9 @@ public:
     MutexHandle* new_mutex(bool recursive);
     CondHandle* new_cond(MutexHandle* bound);
     VolatileHandle* new_volatile();
+    ChannelHandle* new_channel(int64_t cap, bool elem_is_ref);
+    ScopeHandle* new_scope();
+    void join_scope(VmThread& t, ScopeHandle* s); // joins all its threads; re-raises the first error
 
     // ---- concurrency toolkit (toolkit.hpp; pool.cpp)
     // A new registered handle of kind k (Atomic, RWLock, Semaphore, ... ; not Pool/Worker/Future).
@@ -87,6 +90,10 @@ public:
                 f(th->result);
             } else if (h->hkind == HandleKind::Volatile) {
                 for (auto& [k, box] : static_cast<VolatileHandle*>(h)->map) f(box);
+            } else if (h->hkind == HandleKind::Channel) {
+                auto* ch = static_cast<ChannelHandle*>(h);
+                if (ch->elem_is_ref)
+                    for (Value v : ch->buf) f(v.o);
             } else {
                 visit_toolkit_roots(h, f);
             }
@@ -155,6 +162,26 @@ void cond_signal(VmThread& t, CondHandle* c, bool all);
 // Fills the failure of a run that returned false (t.pending_error, or a native failure without
 // one) and clears t.pending_error. Shared by threads, pool tasks and once functions.
 void describe_failure(VmThread& t, ErrorKind& kind, std::string& message, std::string& traceback);
+
+// Channel operations (channel.cpp; docs/channels.md). Blocking ones are safe for the collector and
+// publish the channel in VmThread::waiting_for. ChannelClosedError as documented there.
+void chan_send(VmThread& t, ChannelHandle* ch, Value v);
+bool chan_try_send(VmThread& t, ChannelHandle* ch, Value v);
+Value chan_recv(VmThread& t, ChannelHandle* ch);
+bool chan_recv_ok(VmThread& t, ChannelHandle* ch, Value& out); // blocks; false once closed and drained
+bool chan_try_recv(VmThread& t, ChannelHandle* ch, Value& out); // false: empty (or closed and drained)
+void chan_close(VmThread& t, ChannelHandle* ch);
+int64_t chan_len(ChannelHandle* ch);
+
+// select (channel.cpp): cases in source order; returns the index of the case that ran, -1 for
+// `default`, -2 for the timeout. A received value is stored in `out`.
+struct SelectCase {
+    ChannelHandle* ch;
+    bool is_send;
+    Value value; // send: the value
+};
+int64_t chan_select(VmThread& t, const std::vector<SelectCase>& cases, int64_t timeout_ms, bool has_default,
+                    Value& out);
 
 // Platform layer (platform_posix.cpp): starts fn(arg) on a detached OS thread with a stack of
 // `stack_bytes`; false if the OS refuses.

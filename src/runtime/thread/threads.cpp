@@ -1,6 +1,7 @@
 // Threads: spawn, the thread entry point, join, detach, failure reports and the program-end
 // protocol (LANGUAGE.md §11.1, §11.5, §11.6). Every thread runs the one dispatch loop through
 // vm::run_closure on its own VmThread; nothing here interprets bytecode.
+#include <optional>
 #include "runtime/rt.hpp"
 #include "runtime/thread/runtime.hpp"
 #include "runtime/thread/safepoint.hpp"
@@ -48,6 +49,8 @@ const char* kind_name(HandleKind k) {
     case HandleKind::Barrier: return "Barrier";
     case HandleKind::Once: return "Once";
     case HandleKind::Tls: return "Tls";
+    case HandleKind::Channel: return "Channel";
+    case HandleKind::Scope: return "Scope";
     }
     return "handle";
 }
@@ -95,6 +98,8 @@ ThreadRuntime::~ThreadRuntime() {
         case HandleKind::Barrier: delete static_cast<BarrierHandle*>(h); break;
         case HandleKind::Once: delete static_cast<OnceHandle*>(h); break;
         case HandleKind::Tls: delete static_cast<TlsHandle*>(h); break;
+        case HandleKind::Channel: delete static_cast<ChannelHandle*>(h); break;
+        case HandleKind::Scope: delete static_cast<ScopeHandle*>(h); break;
         }
     }
 }
@@ -137,6 +142,43 @@ VolatileHandle* ThreadRuntime::new_volatile() {
     auto* v = make_handle<VolatileHandle>(HandleKind::Volatile);
     register_handle(v);
     return v;
+}
+
+ChannelHandle* ThreadRuntime::new_channel(int64_t cap, bool elem_is_ref) {
+    auto* ch = make_handle<ChannelHandle>(HandleKind::Channel);
+    ch->cap = cap;
+    ch->elem_is_ref = elem_is_ref;
+    register_handle(ch);
+    return ch;
+}
+
+ScopeHandle* ThreadRuntime::new_scope() {
+    auto* s = make_handle<ScopeHandle>(HandleKind::Scope);
+    register_handle(s);
+    return s;
+}
+
+// Joins every thread of the scope (also those spawned while joining), in spawn order; the first
+// failure is re-raised (as join raises it: ThreadError) after all have been joined.
+void ThreadRuntime::join_scope(VmThread& t, ScopeHandle* s) {
+    std::optional<rt::Raise> first;
+    for (size_t i = 0;; ++i) {
+        ThreadHandle* h = nullptr;
+        {
+            std::lock_guard<std::mutex> lk(s->mu);
+            if (i >= s->threads.size()) {
+                s->threads.clear();
+                break;
+            }
+            h = s->threads[i];
+        }
+        try {
+            join(t, h);
+        } catch (rt::Raise& r) { // holds strings only: no heap reference to keep alive
+            if (!first) first = std::move(r);
+        }
+    }
+    if (first) throw std::move(*first);
 }
 
 ThreadHandle* ThreadRuntime::spawn(VmThread& t, Closure* fn, const types::Type* fn_type, const Value* args,
