@@ -111,6 +111,9 @@ public:
     // Allocates `size` bytes (>= sizeof(Obj)), zero-filled, header kind set. Never collects.
     // Throws rt::Raise{MemoryError} past the heap limit.
     Obj* allocate(VmThread& t, ObjKind kind, size_t size);
+    // Like allocate, but only the first `zero` bytes (rounded up to 16) are zero-filled: for
+    // objects whose caller writes the rest at once (string bytes). Never collects.
+    Obj* allocate_prefix_zeroed(VmThread& t, ObjKind kind, size_t size, size_t zero);
     // Collects if due. Call only where every live reference is in a root (interpreter safepoints).
     void safepoint(VmThread& t) {
         // relaxed: a late view of the flag only delays the collection to the next safepoint.
@@ -127,6 +130,10 @@ public:
     std::string stats_report() const;
 
     std::atomic<bool> collection_due{false};
+private:
+    Obj* allocate_slow(VmThread& t, ObjKind kind, size_t size);
+
+public:
     // Implementation detail pointer (pages, lists, thresholds).
     struct Impl;
     Impl* impl = nullptr;
