@@ -12,6 +12,7 @@
 #include "vm/vm.hpp"
 
 #include <cmath>
+#include <cstring>
 
 namespace bp::rt {
 
@@ -42,9 +43,35 @@ bool keys_equal(Value a, Value b, const types::Type* key_type) {
     return false;
 }
 
+// find_in for keys compared by their bits (int, bool, references by identity) or by string
+// contents: the key kind is decided once, not at every probe.
+template <bool kStr>
+int64_t find_in_as(Storage* entries, Storage* index, Value key, uint64_t h) {
+    uint64_t mask = index->capacity - 1;
+    uint64_t nentries = entries->capacity / 3;
+    uint64_t i = h & mask;
+    for (uint64_t probes = 0; probes <= mask; ++probes, i = (i + 1) & mask) {
+        int64_t e = __atomic_load_n(&index->slots[i].i, __ATOMIC_ACQUIRE);
+        if (e < 0) return -1;
+        if (static_cast<uint64_t>(e) >= nentries) continue; // stale pairing during a race
+        const Value* w = &entries->slots[e * 3];
+        if (slot_load(&w[0]).u != h) continue;
+        Value k = slot_load(&w[1]);
+        if (k.u == key.u) return e;
+        if (kStr) {
+            const auto* a = static_cast<const String*>(k.o);
+            const auto* b = static_cast<const String*>(key.o);
+            if (a->len == b->len && std::memcmp(a->data, b->data, a->len) == 0) return e;
+        }
+    }
+    return -1;
+}
+
 // Entry number of `key` in the given storages, or -1. Lock-free.
 int64_t find_in(const types::Type* key_type, Storage* entries, Storage* index, Value key, uint64_t h) {
     if (!entries || !index) return -1;
+    if (key_type->kind == types::Kind::Str) return find_in_as<true>(entries, index, key, h);
+    if (key_type->kind != types::Kind::Float) return find_in_as<false>(entries, index, key, h);
     uint64_t mask = index->capacity - 1;
     uint64_t nentries = entries->capacity / 3;
     uint64_t i = h & mask;

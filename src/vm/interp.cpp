@@ -21,6 +21,7 @@
 #include "vm/ffi.hpp"
 #include "vm/traceback.hpp"
 
+#include <charconv>
 #include <cmath>
 #include <cstring>
 #include <memory>
@@ -492,6 +493,12 @@ bool execute(VmThread& t, size_t entry_depth, Value* out) {
             }
             OP(ToStr) {
                 BP_SAFEPOINT();
+                if (proto->consts[C].type->kind == types::Kind::Int) { // f-string ints: no std::string
+                    char buf[24];
+                    auto r = std::to_chars(buf, buf + sizeof buf, R[B].i);
+                    R[A] = Value::from_obj(rt::new_string(t, std::string_view(buf, static_cast<size_t>(r.ptr - buf))));
+                    NEXT(1);
+                }
                 R[A] = Value::from_obj(rt::new_string(t, rt::to_display(R[B], proto->consts[C].type, true)));
                 NEXT(1);
             }
