@@ -59,8 +59,8 @@ def svg_chart(rows, means) -> str:
                        f'height="{abs(base - vy):.1f}" fill="{COLOURS[key]}"><title>{name} bp/{key} '
                        f'{v:.2f}</title></rect>')
         cx = gx + bar * len(ANCHORS) / 2
-        out.append(f'<text x="{cx:.1f}" y="{height - bottom + 16}" text-anchor="middle"'
-                   f'{" font-weight=\"bold\"" if name == "geomean" else ""}>{name}</text>')
+        weight = ' font-weight="bold"' if name == "geomean" else ""
+        out.append(f'<text x="{cx:.1f}" y="{height - bottom + 16}" text-anchor="middle"{weight}>{name}</text>')
     for j, (key, label) in enumerate(ANCHORS):
         lx = left + j * 170
         out.append(f'<rect x="{lx}" y="{height - 40}" width="12" height="12" fill="{COLOURS[key]}"/>')
