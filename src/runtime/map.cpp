@@ -85,9 +85,23 @@ int64_t find_in(const types::Type* key_type, Storage* entries, Storage* index, V
     return -1;
 }
 
+// hash_key with the int-like case inlined (must agree with rt::hash_key: splitmix64's finaliser,
+// kDeletedHash moved down by one).
+inline uint64_t key_hash(Value key, const types::Type* key_type) {
+    if (key_type->kind == types::Kind::Str) return string_hash(static_cast<const String*>(key.o));
+    if (key_type->kind == types::Kind::Float) return hash_key(key, key_type);
+    uint64_t x = key.u;
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ull;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebull;
+    x ^= x >> 31;
+    return x == kDeletedHash ? x - 1 : x;
+}
+
 // Lock-free lookup; on success *out_entries/*out_e name the entry.
 bool find_entry(const Map* m, Value key, Storage** out_entries, int64_t* out_e) {
-    uint64_t h = hash_key(key, m->type->key);
+    uint64_t h = key_hash(key, m->type->key);
     for (int attempt = 0; attempt < 2; ++attempt) {
         Storage* index = m->index.load(std::memory_order_acquire);
         Storage* entries = m->entries.load(std::memory_order_acquire);
@@ -183,7 +197,7 @@ void map_set(VmThread& t, Map* m, Value key, Value v) {
         slot_store(&entries->slots[e * 3 + 2], v);
         return;
     }
-    uint64_t h = hash_key(key, m->type->key);
+    uint64_t h = key_hash(key, m->type->key);
     int64_t used = m->used.load(std::memory_order_relaxed);
     int64_t count = m->count.load(std::memory_order_relaxed);
     entries = m->entries.load(std::memory_order_relaxed);
