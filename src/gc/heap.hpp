@@ -8,7 +8,9 @@
 // Objects never move: an Obj* stays valid for as long as the object is reachable.
 //
 // Allocation. Each VmThread owns a LocalAllocator: per size class, a free list nobody else
-// touches, so the fast path is "pop a cell, zero it, write the header": no lock, no atomic. When a
+// touches, so the fast path is "look the size class up in a table, pop a cell, zero the object's
+// bytes (only the requested size, rounded to 16: the rest of the cell is never read), write the
+// header": no lock, no atomic. When a
 // list runs dry the thread refills it under the heap mutex with the whole free list of one page
 // (a page with free cells left by the last sweep, a pooled empty page, or a fresh one). Those
 // refills are where the collector's accounting happens: the bytes handed to threads since the last
@@ -35,7 +37,7 @@
 //      million-long linked list must not overflow the C stack). Tracing is by ObjKind; which words
 //      of an object are references is known from its type or Storage flags (see gc/mark.cpp).
 //   4. sweep every page: unmarked cells become free and go on the page's free list, marks are
-//      cleared, empty pages return to a small pool (or to the OS), pages with free cells become
+//      cleared, empty pages return to a pool kept up to the next threshold (beyond it, to the OS), pages with free cells become
 //      refill candidates. Unmarked large objects are freed.
 //   5. set the next threshold, clear `collection_due`, record the pause.
 //
