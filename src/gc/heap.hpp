@@ -37,8 +37,8 @@
 //      million-long linked list must not overflow the C stack). Tracing is by ObjKind; which words
 //      of an object are references is known from its type or Storage flags (see gc/mark.cpp).
 //   4. sweep every page: unmarked cells become free and go on the page's free list, marks are
-//      cleared, empty pages return to a pool kept up to the next threshold (beyond it, to the OS), pages with free cells become
-//      refill candidates. Unmarked large objects are freed.
+//      cleared, empty pages return to a pool kept up to the next threshold (beyond it, to the
+//      OS), pages with free cells become refill candidates. Unmarked large objects are freed.
 //   5. set the next threshold, clear `collection_due`, record the pause.
 //
 // Invariants. Every reference slot that the collector scans holds nullptr or a pointer to a live
