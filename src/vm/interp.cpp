@@ -564,6 +564,7 @@ bool execute(VmThread& t, size_t entry_depth, Value* out) {
                 rt::map_set(t, static_cast<Map*>(R[A].o), R[B], R[C]);
                 NEXT(1);
             }
+            OP(MapHasKey) R[A] = Value::from_bool(rt::map_has_key(static_cast<const Map*>(R[B].o), R[C])); NEXT(1);
             OP(LenMap) R[A].i = rt::map_len(static_cast<const Map*>(R[B].o)); NEXT(1);
             OP(MapKeys) {
                 BP_SAFEPOINT();
