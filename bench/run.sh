@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Single-thread benchmarks: BetterPython against Lua 5.4 and CPython 3 on identical programs.
+# Single-thread benchmarks: BetterPython against Lua 5.4, LuaJIT's interpreter (-joff) and CPython 3
+# on identical programs.
 # Usage: bench/run.sh [--quick] [--no-build] [FILTER]
 #   --quick: 2 runs, no warm-up; --no-build: use the existing interpreter ($BP, default build/release/bp);
 #   FILTER: run only the benchmarks whose name contains it.
 # Builds the release preset, checks that every version prints the recorded checksum (NAME.expected),
-# times the three versions with hyperfine and prints a table of minimum times and ratios.
+# times the versions with hyperfine, prints a table of minimum times and ratios and draws the ratios
+# as bench/results.svg. LuaJIT runs bench/luajit/NAME.lua when the 5.4 program uses 5.4-only syntax.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -40,12 +42,14 @@ if [ ${#selected[@]} -eq 0 ]; then
     exit 64
 fi
 
+luajit_file() { if [ -f "bench/luajit/$1.lua" ]; then echo "bench/luajit/$1.lua"; else echo "bench/$1.lua"; fi; }
+
 # A wrong answer is not a benchmark: every version must print the recorded output.
 status=0
 timed=()
 for name in "${selected[@]}"; do
     ok=1
-    for cmd in "$bp bench/$name.bp" "lua5.4 bench/$name.lua" "python3 bench/$name.py"; do
+    for cmd in "$bp bench/$name.bp" "lua5.4 bench/$name.lua" "luajit -joff $(luajit_file "$name")" "python3 bench/$name.py"; do
         # shellcheck disable=SC2086  # the commands are split on spaces, as hyperfine --shell=none does
         if ! actual=$($cmd 2>&1) || [ "$actual" != "$(cat "bench/$name.expected")" ]; then
             echo "run.sh: $name: '$cmd' did not print bench/$name.expected:" >&2
@@ -59,10 +63,11 @@ done
 for name in "${timed[@]}"; do
     rm -f "$out/$name.json"
     hyperfine --shell=none --warmup "$warmup" --runs "$runs" --export-json "$out/$name.json" \
-        -n bp "$bp bench/$name.bp" -n lua "lua5.4 bench/$name.lua" -n python "python3 bench/$name.py"
+        -n bp "$bp bench/$name.bp" -n lua "lua5.4 bench/$name.lua" \
+        -n luajit "luajit -joff $(luajit_file "$name")" -n python "python3 bench/$name.py"
 done
 
 if [ ${#timed[@]} -gt 0 ]; then
-    python3 bench/report.py "$out" "${timed[@]}"
+    python3 bench/report.py --svg bench/results.svg "$out" "${timed[@]}"
 fi
 exit $status

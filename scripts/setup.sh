@@ -3,7 +3,7 @@
 # Used by the README's first command and by .ci/run.
 set -euo pipefail
 pkgs=(cmake ninja-build g++ clang libclang-rt-14-dev python3 libgtest-dev libgmock-dev libbenchmark-dev
-      libfmt-dev hyperfine lua5.4 pkg-config libssl-dev libre2-dev libffi-dev golang-go
+      libfmt-dev hyperfine lua5.4 luajit pkg-config libssl-dev libre2-dev libffi-dev golang-go
       libcli11-dev libedit-dev)
 missing=()
 for p in "${pkgs[@]}"; do

@@ -340,6 +340,13 @@ bool FnCompiler::builtin_special(const Call* c, uint16_t dst) {
         }
         return true;
     }
+    if (id == Builtin::map_has_key && c->args.size() == 2 && c->args[0]->type->kind == Kind::Map) {
+        uint16_t m = expr(c->args[0].get());
+        uint16_t k = expr(c->args[1].get());
+        m_span = c->span;
+        emit(Instr::make(Op::MapHasKey, dst == kNoReg ? temp_for(c->type) : dst, m, k));
+        return true;
+    }
     if (id == Builtin::array_push && c->args.size() == 2 && c->args[0]->type->kind == Kind::Array) {
         uint16_t a = expr(c->args[0].get());
         uint16_t v = expr(c->args[1].get());

@@ -71,6 +71,31 @@ void poison(FreeCell* c, size_t cell_size) {
 
 } // namespace
 
+// Size class of every size rounded up to kSmallStep (index: (size + 15) / 16), built at compile
+// time so that the allocation fast path is one load.
+struct ClassTable {
+    uint8_t cls[kMaxSmall / kSmallStep + 1];
+    uint32_t size[kClassCount];
+};
+constexpr ClassTable make_class_table() {
+    ClassTable t{};
+    for (size_t step = 0; step <= kMaxSmall / kSmallStep; ++step) {
+        size_t size = step * kSmallStep;
+        uint32_t c = 0;
+        if (size <= kSmallStepMax) {
+            c = static_cast<uint32_t>(size ? size / kSmallStep - 1 : 0);
+        } else {
+            while (kCoarse[c] < size) ++c;
+            c += kSmallClasses;
+        }
+        t.cls[step] = static_cast<uint8_t>(c);
+    }
+    for (uint32_t c = 0; c < kClassCount; ++c)
+        t.size[c] = c < kSmallClasses ? (c + 1) * kSmallStep : kCoarse[c - kSmallClasses];
+    return t;
+}
+constexpr ClassTable kClassTable = make_class_table();
+
 uint32_t size_class_of(size_t size) {
     if (size <= kSmallStepMax) return static_cast<uint32_t>(size ? (size + kSmallStep - 1) / kSmallStep - 1 : 0);
     uint32_t c = 0;
@@ -99,6 +124,7 @@ struct Heap::Impl {
     uint64_t heap_bytes = 0;               // pages (including pooled) + large objects
     uint64_t since_gc = 0;                 // bytes handed out since the last collection
     uint64_t threshold = kMinThreshold;
+    bool in_sweep = false; // sweep() pools every empty page, then trims the pool to the threshold
     GcStats stats;
     Marker marker;
 
@@ -166,7 +192,7 @@ FreeCell* Heap::Impl::refill(uint32_t cls, Heap& heap) {
 }
 
 void Heap::Impl::release_page(Page* p) {
-    if (pool.size() < kPoolMax) {
+    if (pool.size() < kPoolMax || in_sweep) {
         pool.push_back(p);
         return;
     }
@@ -205,6 +231,7 @@ void Heap::Impl::sweep() {
     for (auto& list : returned) list.clear();
     std::vector<Page*> kept;
     kept.reserve(pages.size());
+    in_sweep = true;
     for (Page* p : pages) {
         uint32_t live = sweep_page(p);
         if (live == 0) {
@@ -217,6 +244,7 @@ void Heap::Impl::sweep() {
         live_objects += live;
     }
     pages.swap(kept);
+    in_sweep = false;
     size_t n = 0;
     for (LargeObject& lo : large) {
         if (lo.obj->mark.load(std::memory_order_relaxed)) {
@@ -237,6 +265,15 @@ void Heap::Impl::sweep() {
     uint64_t headroom = limit > live_bytes ? (limit - live_bytes) / 2 : 0;
     threshold = std::max<uint64_t>(std::min(next, headroom), kPageSize);
     since_gc = 0;
+    // Empty pages up to the next threshold are kept: the program will allocate that much before
+    // the next collection anyway, and handing them back to the OS only to fault fresh ones in
+    // again cost more than the sweep itself (the heap's peak is unchanged: live + threshold).
+    size_t keep = std::max<size_t>(kPoolMax, threshold / kPageSize);
+    while (pool.size() > keep) {
+        std::free(pool.back());
+        pool.pop_back();
+        heap_bytes -= kPageSize;
+    }
 }
 
 void Heap::Impl::free_all() {
@@ -266,6 +303,40 @@ void Heap::init(Vm& vm, uint64_t limit_bytes, bool stress) {
 }
 
 Obj* Heap::allocate(VmThread& t, ObjKind kind, size_t size) {
+    return allocate_prefix_zeroed(t, kind, size, size);
+}
+
+// The fast path: one table load, pop the thread's free list, zero what the caller asked for
+// (rounded up to 16 bytes; the rest of the cell is never read), write the header. No lock, no
+// atomic read-modify-write.
+Obj* Heap::allocate_prefix_zeroed(VmThread& t, ObjKind kind, size_t size, size_t zero) {
+    if (__builtin_expect(size <= kMaxSmall, 1)) {
+        size_t step = (size + kSmallStep - 1) / kSmallStep;
+        uint32_t cls = kClassTable.cls[step];
+        FreeCell* c = t.alloc.free[cls];
+        if (__builtin_expect(!c, 0)) c = impl->refill(cls, *this);
+        t.alloc.free[cls] = c->next;
+        uint32_t cell = kClassTable.size[cls];
+        size_t z = std::max((std::min(zero, size) + kSmallStep - 1) & ~(kSmallStep - 1), sizeof(FreeCell));
+        if (z <= 64) { // most objects: a few plain stores beat rep stos
+            auto* w = reinterpret_cast<uint64_t*>(c);
+            for (size_t k = 0; k < z / 8; k += 2) {
+                w[k] = 0;
+                w[k + 1] = 0;
+            }
+        } else {
+            std::memset(static_cast<void*>(c), 0, z);
+        }
+        Obj* o = &c->header;
+        o->kind = kind;
+        o->size_class = cell;
+        t.alloc.allocated += cell;
+        return o;
+    }
+    return allocate_slow(t, kind, size);
+}
+
+Obj* Heap::allocate_slow(VmThread& t, ObjKind kind, size_t size) {
     size = std::max(size, sizeof(FreeCell));
     Obj* o = nullptr;
     size_t cell = 0;

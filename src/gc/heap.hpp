@@ -8,7 +8,9 @@
 // Objects never move: an Obj* stays valid for as long as the object is reachable.
 //
 // Allocation. Each VmThread owns a LocalAllocator: per size class, a free list nobody else
-// touches, so the fast path is "pop a cell, zero it, write the header": no lock, no atomic. When a
+// touches, so the fast path is "look the size class up in a table, pop a cell, zero the object's
+// bytes (only the requested size, rounded to 16: the rest of the cell is never read), write the
+// header": no lock, no atomic. When a
 // list runs dry the thread refills it under the heap mutex with the whole free list of one page
 // (a page with free cells left by the last sweep, a pooled empty page, or a fresh one). Those
 // refills are where the collector's accounting happens: the bytes handed to threads since the last
@@ -35,8 +37,8 @@
 //      million-long linked list must not overflow the C stack). Tracing is by ObjKind; which words
 //      of an object are references is known from its type or Storage flags (see gc/mark.cpp).
 //   4. sweep every page: unmarked cells become free and go on the page's free list, marks are
-//      cleared, empty pages return to a small pool (or to the OS), pages with free cells become
-//      refill candidates. Unmarked large objects are freed.
+//      cleared, empty pages return to a pool kept up to the next threshold (beyond it, to the
+//      OS), pages with free cells become refill candidates. Unmarked large objects are freed.
 //   5. set the next threshold, clear `collection_due`, record the pause.
 //
 // Invariants. Every reference slot that the collector scans holds nullptr or a pointer to a live
@@ -111,6 +113,9 @@ public:
     // Allocates `size` bytes (>= sizeof(Obj)), zero-filled, header kind set. Never collects.
     // Throws rt::Raise{MemoryError} past the heap limit.
     Obj* allocate(VmThread& t, ObjKind kind, size_t size);
+    // Like allocate, but only the first `zero` bytes (rounded up to 16) are zero-filled: for
+    // objects whose caller writes the rest at once (string bytes). Never collects.
+    Obj* allocate_prefix_zeroed(VmThread& t, ObjKind kind, size_t size, size_t zero);
     // Collects if due. Call only where every live reference is in a root (interpreter safepoints).
     void safepoint(VmThread& t) {
         // relaxed: a late view of the flag only delays the collection to the next safepoint.
@@ -127,6 +132,10 @@ public:
     std::string stats_report() const;
 
     std::atomic<bool> collection_due{false};
+private:
+    Obj* allocate_slow(VmThread& t, ObjKind kind, size_t size);
+
+public:
     // Implementation detail pointer (pages, lists, thresholds).
     struct Impl;
     Impl* impl = nullptr;

@@ -12,6 +12,7 @@
 #include "vm/vm.hpp"
 
 #include <cmath>
+#include <cstring>
 
 namespace bp::rt {
 
@@ -42,9 +43,35 @@ bool keys_equal(Value a, Value b, const types::Type* key_type) {
     return false;
 }
 
+// find_in for keys compared by their bits (int, bool, references by identity) or by string
+// contents: the key kind is decided once, not at every probe.
+template <bool kStr>
+int64_t find_in_as(Storage* entries, Storage* index, Value key, uint64_t h) {
+    uint64_t mask = index->capacity - 1;
+    uint64_t nentries = entries->capacity / 3;
+    uint64_t i = h & mask;
+    for (uint64_t probes = 0; probes <= mask; ++probes, i = (i + 1) & mask) {
+        int64_t e = __atomic_load_n(&index->slots[i].i, __ATOMIC_ACQUIRE);
+        if (e < 0) return -1;
+        if (static_cast<uint64_t>(e) >= nentries) continue; // stale pairing during a race
+        const Value* w = &entries->slots[e * 3];
+        if (slot_load(&w[0]).u != h) continue;
+        Value k = slot_load(&w[1]);
+        if (k.u == key.u) return e;
+        if (kStr) {
+            const auto* a = static_cast<const String*>(k.o);
+            const auto* b = static_cast<const String*>(key.o);
+            if (a->len == b->len && std::memcmp(a->data, b->data, a->len) == 0) return e;
+        }
+    }
+    return -1;
+}
+
 // Entry number of `key` in the given storages, or -1. Lock-free.
 int64_t find_in(const types::Type* key_type, Storage* entries, Storage* index, Value key, uint64_t h) {
     if (!entries || !index) return -1;
+    if (key_type->kind == types::Kind::Str) return find_in_as<true>(entries, index, key, h);
+    if (key_type->kind != types::Kind::Float) return find_in_as<false>(entries, index, key, h);
     uint64_t mask = index->capacity - 1;
     uint64_t nentries = entries->capacity / 3;
     uint64_t i = h & mask;
@@ -58,9 +85,23 @@ int64_t find_in(const types::Type* key_type, Storage* entries, Storage* index, V
     return -1;
 }
 
+// hash_key with the int-like case inlined (must agree with rt::hash_key: splitmix64's finaliser,
+// kDeletedHash moved down by one).
+inline uint64_t key_hash(Value key, const types::Type* key_type) {
+    if (key_type->kind == types::Kind::Str) return string_hash(static_cast<const String*>(key.o));
+    if (key_type->kind == types::Kind::Float) return hash_key(key, key_type);
+    uint64_t x = key.u;
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ull;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebull;
+    x ^= x >> 31;
+    return x == kDeletedHash ? x - 1 : x;
+}
+
 // Lock-free lookup; on success *out_entries/*out_e name the entry.
 bool find_entry(const Map* m, Value key, Storage** out_entries, int64_t* out_e) {
-    uint64_t h = hash_key(key, m->type->key);
+    uint64_t h = key_hash(key, m->type->key);
     for (int attempt = 0; attempt < 2; ++attempt) {
         Storage* index = m->index.load(std::memory_order_acquire);
         Storage* entries = m->entries.load(std::memory_order_acquire);
@@ -156,7 +197,7 @@ void map_set(VmThread& t, Map* m, Value key, Value v) {
         slot_store(&entries->slots[e * 3 + 2], v);
         return;
     }
-    uint64_t h = hash_key(key, m->type->key);
+    uint64_t h = key_hash(key, m->type->key);
     int64_t used = m->used.load(std::memory_order_relaxed);
     int64_t count = m->count.load(std::memory_order_relaxed);
     entries = m->entries.load(std::memory_order_relaxed);

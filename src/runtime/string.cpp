@@ -19,8 +19,11 @@ constexpr size_t kStringData = offsetof(String, data);
 
 String* alloc_string(VmThread& t, uint64_t len) {
     size_t size = checked_size(kStringData + 1, len, 1);
-    auto* s = static_cast<String*>(t.vm.heap.allocate(t, ObjKind::String, size));
+    // Only the header is zeroed: callers write all `len` bytes at once (allocation never collects,
+    // so nobody sees the bytes before that).
+    auto* s = static_cast<String*>(t.vm.heap.allocate_prefix_zeroed(t, ObjKind::String, size, kStringData));
     s->len = len;
+    s->data[len] = '\0';
     return s;
 }
 

@@ -3,6 +3,7 @@
 #include "stdlib/support.hpp"
 
 #include <algorithm>
+#include <charconv>
 
 namespace bp::stdlib {
 
@@ -56,6 +57,11 @@ Value bi_len_(BuiltinArgs& a) {
 
 Value bi_to_str(BuiltinArgs& a) {
     if (a.arg_types[0]->kind == types::Kind::Str) return a.args[0]; // immutable: share it
+    if (a.arg_types[0]->kind == types::Kind::Int) { // the common case, without a std::string
+        char buf[24];
+        auto r = std::to_chars(buf, buf + sizeof buf, a.args[0].i);
+        return str_value(a, std::string_view(buf, static_cast<size_t>(r.ptr - buf)));
+    }
     return str_value(a, rt::to_display(a.args[0], a.arg_types[0], true));
 }
 

@@ -21,6 +21,7 @@
 #include "vm/ffi.hpp"
 #include "vm/traceback.hpp"
 
+#include <charconv>
 #include <cmath>
 #include <cstring>
 #include <vector>
@@ -493,6 +494,12 @@ bool execute(VmThread& t, size_t entry_depth, Value* out) {
             }
             OP(ToStr) {
                 BP_SAFEPOINT();
+                if (proto->consts[C].type->kind == types::Kind::Int) { // f-string ints: no std::string
+                    char buf[24];
+                    auto r = std::to_chars(buf, buf + sizeof buf, R[B].i);
+                    R[A] = Value::from_obj(rt::new_string(t, std::string_view(buf, static_cast<size_t>(r.ptr - buf))));
+                    NEXT(1);
+                }
                 R[A] = Value::from_obj(rt::new_string(t, rt::to_display(R[B], proto->consts[C].type, true)));
                 NEXT(1);
             }
@@ -560,6 +567,7 @@ bool execute(VmThread& t, size_t entry_depth, Value* out) {
                 rt::map_set(t, static_cast<Map*>(R[A].o), R[B], R[C]);
                 NEXT(1);
             }
+            OP(MapHasKey) R[A] = Value::from_bool(rt::map_has_key(static_cast<const Map*>(R[B].o), R[C])); NEXT(1);
             OP(LenMap) R[A].i = rt::map_len(static_cast<const Map*>(R[B].o)); NEXT(1);
             OP(MapKeys) {
                 BP_SAFEPOINT();
