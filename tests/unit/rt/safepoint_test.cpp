@@ -43,7 +43,11 @@ TEST_F(SafepointTest, CollectsWhileAnotherThreadAllocates) {
         str("garbage");
     }
     stop.store(true);
+    // Joining blocks, so this attached thread is in the safe state meanwhile (as thread.join is):
+    // the mutator's last safepoint may still want to stop the world.
+    thread::enter_safe(t());
     other.join();
+    thread::leave_safe(t());
     EXPECT_EQ(keep->view(), "kept");
     EXPECT_GT(checks.load(), 0);
     EXPECT_GE(vm->heap.stats().collections, 200u);
