@@ -142,6 +142,7 @@ private:
     std::mutex m_life_mu; // guards m_alive (OS threads started and not yet exited)
     std::condition_variable m_life_cv;
     uint32_t m_alive = 0;
+    uint32_t m_exiting = 0; // threads past m_alive but still in thread_exited (guarded by m_life_mu)
     ParkingLot m_lot;
     std::mutex m_pool_mu; // guards m_pools, m_default_pool
     std::vector<PoolHandle*> m_pools;

@@ -295,9 +295,12 @@ void ThreadRuntime::thread_exited() {
     {
         std::lock_guard<std::mutex> lk(m_life_mu);
         --m_alive;
-        m_life_cv.notify_all();
+        ++m_exiting; // still touching the runtime: whoever waits for the threads waits for this too
     }
     m_graph.thread_exited(); // the others may all be waiting now
+    std::lock_guard<std::mutex> lk(m_life_mu);
+    --m_exiting;
+    m_life_cv.notify_all();
 }
 
 size_t ThreadRuntime::live_threads() {
@@ -402,7 +405,7 @@ bool ThreadRuntime::finish(VmThread& main) {
             if (h->state.load() != ThreadState::Finished) detached_running = true;
     }
     if (detached_running) return false;
-    m_life_cv.wait(lk, [&] { return m_alive == 0; });
+    m_life_cv.wait(lk, [&] { return m_alive == 0 && m_exiting == 0; });
     return true;
 }
 
