@@ -21,7 +21,15 @@ uintptr_t compute_limit() {
     int rc = pthread_attr_getstack(&attr, &addr, &size);
     pthread_attr_destroy(&attr);
     if (rc != 0 || size <= 2 * kReserve) return 0;
-    return reinterpret_cast<uintptr_t>(addr) + kReserve;
+    uintptr_t limit = reinterpret_cast<uintptr_t>(addr) + kReserve;
+#if defined(__SANITIZE_ADDRESS__)
+    // ASan cannot unwind an exception thrown more than 64 MiB below the stack top
+    // (google/sanitizers#189), so sanitizer builds use at most 48 MiB of any stack here.
+    constexpr uintptr_t kAsanDepth = 48u << 20;
+    uintptr_t top = reinterpret_cast<uintptr_t>(addr) + size;
+    if (size > kAsanDepth + kReserve && top - kAsanDepth > limit) limit = top - kAsanDepth;
+#endif
+    return limit;
 }
 
 } // namespace
