@@ -1,4 +1,5 @@
 // Builtins called directly with hand-made BuiltinArgs on a Vm with an empty program.
+#include "vm_fixture.hpp"
 #include "stdlib/stdlib.hpp"
 #include "stdlib/support.hpp"
 
@@ -12,26 +13,8 @@ using types::Type;
 
 namespace {
 
-class Builtins : public ::testing::Test {
+class Builtins : public test::StdlibVm {
 protected:
-    types::TypeTable types;
-    bytecode::Program program;
-    std::unique_ptr<Vm> vm;
-    std::unique_ptr<VmThread> thread;
-
-    void SetUp() override {
-        program.types = &types;
-        vm = std::make_unique<Vm>(program, VmOptions{});
-        thread = std::make_unique<VmThread>(*vm, 0);
-        vm->start(*thread);
-        stdlib::register_builtins(*vm);
-    }
-    void TearDown() override {
-        thread.reset();
-        vm.reset();
-    }
-
-    Value str(std::string_view s) { return Value::from_obj(rt::new_string(*thread, s)); }
     static std::string_view sv(Value v) { return static_cast<const String*>(v.o)->view(); }
 
     // Calls builtin `id` through the registered table.

@@ -1,5 +1,6 @@
 // The bytes runtime object, B results, and the regex cache under concurrent use: what golden
 // scripts cannot reach (storage growth boundaries, many OS threads sharing one Vm's cache).
+#include "vm_fixture.hpp"
 #include "stdlib/stdlib.hpp"
 #include "stdlib/support.hpp"
 
@@ -15,26 +16,8 @@ using types::Type;
 
 namespace {
 
-class BytesRegex : public ::testing::Test {
+class BytesRegex : public test::StdlibVm {
 protected:
-    types::TypeTable types;
-    bytecode::Program program;
-    std::unique_ptr<Vm> vm;
-    std::unique_ptr<VmThread> thread;
-
-    void SetUp() override {
-        program.types = &types;
-        vm = std::make_unique<Vm>(program, VmOptions{});
-        thread = std::make_unique<VmThread>(*vm, 0);
-        vm->start(*thread);
-        stdlib::register_builtins(*vm);
-    }
-    void TearDown() override {
-        thread.reset();
-        vm.reset();
-    }
-
-    Value str(std::string_view s) { return Value::from_obj(rt::new_string(*thread, s)); }
     Value call(Builtin id, std::vector<Value> args, std::vector<const Type*> arg_types, const Type* result) {
         BuiltinArgs a{*thread, args.data(), static_cast<uint32_t>(args.size()), arg_types.data(), result};
         return vm->builtins[static_cast<uint32_t>(id)](a);
