@@ -49,9 +49,12 @@ func main() {
 			wg.Add(1)
 			go func(k int) {
 				defer wg.Done()
-				for i := k; i < 3000000; i += n {
-					if isPrime(i) {
-						out[k]++
+				// blocks of 1000 dealt round-robin (a plain stride of n gives one thread all the odd numbers)
+				for b := k * 1000; b < 3000000; b += n * 1000 {
+					for i := b; i < b+1000 && i < 3000000; i++ {
+						if isPrime(i) {
+							out[k]++
+						}
 					}
 				}
 			}(k)
