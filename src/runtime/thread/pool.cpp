@@ -282,9 +282,7 @@ void ThreadRuntime::shutdown_pools(VmThread& main) {
 
 void ThreadRuntime::clear_thread_locals(uint32_t thread_id) {
     std::lock_guard<std::mutex> lk(m_mu);
-    for (Handle* h : m_handles) {
-        if (h->hkind != HandleKind::Tls) continue;
-        auto* tls = static_cast<TlsHandle*>(h);
+    for (TlsHandle* tls : m_tls) {
         std::lock_guard<std::mutex> tl(tls->mu);
         tls->values.erase(thread_id);
     }

@@ -135,9 +135,11 @@ private:
     void thread_exited();
 
     Vm& m_vm;
-    std::mutex m_mu; // guards m_handles, m_threads
+    std::mutex m_mu; // guards m_handles, m_threads, m_tls
     std::unordered_set<Handle*> m_handles;
     std::vector<ThreadHandle*> m_threads;
+    std::vector<TlsHandle*> m_tls; // every thread's exit visits these, not all handles
+
     std::atomic<uint32_t> m_next_id{1};
     std::mutex m_life_mu; // guards m_alive (OS threads started and not yet exited)
     std::condition_variable m_life_cv;

@@ -108,6 +108,7 @@ void ThreadRuntime::register_handle(Handle* h) {
     std::lock_guard<std::mutex> lk(m_mu);
     m_handles.insert(h);
     if (h->hkind == HandleKind::Thread) m_threads.push_back(static_cast<ThreadHandle*>(h));
+    if (h->hkind == HandleKind::Tls) m_tls.push_back(static_cast<TlsHandle*>(h));
 }
 
 Handle* ThreadRuntime::handle_of(Value v, const types::Type* type, HandleKind want) {
