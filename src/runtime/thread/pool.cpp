@@ -107,7 +107,7 @@ PoolHandle* ThreadRuntime::new_pool(VmThread& t, int64_t n, bool is_worker) {
             std::lock_guard<std::mutex> pl(p->mu);
             ++p->live;
         }
-        if (!start_os_thread(&PoolStart::entry, new PoolStart{this, p, id}, kPoolStack)) {
+        if (!m_os_threads.start(&PoolStart::entry, new PoolStart{this, p, id}, kPoolStack)) {
             std::lock_guard<std::mutex> pl(p->mu);
             --p->live;
             p->shutdown = true;

@@ -14,6 +14,51 @@
 
 namespace bp::thread {
 
+// Platform layer (platform_posix.cpp): the OS threads that run spawned BetterPython threads and
+// pool workers. Creating an OS thread and unmapping its stack when it ends cost tens of
+// microseconds (the unmap interrupts every core to flush its TLB), so an OS thread whose job
+// returned waits up to kIdleWait for another job before it exits, and `start` hands a job to such
+// an idle thread of the same stack size when there is one. Up to kMaxIdle threads wait at once.
+// Nothing of the VM survives between jobs: each job builds (and destroys) its own VmThread.
+// Threading: every member is guarded by m_mu; an idle thread's slot lives on its own stack and is
+// filled by `start` under m_mu.
+class OsThreads {
+public:
+    OsThreads() = default;
+    OsThreads(const OsThreads&) = delete;
+    OsThreads& operator=(const OsThreads&) = delete;
+    // Wakes the idle threads and waits until every thread started here has left (the runtime is
+    // destroyed only once no BetterPython thread runs, so only idle ones remain).
+    ~OsThreads();
+    // Runs fn(arg) on an idle thread with `stack_bytes` of stack, or on a new detached one;
+    // false if the OS refuses a new thread.
+    bool start(void (*fn)(void*), void* arg, size_t stack_bytes);
+
+private:
+    struct Job {
+        void (*fn)(void*) = nullptr;
+        void* arg = nullptr;
+    };
+    struct Idle { // on the idle thread's stack while it is in m_idle
+        size_t stack_bytes;
+        Job job;
+        std::condition_variable cv;
+    };
+    struct Start {
+        OsThreads* self;
+        Job job;
+        size_t stack_bytes;
+    };
+    static void* thread_main(void* start);
+    void serve(Job job, size_t stack_bytes); // runs jobs until idle too long; then the thread ends
+
+    std::mutex m_mu;
+    std::condition_variable m_gone; // a thread left (for the destructor)
+    std::vector<Idle*> m_idle;
+    uint32_t m_threads = 0; // started here and not yet gone
+    bool m_closing = false;
+};
+
 class ThreadRuntime {
 public:
     explicit ThreadRuntime(Vm& vm) : m_vm(vm), m_graph(vm, *this) {}
@@ -152,6 +197,8 @@ private:
     WaitGraph m_graph;
     std::atomic<uint32_t> m_next_mutex{1};
     std::atomic<uint32_t> m_next_cond{1};
+    // Last, so destroyed first: waits for the cached OS threads while the members above still exist.
+    OsThreads m_os_threads;
 };
 
 // Mutex and condition operations (mutex.cpp); errors as LANGUAGE.md §11.2.
@@ -186,8 +233,5 @@ struct SelectCase {
 int64_t chan_select(VmThread& t, const std::vector<SelectCase>& cases, int64_t timeout_ms, bool has_default,
                     Value& out);
 
-// Platform layer (platform_posix.cpp): starts fn(arg) on a detached OS thread with a stack of
-// `stack_bytes`; false if the OS refuses.
-bool start_os_thread(void (*fn)(void*), void* arg, size_t stack_bytes);
 
 } // namespace bp::thread

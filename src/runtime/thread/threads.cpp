@@ -201,7 +201,7 @@ ThreadHandle* ThreadRuntime::spawn(VmThread& t, Closure* fn, const types::Type* 
     h->result_type = fn_type->ret;
     // From here the registry roots fn and the arguments until the thread ends.
     register_handle(h);
-    if (!start_os_thread(&ThreadStart::entry, new ThreadStart{this, h}, kThreadStack)) {
+    if (!m_os_threads.start(&ThreadStart::entry, new ThreadStart{this, h}, kThreadStack)) {
         {
             std::lock_guard<std::mutex> lk(h->mu);
             h->fn = nullptr;
