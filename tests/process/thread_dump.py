@@ -202,8 +202,10 @@ def states(bp: str, tmp: Path) -> None:
 GC_STRESS = """import thread
 
 let stop: Atomic = thread.atomic_new(0)
+let started: Barrier = thread.barrier_new(4)
 
 def churn(seed: int) -> int:
+    thread.barrier_wait(started)
     let rounds: int = 0
     while thread.atomic_load(stop) == 0:
         let xs: [str] = []
@@ -217,6 +219,7 @@ def short(i: int) -> int:
     return len(s)
 
 def spawner() -> int:
+    thread.barrier_wait(started)
     let n: int = 0
     while thread.atomic_load(stop) == 0:
         let r: int = thread.join(thread.spawn(short, n))
@@ -225,6 +228,7 @@ def spawner() -> int:
 
 def main() -> int:
     let ts: [Thread] = [thread.spawn(churn, 1), thread.spawn(churn, 2), thread.spawn(spawner)]
+    thread.barrier_wait(started)   # all three are attached and running
     print("ready")
     let line: str = read_line()
     thread.atomic_store(stop, 1)
@@ -254,6 +258,8 @@ def gc_stress(bp: str, tmp: Path) -> None:
             names = threads_of(dump)
             if "Thread-0 (main)" in names and any(n.endswith("(churn)") for n in names):
                 complete += 1
+            else:
+                print("incomplete dump:\n" + "\n".join(dump))
         check(complete == 20, f"20 SIGQUITs during constant collections: 20 complete dumps ({complete})")
         proc.stdin.write(b"go\n")
         proc.stdin.close()
