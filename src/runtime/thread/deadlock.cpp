@@ -219,7 +219,7 @@ void WaitGraph::check_global_locked() {
 }
 
 void WaitGraph::lock_taken(VmThread& t, MutexHandle* m, bool blocking) {
-    if (!blocking) {
+    if (!blocking || t.held_locks.empty()) { // nothing held: no order to record (the common case)
         t.held_locks.push_back(m);
         return;
     }
