@@ -188,7 +188,15 @@ bool execute(VmThread& t, size_t entry_depth, Value* out) {
         K = vm.constants[proto->index].data();                 \
         closure = f_.closure;                                  \
     } while (0)
-#define BP_SAFEPOINT() vm.heap.safepoint(t)
+// The slow path saves the pc first, so a thread parked here shows where it is in a thread dump
+// (runtime/thread/dump.hpp); the fast path is the one relaxed load of Heap::safepoint.
+#define BP_SAFEPOINT()                                                                     \
+    do {                                                                                   \
+        if (vm.heap.collection_due.load(std::memory_order_relaxed)) {                      \
+            t.frames.back().pc = BP_PC();                                                  \
+            vm.heap.collect(t, false);                                                     \
+        }                                                                                  \
+    } while (0)
 #define BP_PC() static_cast<uint32_t>(ip - code)
 #define A (ip->a)
 #define B (ip->b)

@@ -3,6 +3,7 @@
 #include "frontend.hpp"
 
 #include "runtime/rt.hpp"
+#include "runtime/thread/dump.hpp"
 #include "runtime/thread/runtime.hpp"
 #include "stdlib/stdlib.hpp"
 #include "vm/interp.hpp"
@@ -92,7 +93,11 @@ int execute_program(const CliOptions& options, const bytecode::Program& program,
                     const std::function<void(Vm&)>& after) {
     Vm machine(program, options.vm);
     machine.argv = options.args;
-    int code = run_main_thread(machine);
+    int code = 0;
+    {
+        thread::DumpWatcher watcher(machine); // SIGQUIT: a thread dump (docs/threading.md)
+        code = run_main_thread(machine);
+    } // every thread has detached: the watcher ends before the Vm
     code = flush_stdout(code);
     if (options.vm.gc_stats) write_stderr(machine.heap.stats_report());
     if (after) after(machine);

@@ -1,6 +1,7 @@
 // bp: the BetterPython command-line program. Parses the command line, then runs the pipeline on a
 // big native stack, turning every C++ failure into a message and an exit code (never a signal).
 #include "cli.hpp"
+#include "runtime/thread/dump.hpp"
 
 #include <csignal>
 #include <cstdio>
@@ -38,6 +39,9 @@ int guarded_run(void* arg) {
 int main(int argc, char** argv) {
     // A closed pipe must surface as a failed write (IOError in print), not kill the process.
     std::signal(SIGPIPE, SIG_IGN);
+    // SIGQUIT asks for a thread dump: blocked in every thread (all are created after this), accepted
+    // only by the watcher's sigwait (runtime/thread/dump.hpp). Never a core dump.
+    bp::thread::block_dump_signal();
     CliOptions options;
     std::string error;
     switch (parse_command_line(argc, argv, options, error)) {

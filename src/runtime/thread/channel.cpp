@@ -23,6 +23,7 @@ using Clock = std::chrono::steady_clock;
 // With ch->mu held: wakes blocked senders/receivers and every select waiting on the channel
 // (except `self`).
 void notify(ChannelHandle* ch, const SelectWaiter* self = nullptr) {
+    ch->version.fetch_add(1, std::memory_order_release);
     ch->cv.notify_all();
     for (SelectWaiter* w : ch->waiters) {
         if (w == self) continue;
@@ -46,13 +47,18 @@ void notify_senders(ChannelHandle* ch, const SelectWaiter* self = nullptr) {
 
 // With lk (ch->mu) held: waits for a change of the channel, safe for the collector. Returns with
 // lk held again and the thread running.
+// Registered in the wait graph with the channel's version: if every thread ends up waiting and
+// no channel it waits on has changed since, that is a global deadlock (a channel nobody sends on).
 void wait_change(VmThread& t, ChannelHandle* ch, Lock& lk) {
+    WaitGraph& graph = t.vm.threading->graph();
+    graph.begin_wait(t, ch, ch->version.load(std::memory_order_relaxed)); // relaxed: we hold mu
     t.waiting_for.store(ch, std::memory_order_relaxed);
     enter_safe(t);
     ch->cv.wait(lk);
     lk.unlock();
     leave_safe(t);
     t.waiting_for.store(nullptr, std::memory_order_relaxed);
+    graph.end_wait(t);
     lk.lock();
 }
 

@@ -64,6 +64,18 @@ std::string WaitGraph::label(const Handle* h) const {
         return it != m_names.end() ? it->second : th->name;
     }
     case HandleKind::Volatile: return "Volatile";
+    case HandleKind::Channel: return "a channel";
+    case HandleKind::Atomic:
+    case HandleKind::Pool:
+    case HandleKind::Future:
+    case HandleKind::Worker:
+    case HandleKind::RWLock:
+    case HandleKind::Semaphore:
+    case HandleKind::WaitGroup:
+    case HandleKind::Barrier:
+    case HandleKind::Once:
+    case HandleKind::Tls:
+    case HandleKind::Scope: break; // never registered as a wait
     }
     return "handle";
 }
@@ -93,6 +105,8 @@ std::string WaitGraph::describe_wait(const Waiter& w) {
         out += " waits to join " + label(on) + " at " + site_of(w.proto, w.pc);
     } else if (on->hkind == HandleKind::Condition) {
         out += " waits for " + label(on) + " at " + site_of(w.proto, w.pc) + " (nobody signals it)";
+    } else if (on->hkind == HandleKind::Channel) {
+        out += " waits on a channel at " + site_of(w.proto, w.pc) + " (no thread can send, receive or close)";
     } else {
         out += " waits at " + site_of(w.proto, w.pc);
     }
@@ -168,6 +182,19 @@ bool WaitGraph::stuck(const Waiter& w) const {
     case HandleKind::Condition:
         return static_cast<const CondHandle*>(w.on)->seq.load(std::memory_order_acquire) == w.cond_seq;
     case HandleKind::Volatile: return false;
+    case HandleKind::Channel: // nothing sent, taken or closed since the wait began
+        return static_cast<const ChannelHandle*>(w.on)->version.load(std::memory_order_acquire) == w.cond_seq;
+    case HandleKind::Atomic:
+    case HandleKind::Pool:
+    case HandleKind::Future:
+    case HandleKind::Worker:
+    case HandleKind::RWLock:
+    case HandleKind::Semaphore:
+    case HandleKind::WaitGroup:
+    case HandleKind::Barrier:
+    case HandleKind::Once:
+    case HandleKind::Tls:
+    case HandleKind::Scope: break; // never registered as a wait
     }
     return false;
 }
@@ -192,7 +219,7 @@ void WaitGraph::check_global_locked() {
 }
 
 void WaitGraph::lock_taken(VmThread& t, MutexHandle* m, bool blocking) {
-    if (!blocking) {
+    if (!blocking || t.held_locks.empty()) { // nothing held: no order to record (the common case)
         t.held_locks.push_back(m);
         return;
     }

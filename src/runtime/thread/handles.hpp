@@ -129,6 +129,9 @@ struct ChannelHandle : Handle {
     uint32_t recv_waiting = 0;       // receivers (recv or select) blocked on this channel
     bool closed = false;
     std::vector<SelectWaiter*> waiters;
+    // Bumped (under mu) by every change: the wait graph (deadlock.hpp) reads it without mu to tell a
+    // blocked send/recv that nothing has changed since it began waiting from one about to wake.
+    std::atomic<uint32_t> version{0};
 };
 
 } // namespace bp::thread

@@ -51,6 +51,19 @@ bool stop_world(VmThread& t, std::unique_lock<std::mutex>& lk) {
     return true;
 }
 
+bool stop_world_from_outside(Vm& vm, std::unique_lock<std::mutex>& lk) {
+    vm.threads_cv.wait(lk, [&] { return !vm.stop_requested.load(std::memory_order_seq_cst); });
+    vm.stop_requested.store(true, std::memory_order_seq_cst);
+    // relaxed: like a collector's trigger, a late view only delays the park to a later safepoint.
+    bool was_due = vm.heap.collection_due.exchange(true, std::memory_order_relaxed);
+    vm.threads_cv.wait(lk, [&] {
+        for (const VmThread* th : vm.threads)
+            if (th->gc_state.load(std::memory_order_seq_cst) == kRunning) return false;
+        return true;
+    });
+    return was_due;
+}
+
 void resume_world(Vm& vm) {
     vm.stop_requested.store(false, std::memory_order_seq_cst);
     vm.threads_cv.notify_all();

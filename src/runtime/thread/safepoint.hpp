@@ -51,4 +51,10 @@ private:
 bool stop_world(VmThread& t, std::unique_lock<std::mutex>& lk);
 void resume_world(Vm& vm);
 
+// The thread dump's stop (dump.hpp), from a thread that is not a VmThread, with threads_mu held:
+// waits until no other stop is in progress, requests one, raises Heap::collection_due so running
+// threads park at their next safepoint, and waits until no attached thread is kRunning. Returns
+// collection_due's previous value (the caller restores it before resume_world).
+bool stop_world_from_outside(Vm& vm, std::unique_lock<std::mutex>& lk);
+
 } // namespace bp::thread

@@ -1,6 +1,7 @@
 // The stop-the-world handshake (runtime/thread/safepoint.hpp): collections with other attached
 // threads running (polling safepoints while allocating), blocked (safe) and leaving the safe state.
 #include "fixture.hpp"
+#include "runtime/thread/dump.hpp"
 #include "runtime/thread/safepoint.hpp"
 
 #include <atomic>
@@ -67,6 +68,38 @@ TEST_F(SafepointTest, BlockedThreadNeverDelaysACollection) {
     release.store(true);
     blocked.join();
     EXPECT_GE(vm->heap.stats().collections, 10u);
+}
+
+// The thread dump's stop (runtime/thread/dump.hpp) from a thread that is not attached, while an
+// attached thread allocates and collects without pause and this one is blocked (safe): every stop
+// completes, sees both threads, and leaves collection_due as it found it.
+TEST_F(SafepointTest, DumpStopsTheWorldFromOutsideDuringCollections) {
+    std::atomic<bool> stop{false};
+    std::atomic<int> checks{0};
+    std::thread other(mutate, std::ref(*vm), program.functions[0].get(), std::ref(stop), std::ref(checks));
+    while (checks.load() == 0) {
+        vm->heap.safepoint(t());
+        std::this_thread::yield();
+    }
+    thread::enter_safe(t()); // blocked, as in thread.join: the dumps need not wait for it
+    int complete = 0;
+    std::thread watcher([&] {
+        for (int i = 0; i < 100; ++i) {
+            std::unique_lock<std::mutex> lk(vm->threads_mu);
+            bool was_due = thread::stop_world_from_outside(*vm, lk);
+            std::string text = thread::format_thread_dump(*vm);
+            if (!was_due) vm->heap.collection_due.store(false);
+            thread::resume_world(*vm);
+            if (text.find("[id 0]: blocked") != std::string::npos && text.find("[id 7]: running") != std::string::npos)
+                ++complete;
+        }
+    });
+    watcher.join();
+    stop.store(true);
+    other.join();
+    thread::leave_safe(t());
+    EXPECT_EQ(complete, 100);
+    EXPECT_GT(checks.load(), 0);
 }
 
 } // namespace
