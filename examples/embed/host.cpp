@@ -67,6 +67,14 @@ int main(int argc, char** argv) {
         bp::embed::NativeModule bad{"bad", {{"f", "(list) -> int", reinterpret_cast<void*>(&std::printf)}}, {}, {}, {}, {}};
         added = with_native.add_module(bad, &error);
         check(!added, "a bad signature is refused: " + error);
+        std::vector<bp::embed::ModuleInfo> registry = with_native.modules();
+        bool listed = registry.size() == 2 && registry[0].name == "thread" && registry[0].built_in &&
+                      registry[1].name == "stats" && !registry[1].built_in && registry[1].functions.size() == 3 &&
+                      registry[1].functions[0].signature == "(int, int) -> int";
+        bool spawn = false;
+        for (const auto& f : registry.empty() ? std::vector<bp::embed::ModuleInfo::Function>{} : registry[0].functions)
+            spawn = spawn || (f.name == "spawn" && f.signature == "builtin thread_spawn");
+        check(listed && spawn, "the registry lists thread (spawn = builtin thread_spawn) then stats");
         r = with_native.load_file(argv[2]);
         check(r.ok() && counters.loads == 1, "load a program importing stats " + r.error);
         r = with_native.run_main();

@@ -4,6 +4,8 @@
 
 #include <pthread.h>
 
+#include <cstdio>
+
 namespace bp::thread {
 
 bool start_os_thread(void (*fn)(void*), void* arg, size_t stack_bytes) {
@@ -31,6 +33,15 @@ bool start_os_thread(void (*fn)(void*), void* arg, size_t stack_bytes) {
     pthread_attr_destroy(&attr);
     if (rc != 0) delete s;
     return rc == 0;
+}
+
+void add_module_hooks(types::NativeModuleDecl& thread_module) {
+    thread_module.on_thread_start = [](uint32_t id) {
+        if (id == 0) return;
+        char name[16]; // the kernel's limit, NUL included
+        std::snprintf(name, sizeof name, "Thread-%u", id);
+        pthread_setname_np(pthread_self(), name);
+    };
 }
 
 } // namespace bp::thread

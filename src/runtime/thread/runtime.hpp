@@ -187,5 +187,10 @@ int64_t chan_select(VmThread& t, const std::vector<SelectCase>& cases, int64_t t
 // Platform layer (platform_posix.cpp): starts fn(arg) on a detached OS thread with a stack of
 // `stack_bytes`; false if the OS refuses.
 bool start_os_thread(void (*fn)(void*), void* arg, size_t stack_bytes);
+// The threading runtime's hooks for the `thread` native module's registry entry (Vm::native_modules):
+// per-thread init names each spawned OS thread "Thread-<id>" (as thread.name() starts out), so
+// debuggers, top -H and perf show BetterPython threads by id; the host's own thread (id 0) keeps
+// its name.
+void add_module_hooks(types::NativeModuleDecl& thread_module);
 
 } // namespace bp::thread
