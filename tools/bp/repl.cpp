@@ -7,14 +7,19 @@
 //   def main() -> void:
 //       <the new input, when it is a statement>
 // Definitions are kept as source. A REPL-level `let NAME: TYPE = EXPR` becomes a global. After each
-// run the session reads every global back out of the Vm: an int, float, bool or str value is
-// re-boxed as a literal, which becomes that global's initialiser from then on; so `let n: int = 1`,
-// then `n += 1`, then `n` prints 2, and an initialiser with side effects (a print, a clock) ran
-// once. Globals of other types (lists, maps, objects...) cannot be carried as source: their
-// initialiser is re-evaluated for every input, so mutations of them do not survive an input (the
-// banner says so; docs/repl.md). An expression statement whose value is not void is printed as
-// print() would (§9 top-level form: strings unquoted). Errors (compile errors, tracebacks) are
-// shown and the session goes on; a failed definition is dropped.
+// run the session reads every global back out of the Vm and writes its value as a literal of its
+// type (LiteralWriter), which becomes that global's initialiser from then on: ints, floats, bools,
+// strings, arrays, maps, tuples, struct values, `any` boxes of those, nested to any shape, and a
+// function value naming a top-level def. So `let xs: [int] = []`, then `array_push(xs, 1)`, then
+// `xs` prints [1], and an initialiser with side effects (a print, a clock) ran once. A value with
+// no literal form (a class instance, a lambda, bytes, a handle such as a Thread or Mutex) keeps its
+// original initialiser, re-evaluated for every input (docs/cli.md). A carried literal the checker
+// rejects (a struct of an imported module) also falls back to the previous initialiser. Carrying
+// copies: two globals sharing one list share it no longer after the input. An expression statement
+// whose value is not void is printed as print() would (§9 top-level form: strings unquoted).
+// Errors (compile errors, tracebacks) are shown and the session goes on; a failed definition is
+// dropped, and a failed statement leaves the definitions and the globals' values as they were when
+// it stopped.
 #include "frontend.hpp"
 
 #include "runtime/rt.hpp"
@@ -22,6 +27,7 @@
 
 #include <editline/readline.h>
 
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -102,29 +108,125 @@ std::string str_literal(std::string_view v) {
     return out + "\"";
 }
 
-// The value as a literal of its type, or "" if it cannot be written as one.
-std::string literal_of(Value v, const types::Type* t) {
-    if (!t) return "";
-    switch (t->kind) {
-    case types::Kind::Int:
-        return v.i == INT64_MIN ? "(-9223372036854775807 - 1)" : std::to_string(v.i);
-    case types::Kind::Float:
-        return std::isfinite(v.f) ? rt::format_float(v.f) : "";
-    case types::Kind::Bool: return v.i ? "true" : "false";
-    case types::Kind::Str:
-        return v.o ? str_literal(static_cast<const String*>(static_cast<const void*>(v.o))->view()) : "";
-    default: return "";
+// Writes values back as BetterPython source (see the essay above). Scalars, strings, arrays,
+// maps, tuples, struct values, `any` boxes of those, and top-level functions have a literal form;
+// class instances, lambdas, bytes and handles do not. Depth and size are bounded (a cyclic
+// structure through `any` has no literal either).
+class LiteralWriter {
+public:
+    explicit LiteralWriter(const std::vector<std::unique_ptr<bytecode::FunctionProto>>& functions)
+        : m_functions(functions) {}
+
+    // The value as a literal of its type; false (and `out` unusable) if it has none.
+    bool write(Value v, const types::Type* t, std::string& out, int depth = 0) {
+        if (!t || depth > kMaxDepth || out.size() > kMaxSize) return false;
+        switch (t->kind) {
+        case types::Kind::Int: out += v.i == INT64_MIN ? "(-9223372036854775807 - 1)" : std::to_string(v.i); return true;
+        case types::Kind::Float:
+            if (!std::isfinite(v.f)) return false;
+            out += rt::format_float(v.f);
+            return true;
+        case types::Kind::Bool: out += v.i ? "true" : "false"; return true;
+        case types::Kind::Str:
+            if (!v.o) return false;
+            out += str_literal(static_cast<const String*>(static_cast<const void*>(v.o))->view());
+            return true;
+        case types::Kind::Array: return v.o && write_array(static_cast<const Array*>(static_cast<const void*>(v.o)), t, out, depth);
+        case types::Kind::Map: return v.o && write_map(static_cast<const Map*>(static_cast<const void*>(v.o)), t, out, depth);
+        case types::Kind::Tuple: {
+            if (!v.o) return false;
+            const auto* tup = static_cast<const Tuple*>(static_cast<const void*>(v.o));
+            out += "(";
+            for (size_t i = 0; i < t->items.size(); ++i) {
+                if (i) out += ", ";
+                if (!write(tup->items[i], t->items[i], out, depth + 1)) return false;
+            }
+            out += ")";
+            return true;
+        }
+        case types::Kind::Struct: {
+            if (!v.o) return false;
+            const auto* inst = static_cast<const Instance*>(static_cast<const void*>(v.o));
+            const types::StructInfo* info = inst->type->info;
+            if (!info || info->is_class) return false; // built by `new` (its __init__), never a literal
+            out += info->name + "{";
+            for (size_t i = 0; i < info->fields.size(); ++i) {
+                out += (i ? ", " : "") + info->fields[i].name + ": ";
+                if (!write(inst->fields[i], info->fields[i].type, out, depth + 1)) return false;
+            }
+            out += "}";
+            return true;
+        }
+        case types::Kind::Any: {
+            if (!v.o) return false;
+            const auto* box = static_cast<const Box*>(static_cast<const void*>(v.o));
+            if (!box->type || box->type->kind == types::Kind::Void || box->type->kind == types::Kind::Any) return false;
+            return write(box->value, box->type, out, depth + 1);
+        }
+        case types::Kind::Func: { // a top-level function: its name (the definition persists)
+            if (!v.o) return false;
+            const auto* c = static_cast<const Closure*>(static_cast<const void*>(v.o));
+            if (c->ncaptures != 0 || c->proto->index >= m_functions.size() ||
+                m_functions[c->proto->index].get() != c->proto || !is_plain_name(c->proto->name))
+                return false;
+            out += c->proto->name;
+            return true;
+        }
+        case types::Kind::Void: case types::Kind::Ptr: case types::Kind::Bytes: case types::Kind::Error:
+        case types::Kind::Thread: case types::Kind::Mutex: case types::Kind::Condition: case types::Kind::Volatile:
+        case types::Kind::Sync: case types::Kind::Channel: case types::Kind::Scope:
+            return false;
+        }
+        return false;
     }
-}
+
+private:
+    static constexpr int kMaxDepth = 64;
+    static constexpr size_t kMaxSize = 1 << 20;
+
+    static bool is_plain_name(const std::string& name) {
+        if (name.empty() || name[0] == '<') return false;
+        for (char ch : name)
+            if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '_')) return false;
+        return true;
+    }
+
+    bool write_array(const Array* a, const types::Type* t, std::string& out, int depth) {
+        out += "[";
+        for (int64_t i = 0, n = rt::array_len(a); i < n; ++i) {
+            if (i) out += ", ";
+            if (!write(rt::array_get(a, i), t->elem, out, depth + 1)) return false;
+        }
+        out += "]";
+        return true;
+    }
+
+    bool write_map(const Map* m, const types::Type* t, std::string& out, int depth) {
+        out += "{";
+        int64_t pos = 0;
+        Value k = Value::zero(), v = Value::zero();
+        for (bool first = true; rt::map_next(m, &pos, &k, &v); first = false) {
+            if (!first) out += ", ";
+            if (!write(k, t->key, out, depth + 1)) return false;
+            out += ": ";
+            if (!write(v, t->elem, out, depth + 1)) return false;
+        }
+        out += "}";
+        return true;
+    }
+
+    const std::vector<std::unique_ptr<bytecode::FunctionProto>>& m_functions;
+};
 
 // Reads the session's globals back out of a finished Vm (see the essay above).
 void carry_globals(Session& s, Vm& machine) {
     const auto& infos = machine.program.globals;
+    LiteralWriter writer(machine.program.functions);
     for (Global& g : s.globals) {
         for (size_t i = 0; i < infos.size() && i < machine.globals.size(); ++i) {
             if (infos[i].name != g.name || !machine.global_ready[i]) continue;
-            std::string lit = literal_of(machine.globals[i], infos[i].type);
-            if (!lit.empty()) g.init = lit;
+            std::string lit;
+            if (writer.write(machine.globals[i], infos[i].type, lit)) g.init = lit;
         }
     }
 }
@@ -147,7 +249,13 @@ bool run_input(const CliOptions& options, Session& s, const std::string& body, b
     if (try_print) c = compile_text(options, program_text(s, "print(" + body + ")"), true);
     if (!c) c = compile_text(options, program_text(s, body), false);
     if (!c) return false;
+    std::vector<Global> before = s.globals;
     execute_program(options, *c->program, [&](Vm& machine) { carry_globals(s, machine); });
+    // A carried literal the checker does not accept (a struct of an imported module, say) must not
+    // break the session: the initialisers are then kept as they were.
+    bool changed = false;
+    for (size_t i = 0; i < before.size(); ++i) changed = changed || before[i].init != s.globals[i].init;
+    if (changed && !compile_text(options, program_text(s, ""), true)) s.globals = std::move(before);
     std::fflush(stdout);
     std::fflush(stderr);
     // The compiled program is referenced by nothing once its Vm is gone; `c` frees it here.
@@ -211,7 +319,7 @@ void handle(const CliOptions& options, Session& s, const std::string& raw) {
 int run_repl(const CliOptions& options) {
     std::printf("BetterPython %s", version_text().substr(std::string("BetterPython (bp) ").size()).c_str());
     std::printf("Definitions and `let NAME: TYPE = VALUE` globals persist; end a block with a blank line;\n"
-                "int/float/bool/str globals keep their values between inputs (see docs/repl.md). Ctrl-D quits.\n");
+                "globals keep their values between inputs (see docs/cli.md). Ctrl-D quits.\n");
     std::fflush(stdout);
     using_history();
     std::string history_file;
