@@ -91,6 +91,18 @@ int main(int argc, char** argv) {
     }
     check(counters.unloads == 1 && counters.thread_ends == 2, "unload hooks ran when the Runtime ended");
 
+    StatsCounters detached;
+    {
+        bp::embed::Runtime rt2;
+        rt2.add_module(make_stats_module(detached));
+        r = rt2.load_string("import stats\nimport thread\n\ndef work() -> void:\n    thread.sleep(30)\n"
+                            "    stats.add(1, 2)\n\ndef main() -> void:\n    thread.detach(thread.spawn(work))\n",
+                            "detached.bp");
+        check(r.ok() && rt2.run_main().ok(), "a program leaving a detached thread running " + r.error);
+    }
+    check(detached.thread_starts == 2 && detached.thread_ends == 2 && detached.unloads == 1,
+          "~Runtime waits for a detached thread still running (its hooks ran)");
+
     std::printf("%d failure(s)\n", failures);
     return failures == 0 ? 0 : 1;
 }

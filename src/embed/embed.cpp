@@ -9,6 +9,7 @@
 #include "parse/module_loader.hpp"
 #include "runtime/rt.hpp"
 #include "runtime/thread/runtime.hpp"
+#include "runtime/thread/safepoint.hpp"
 #include "types/builtins.hpp"
 #include "types/native_module.hpp"
 #include "stdlib/stdlib.hpp"
@@ -17,9 +18,11 @@
 #include "vm/traceback.hpp"
 
 #include <cctype>
+#include <chrono>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 namespace bp::embed {
 
@@ -61,7 +64,12 @@ struct Runtime::Impl {
     ~Impl() { unload(); }
 
     void unload() {
-        if (machine && main_thread) machine->threading->finish(*main_thread);
+        if (machine && main_thread && !machine->threading->finish(*main_thread)) {
+            // Detached threads still run. `bp` would end the process here (§11.5); a host goes on,
+            // so the Vm must outlive them: wait, collector-safe, until every thread has exited.
+            thread::SafeRegion safe(*main_thread);
+            while (machine->threading->any_alive()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        }
         main_thread.reset(); // ~Vm then runs on_thread_end(0) and on_unload
         machine.reset();
         program.reset();
