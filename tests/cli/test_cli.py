@@ -204,6 +204,22 @@ def repl_tests(tmp):
             ("xs", "[1, 2, 3, 4]\n"),
             ("m", '{"a": [1.5, 0.30000000000000004]}\n'),
             ("new Counter(len(xs)).bump() + twice(f(1))", "9\n"),
+            ("let k: Counter = new Counter(1)", ""),   # class instances are carried by deep copy
+            ("k.bump()", "2\n"),
+            ("k.bump()", "3\n"),
+            ("let ks: [Counter] = [k, k]", ""),         # ...keeping what they share
+            ("ks[1].bump() + k.count", "8\n"),
+            ("let ys: [int] = xs", ""),
+            ("array_push(ys, 5)", ""),
+            ("xs", "[1, 2, 3, 4, 5]\n"),
+            ("def adder(by: int) -> fn(int) -> int:", None),
+            ("    return fn(x: int) -> int: x + by", None),
+            ("", ""),
+            ("let add3: fn(int) -> int = adder(3)", ""),  # a closure (its captured int) is carried
+            ("add3(k.count)", "7\n"),
+            ("let lock: Mutex = mutex_new()", ""),      # a handle is re-created for each input
+            ("mutex_lock(lock)", ""),
+            ("mutex_trylock(lock)", "true\n"),
         ]
         for line, want in steps:
             p.send(line)

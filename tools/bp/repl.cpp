@@ -21,12 +21,14 @@
 // dropped, and a failed statement leaves the definitions and the globals' values as they were when
 // it stopped.
 #include "frontend.hpp"
+#include "repl_carry.hpp"
 
 #include "runtime/rt.hpp"
 #include "types/type.hpp"
 
 #include <editline/readline.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <cstdio>
@@ -40,11 +42,18 @@ namespace {
 
 struct Global {
     std::string name, type, init;
+    bool fresh = true; // defined by the current input: nothing to carry into it yet
+    bool keep = false; // carried by deep copy (repl_carry.hpp): its initialiser reads it back
 };
 
 struct Session {
     std::vector<std::string> items; // definitions, each a complete top-level source block
     std::vector<Global> globals;
+    // The previous input's program and Vm, kept to carry values out of (repl_carry.hpp); the Vm
+    // is declared last so it is destroyed first.
+    std::unique_ptr<Compiled> prev_compiled;
+    uint32_t prev_prefix = 0; // length of the definitions part of its source
+    std::unique_ptr<Vm> prev_vm;
 };
 
 std::string trim(const std::string& s) {
@@ -86,7 +95,13 @@ std::string indent(const std::string& body) {
 std::string program_text(const Session& s, const std::string& body) {
     std::string out;
     for (const std::string& item : s.items) out += item + "\n\n";
-    for (const Global& g : s.globals) out += "let " + g.name + ": " + g.type + " = " + g.init + "\n";
+    // A carried global is copied in before the initialisers run (carry_in); its initialiser just
+    // reads that value back, through a function because an initialiser may not name its own
+    // global. These functions follow the definitions, so the definitions keep their indexes.
+    for (const Global& g : s.globals)
+        if (g.keep) out += "def __repl_keep_" + g.name + "() -> " + g.type + ":\n    return " + g.name + "\n\n";
+    for (const Global& g : s.globals)
+        out += "let " + g.name + ": " + g.type + " = " + (g.keep ? "__repl_keep_" + g.name + "()" : g.init) + "\n";
     out += "\ndef main() -> void:\n" + indent(body.empty() ? "pass" : body) + "\n";
     return out;
 }
@@ -218,8 +233,9 @@ private:
     const std::vector<std::unique_ptr<bytecode::FunctionProto>>& m_functions;
 };
 
-// Reads the session's globals back out of a finished Vm (see the essay above).
-void carry_globals(Session& s, Vm& machine) {
+// Reads the session's globals back out of a finished Vm (see the essay above): whether each can
+// be deep-copied into the next Vm, and its literal (the initialiser used when it cannot be).
+void carry_globals(Session& s, Vm& machine, uint32_t prefix_end) {
     const auto& infos = machine.program.globals;
     LiteralWriter writer(machine.program.functions);
     for (Global& g : s.globals) {
@@ -227,6 +243,7 @@ void carry_globals(Session& s, Vm& machine) {
             if (infos[i].name != g.name || !machine.global_ready[i]) continue;
             std::string lit;
             if (writer.write(machine.globals[i], infos[i].type, lit)) g.init = lit;
+            g.keep = can_carry(machine, static_cast<uint32_t>(i), prefix_end);
         }
     }
 }
@@ -244,22 +261,87 @@ std::unique_ptr<Compiled> compile_text(const CliOptions& options, const std::str
 }
 
 // Runs one input against the session; true if it compiled (the session keeps a definition then).
-bool run_input(const CliOptions& options, Session& s, const std::string& body, bool try_print) {
+// The length of the definitions part of program_text (identical in every later program).
+uint32_t prefix_length(const Session& s) {
+    size_t n = 0;
+    for (const std::string& item : s.items) n += item.size() + 2;
+    return static_cast<uint32_t>(n);
+}
+
+// Before the initialisers: the previous Vm's `keep` globals are deep-copied into the new one
+// (repl_carry.hpp). False if one could not be: it is then no longer `keep` (the input is compiled
+// again with its literal or original initialiser; nothing has run yet).
+bool carry_in(Session& s, Vm& to, VmThread& t) {
+    auto index = [](const Vm& m, const std::string& name) -> int64_t {
+        for (size_t i = 0; i < m.program.globals.size(); ++i)
+            if (m.program.globals[i].name == name) return static_cast<int64_t>(i);
+        return -1;
+    };
+    std::vector<std::pair<uint32_t, uint32_t>> pairs;
+    std::vector<Global*> kept;
+    for (Global& g : s.globals) {
+        if (!g.keep) continue;
+        int64_t f = s.prev_vm ? index(*s.prev_vm, g.name) : -1, n = index(to, g.name);
+        if (f < 0 || n < 0) {
+            g.keep = false;
+            return false;
+        }
+        pairs.emplace_back(static_cast<uint32_t>(f), static_cast<uint32_t>(n));
+        kept.push_back(&g);
+    }
+    if (pairs.empty()) return true;
+    std::vector<bool> carried = carry_values(*s.prev_vm, to, t, pairs, s.prev_prefix);
+    bool all = true;
+    for (size_t i = 0; i < kept.size(); ++i)
+        if (!carried[i]) kept[i]->keep = all = false;
+    return all;
+}
+
+// Runs one input against the session: Ran, or why not (a definition or a global is kept only
+// when its input ran).
+enum class Outcome { NotCompiled, InitFailed, Ran };
+
+Outcome run_input(const CliOptions& options, Session& s, const std::string& body, bool try_print) {
     std::unique_ptr<Compiled> c;
-    if (try_print) c = compile_text(options, program_text(s, "print(" + body + ")"), true);
-    if (!c) c = compile_text(options, program_text(s, body), false);
-    if (!c) return false;
+    std::unique_ptr<Vm> machine;
+    bool initialised = false;
+    for (int attempt = 0; attempt < 2 && !initialised; ++attempt) { // a second one if a copy failed
+        c.reset();
+        if (try_print) c = compile_text(options, program_text(s, "print(" + body + ")"), true);
+        if (!c) c = compile_text(options, program_text(s, body), false);
+        if (!c) return Outcome::NotCompiled;
+        bool carried = false;
+        execute_program(
+            options, *c->program,
+            [&](Vm& to, VmThread& t) {
+                carried = carry_in(s, to, t);
+                return carried;
+            },
+            machine);
+        initialised = carried && machine && std::all_of(machine->global_ready.begin(), machine->global_ready.end(),
+                                                        [](uint8_t r) { return r != 0; });
+        if (!carried) machine.reset();
+    }
+    std::fflush(stdout);
+    std::fflush(stderr);
+    if (!initialised) { // an initialiser failed: the previous state stays the session's
+        machine.reset();
+        return Outcome::InitFailed;
+    }
     std::vector<Global> before = s.globals;
-    execute_program(options, *c->program, [&](Vm& machine) { carry_globals(s, machine); });
+    carry_globals(s, *machine, prefix_length(s));
     // A carried literal the checker does not accept (a struct of an imported module, say) must not
     // break the session: the initialisers are then kept as they were.
     bool changed = false;
     for (size_t i = 0; i < before.size(); ++i) changed = changed || before[i].init != s.globals[i].init;
-    if (changed && !compile_text(options, program_text(s, ""), true)) s.globals = std::move(before);
-    std::fflush(stdout);
-    std::fflush(stderr);
-    // The compiled program is referenced by nothing once its Vm is gone; `c` frees it here.
-    return true;
+    if (changed && !compile_text(options, program_text(s, ""), true)) {
+        for (size_t i = 0; i < before.size(); ++i) s.globals[i].init = before[i].init;
+    }
+    for (Global& g : s.globals) g.fresh = false;
+    s.prev_vm = std::move(machine); // the old Vm goes before the program it runs
+    s.prev_compiled = std::move(c);
+    s.prev_prefix = prefix_length(s);
+    return Outcome::Ran;
 }
 
 int bracket_depth(const std::string& text) {
@@ -299,7 +381,7 @@ void handle(const CliOptions& options, Session& s, const std::string& raw) {
     if (text.empty() || text[0] == '#') return;
     if (is_definition(text)) {
         s.items.push_back(raw);
-        if (!run_input(options, s, "", false)) s.items.pop_back();
+        if (run_input(options, s, "", false) == Outcome::NotCompiled) s.items.pop_back();
         return;
     }
     Global g;
@@ -307,7 +389,7 @@ void handle(const CliOptions& options, Session& s, const std::string& raw) {
         std::vector<Global> saved = s.globals;
         std::erase_if(s.globals, [&](const Global& old) { return old.name == g.name; }); // redefinition
         s.globals.push_back(g);
-        if (!run_input(options, s, "", false)) s.globals = std::move(saved);
+        if (run_input(options, s, "", false) != Outcome::Ran) s.globals = std::move(saved);
         return;
     }
     bool single = raw.find('\n') == std::string::npos && text.back() != ':';
