@@ -3,23 +3,30 @@
 // How state carries over. The VM runs one immutable compiled program, so each input is compiled
 // together with the session into a fresh program and run in a fresh Vm:
 //   <definitions entered so far: def, struct, enum, class, import, extern>
+//   <per carried global: def __repl_keep_NAME() -> TYPE: return NAME>
 //   <globals entered so far:     let NAME: TYPE = INITIALISER>
 //   def main() -> void:
 //       <the new input, when it is a statement>
-// Definitions are kept as source. A REPL-level `let NAME: TYPE = EXPR` becomes a global. After each
-// run the session reads every global back out of the Vm and writes its value as a literal of its
-// type (LiteralWriter), which becomes that global's initialiser from then on: ints, floats, bools,
-// strings, arrays, maps, tuples, struct values, `any` boxes of those, nested to any shape, and a
-// function value naming a top-level def. So `let xs: [int] = []`, then `array_push(xs, 1)`, then
-// `xs` prints [1], and an initialiser with side effects (a print, a clock) ran once. A value with
-// no literal form (a class instance, a lambda, bytes, a handle such as a Thread or Mutex) keeps its
-// original initialiser, re-evaluated for every input (docs/cli.md). A carried literal the checker
-// rejects (a struct of an imported module) also falls back to the previous initialiser. Carrying
-// copies: two globals sharing one list share it no longer after the input. An expression statement
-// whose value is not void is printed as print() would (§9 top-level form: strings unquoted).
-// Errors (compile errors, tracebacks) are shown and the session goes on; a failed definition is
-// dropped, and a failed statement leaves the definitions and the globals' values as they were when
-// it stopped.
+// Definitions are kept as source. A REPL-level `let NAME: TYPE = EXPR` becomes a global.
+//
+// Globals keep their values by deep copy (repl_carry.hpp). The previous input's Vm is kept; after
+// an input ran, every global whose value can be copied (anything but handles such as Thread or
+// Mutex, lambdas written outside the definitions, closures capturing a reference) is marked
+// `keep`. The next program is then run with a hook before its global initialisers: the kept
+// values are copied out of the old Vm into the new one (types matched by structure, functions by
+// index, one memo so shared objects stay shared and cycles stay cycles), and the initialiser of a
+// kept global only reads its own value back (`__repl_keep_NAME()`, a function because an
+// initialiser may not name its own global). So initialisers run once: `let c: Counter = new
+// Counter()` runs __init__ once, and `c.bump()` in later inputs changes the same object. If a
+// copy fails anyway, the input is compiled again without `keep` for that global (nothing ran yet).
+//
+// A global that cannot be copied falls back to a literal of its value when it has one (scalars,
+// strings, containers, struct values: LiteralWriter), else its original initialiser, re-evaluated
+// for every input. An expression statement whose value is not void is printed as print() would
+// (§9 top-level form: strings unquoted). Errors (compile errors, tracebacks) are shown and the
+// session goes on; a failed definition is dropped, and a failed statement leaves the definitions
+// and the globals' values as they were when it stopped. An input whose global initialisers fail
+// (a new `let` that raises) leaves the session as it was before that input.
 #include "frontend.hpp"
 #include "repl_carry.hpp"
 
