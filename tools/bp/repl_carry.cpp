@@ -315,9 +315,10 @@ private:
         case types::Kind::Func: {
             const Closure* c = as<Closure>(o);
             const bytecode::FunctionProto* p = c->proto;
-            if (p->name != "<lambda>") return true; // a def or a method keeps its index
-            uint32_t main_file = m_vm.program.functions[m_vm.program.entry_function]->file;
-            if (p->spans.empty() || p->file != main_file || p->spans.front().end > m_prefix_end) return false;
+            if (p->name == "<lambda>") { // a def or a method keeps its index; a lambda its position
+                uint32_t main_file = m_vm.program.functions[m_vm.program.entry_function]->file;
+                if (p->spans.empty() || p->file != main_file || p->spans.front().end > m_prefix_end) return false;
+            }
             for (uint32_t i = 0; i < c->ncaptures; ++i)
                 if (c->captures[i]->flags & 1) return false;
             return true;
