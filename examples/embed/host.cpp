@@ -67,6 +67,14 @@ int main(int argc, char** argv) {
         bp::embed::NativeModule bad{"bad", {{"f", "(list) -> int", reinterpret_cast<void*>(&std::printf)}}, {}, {}, {}, {}};
         added = with_native.add_module(bad, &error);
         check(!added, "a bad signature is refused: " + error);
+        std::vector<bp::embed::ModuleInfo> registry = with_native.modules();
+        bool listed = registry.size() == 2 && registry[0].name == "thread" && registry[0].built_in &&
+                      registry[1].name == "stats" && !registry[1].built_in && registry[1].functions.size() == 3 &&
+                      registry[1].functions[0].signature == "(int, int) -> int";
+        bool spawn = false;
+        for (const auto& f : registry.empty() ? std::vector<bp::embed::ModuleInfo::Function>{} : registry[0].functions)
+            spawn = spawn || (f.name == "spawn" && f.signature == "builtin thread_spawn");
+        check(listed && spawn, "the registry lists thread (spawn = builtin thread_spawn) then stats");
         r = with_native.load_file(argv[2]);
         check(r.ok() && counters.loads == 1, "load a program importing stats " + r.error);
         r = with_native.run_main();
@@ -82,6 +90,18 @@ int main(int argc, char** argv) {
         check(r.status == 65, "the checker knows native signatures: " + r.error.substr(0, r.error.find('\n')));
     }
     check(counters.unloads == 1 && counters.thread_ends == 2, "unload hooks ran when the Runtime ended");
+
+    StatsCounters detached;
+    {
+        bp::embed::Runtime rt2;
+        rt2.add_module(make_stats_module(detached));
+        r = rt2.load_string("import stats\nimport thread\n\ndef work() -> void:\n    thread.sleep(30)\n"
+                            "    stats.add(1, 2)\n\ndef main() -> void:\n    thread.detach(thread.spawn(work))\n",
+                            "detached.bp");
+        check(r.ok() && rt2.run_main().ok(), "a program leaving a detached thread running " + r.error);
+    }
+    check(detached.thread_starts == 2 && detached.thread_ends == 2 && detached.unloads == 1,
+          "~Runtime waits for a detached thread still running (its hooks ran)");
 
     std::printf("%d failure(s)\n", failures);
     return failures == 0 ? 0 : 1;

@@ -56,6 +56,19 @@ struct NativeModule {
     std::function<void(uint32_t)> on_thread_start, on_thread_end;
 };
 
+// An entry of the native-module registry (Runtime::modules): the built-in `thread` module first,
+// then the host's modules in add_module order. `import NAME` resolves every one of them the same
+// way. A function's `signature` is its host signature, or "builtin NAME" for a function that is a
+// BetterPython builtin (the thread module's: their signatures, some generic, are the builtin's).
+struct ModuleInfo {
+    struct Function {
+        std::string name, signature;
+    };
+    std::string name;
+    bool built_in = false; // true for `thread`: its functions are builtins
+    std::vector<Function> functions;
+};
+
 class Runtime {
 public:
     explicit Runtime(Options options = {});
@@ -66,6 +79,8 @@ public:
     // Registers a native module for the programs loaded afterwards. Returns false (and changes
     // nothing) if the name or a signature is malformed; `error` says why.
     bool add_module(NativeModule module, std::string* error = nullptr);
+    // The native-module registry programs are loaded against: `thread`, then the added modules.
+    std::vector<ModuleInfo> modules() const;
 
     // Type-checks and compiles the program, then runs its global initialisers. One program per
     // Runtime: loading again replaces the previous one (its threads are waited for first).

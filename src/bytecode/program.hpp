@@ -4,6 +4,7 @@
 #pragma once
 #include "base/source.hpp"
 #include "bytecode/instr.hpp"
+#include "types/native_module.hpp"
 #include "types/type.hpp"
 
 #include <memory>
@@ -81,6 +82,9 @@ struct Program {
     std::vector<ExternInfo> externs; // indexed by CallExtern's b
     uint32_t entry_function = 0; // main (or the first def)
     bool entry_returns_int = false;
+    // The native-module registry (types/native_module.hpp): `thread` first, then the embedder's
+    // modules. The Vm installs their host functions and hooks when it is built.
+    types::NativeRegistry native_modules;
 };
 
 } // namespace bp::bytecode

@@ -84,9 +84,13 @@ void Checker::collect_decls(ast::Module& m) {
         }
         case ast::DeclKind::Import: {
             auto& i = static_cast<ast::ImportDecl&>(*d);
-            if (i.module != "thread") break; // other modules: bind_imports (modules.cpp)
-            if (!i.names.empty()) error(i.span, "import thread (...) is not supported; use thread.<name>");
-            else m_thread_modules.insert(i.alias.empty() ? i.module : i.alias);
+            // A native module whose functions are builtins (`thread`): bound here, by its registry
+            // entry. Other modules, including host native modules (generated source): bind_imports.
+            const types::NativeModuleDecl* native = types::find_native_module(natives, i.module);
+            if (!native || native->has_host_functions()) break;
+            if (!i.names.empty())
+                error(i.span, "import " + i.module + " (...) is not supported; use " + i.module + ".<name>");
+            else m_thread_modules.emplace(i.alias.empty() ? i.module : i.alias, native);
             break;
         }
         case ast::DeclKind::Extern:
@@ -236,9 +240,11 @@ bool Checker::run(std::vector<ast::Module*> modules, CheckedProgram& out) {
 }
 
 bool check_program(std::vector<ast::Module*> modules, types::TypeTable& types, diag::Diagnostics& diags,
-                   CheckedProgram& out) {
+                   CheckedProgram& out, const types::NativeRegistry* natives) {
     size_t before = diags.error_count();
     Checker c(types, diags);
+    c.natives = natives ? *natives : types::NativeRegistry{thread_module()};
+    out.native_modules = c.natives;
     c.run(std::move(modules), out);
     return diags.error_count() == before;
 }

@@ -49,6 +49,7 @@
 #pragma once
 #include "diag/diagnostics.hpp"
 #include "parse/ast.hpp"
+#include "types/native_module.hpp"
 
 #include <vector>
 
@@ -63,11 +64,20 @@ struct CheckedProgram {
     std::vector<ast::ExternDecl*> externs;
     uint32_t entry = 0;          // function index of main (or the main file's first def)
     bool entry_returns_int = false;
+    // The native-module registry the program was checked against (thread first); the compiler
+    // copies it into Program::native_modules for the Vm (types/native_module.hpp).
+    types::NativeRegistry native_modules;
 };
 
 // modules: the main file's module last (imports are a later issue: a single module for now).
 // Returns false if any error was reported.
+// `natives`: the native-module registry (nullptr: just the built-in `thread` module).
 bool check_program(std::vector<ast::Module*> modules, types::TypeTable& types,
-                   diag::Diagnostics& diags, CheckedProgram& out);
+                   diag::Diagnostics& diags, CheckedProgram& out,
+                   const types::NativeRegistry* natives = nullptr);
+
+// The built-in `thread` module as a registry entry: its function table (thread.X -> the builtin
+// it is; src/check/threading.cpp), without hooks (the Vm adds the threading runtime's own).
+types::NativeModuleDecl thread_module();
 
 } // namespace bp::check

@@ -68,6 +68,8 @@ class Checker {
 public:
     Checker(types::TypeTable& types, diag::Diagnostics& diags);
     bool run(std::vector<ast::Module*> modules, CheckedProgram& out);
+    // The native-module registry `import` consults (types/native_module.hpp); set before run.
+    types::NativeRegistry natives;
 
     // ---- declarations (checker.cpp)
     void collect_decls(ast::Module& m);
@@ -197,7 +199,9 @@ public:
     std::vector<ModuleScope> m_modules;             // in initialisation order, main last
     std::unordered_map<uint32_t, size_t> m_module_of_file;
     size_t m_current_module = 0;
-    std::unordered_set<std::string> m_thread_modules; // names bound by `import thread [as x]`
+    // Names bound by importing a builtin-backed native module (`import thread [as x]`): the module's
+    // registry entry, whose function table maps x.name to a builtin.
+    std::unordered_map<std::string, const types::NativeModuleDecl*> m_thread_modules;
     std::vector<ast::FuncDecl*> m_functions;
     std::vector<ast::GlobalDecl*> m_globals;
     std::vector<ast::ExternDecl*> m_externs;

@@ -81,7 +81,8 @@ void Checker::bind_imports(ModuleScope& m) {
 }
 
 void Checker::bind_import(ModuleScope& m, ast::ImportDecl& imp) {
-    if (imp.module == "thread") return; // built in (collect_decls)
+    const types::NativeModuleDecl* native = types::find_native_module(natives, imp.module);
+    if (native && !native->has_host_functions()) return; // builtin-backed native module (collect_decls)
     if (!imp.target) {
         error(imp.span, "module '" + imp.module + "' not found");
         return;

@@ -42,18 +42,40 @@ bool Checker::is_thread_module(const ast::Expr& e) const {
     return e.kind == ast::ExprKind::Name && m_thread_modules.count(static_cast<const ast::Name&>(e).name) > 0;
 }
 
+// The `thread` module's registry entry: every name thread.X can take, with the builtin it is.
+// Candidates are the table above, `submit` and every builtin's own name (the toolkit and channel
+// functions keep their flat names); flat_name / chan_module_name decide, in that order, as a
+// direct lookup did before the registry existed.
+types::NativeModuleDecl thread_module() {
+    types::NativeModuleDecl m;
+    m.name = "thread";
+    std::vector<std::string_view> candidates = {"spawn", "join", "detach", "current", "id", "is_running",
+        "is_joined", "yield", "sleep", "scope", "scope_spawn", "set_name", "name", "submit"};
+    for (uint32_t i = 0; i < kBuiltinCount; ++i) candidates.push_back(kBuiltins[i].name);
+    for (std::string_view name : candidates) {
+        const char* flat = flat_name(name);
+        if (!flat) flat = chan_module_name(name);
+        if (!flat || m.find(name)) continue;
+        for (uint32_t i = 0; i < kBuiltinCount; ++i)
+            if (kBuiltins[i].name == flat) {
+                m.functions.push_back(types::NativeFunctionDecl{std::string(name), static_cast<int32_t>(i), "", nullptr});
+                break;
+            }
+    }
+    return m;
+}
+
+// module.name(...) of a builtin-backed native module (`thread`): the builtin its registry entry names.
 const Type* Checker::check_thread_module_call(ast::Call& c, const Type* expected) {
     auto& f = static_cast<ast::Field&>(*c.callee);
     const std::string& module = static_cast<const ast::Name&>(*f.object).name;
-    const char* flat = flat_name(f.name);
-    if (!flat) flat = chan_module_name(f.name);
-    auto it = flat ? m_builtins.find(flat) : m_builtins.end();
-    if (it == m_builtins.end()) {
+    const types::NativeFunctionDecl* fn = m_thread_modules.at(module)->find(f.name);
+    if (!fn || fn->builtin < 0) {
         error(f.name_span, "module '" + module + "' has no function '" + f.name + "'");
         for (auto& a : c.args) check_expr(a);
         return nullptr;
     }
-    return check_builtin_call(c, it->second, expected);
+    return check_builtin_call(c, static_cast<uint32_t>(fn->builtin), expected);
 }
 
 // A Thread/Mutex/Condition argument, or a ptr (its kind is checked at run time).

@@ -90,6 +90,7 @@ std::unique_ptr<bytecode::Program> compile_program(const check::CheckedProgram& 
     compile_module_inits(pb, init_ref, checked.globals);
     program->entry_function = checked.entry;
     program->entry_returns_int = checked.entry_returns_int;
+    program->native_modules = checked.native_modules;
     return program;
 }
 

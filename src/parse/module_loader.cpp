@@ -3,6 +3,7 @@
 // module still on the walk's stack that is imported again closes a cycle, reported at the import
 // with the whole path ("import cycle: a -> b -> a"). Post-order is initialisation order.
 #include "parse/module_loader.hpp"
+#include "types/native_module.hpp"
 
 #include "parse/parser.hpp"
 
@@ -46,8 +47,9 @@ std::string join(const std::string& dir, const std::string& file) {
 
 class Loader {
 public:
-    Loader(SourceMap& sources, const std::vector<std::string>& dirs, diag::Diagnostics& diags)
-        : m_sources(sources), m_dirs(dirs), m_diags(diags) {}
+    Loader(SourceMap& sources, const std::vector<std::string>& dirs, diag::Diagnostics& diags,
+           const types::NativeRegistry* natives)
+        : m_sources(sources), m_dirs(dirs), m_diags(diags), m_natives(natives) {}
 
     void load_main(uint32_t file) {
         const std::string& path = m_sources.file(file).path();
@@ -73,7 +75,12 @@ private:
     }
 
     void link_import(ast::ImportDecl& imp, uint32_t from_file) {
-        if (imp.module == "thread" || imp.module.empty()) return; // built in
+        if (imp.module.empty()) return;
+        if (!m_natives && imp.module == "thread") return; // the default registry: thread alone
+        if (const types::NativeModuleDecl* native = m_natives ? types::find_native_module(*m_natives, imp.module) : nullptr) {
+            if (native->has_host_functions()) link_native(imp, *native);
+            return; // builtin-backed (thread): bound by the checker from the registry entry
+        }
         std::vector<std::string> searched;
         std::string path = find(imp.module, dir_of(m_sources.file(from_file).path()), searched);
         if (path.empty()) {
@@ -97,6 +104,18 @@ private:
             return;
         }
         uint32_t file = m_sources.add(path, text.str());
+        imp.target = visit(file, key, imp.module);
+    }
+
+    // A host native module: its generated declarations, parsed once as the file "<native:NAME>".
+    void link_native(ast::ImportDecl& imp, const types::NativeModuleDecl& native) {
+        std::string key = "<native:" + native.name + ">";
+        auto it = m_state.find(key);
+        if (it != m_state.end()) {
+            imp.target = it->second.module;
+            return;
+        }
+        uint32_t file = m_sources.add(key, types::native_module_source(native));
         imp.target = visit(file, key, imp.module);
     }
 
@@ -129,6 +148,7 @@ private:
     SourceMap& m_sources;
     const std::vector<std::string>& m_dirs;
     diag::Diagnostics& m_diags;
+    const types::NativeRegistry* m_natives;
     std::unordered_map<std::string, State> m_state; // canonical path -> module
     std::vector<std::string> m_stack;               // module names on the current import path
     std::vector<std::unique_ptr<ast::Module>> m_order;
@@ -156,8 +176,9 @@ std::vector<std::string> module_search_dirs(const char* betterpython_path) {
 
 std::vector<std::unique_ptr<ast::Module>> load_program(SourceMap& sources, uint32_t main_file,
                                                        const std::vector<std::string>& search_dirs,
-                                                       diag::Diagnostics& diags) {
-    Loader loader(sources, search_dirs, diags);
+                                                       diag::Diagnostics& diags,
+                                                       const types::NativeRegistry* natives) {
+    Loader loader(sources, search_dirs, diags, natives);
     loader.load_main(main_file);
     return loader.take();
 }

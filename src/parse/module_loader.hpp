@@ -5,6 +5,7 @@
 #pragma once
 #include "diag/diagnostics.hpp"
 #include "parse/ast.hpp"
+#include "types/native_module.hpp"
 
 #include <memory>
 #include <string>
@@ -20,10 +21,13 @@ std::vector<std::string> module_search_dirs(const char* betterpython_path);
 
 // The main file (already in `sources` as `main_file`) and every module it imports, transitively,
 // parsed and linked (ImportDecl::target, Module::name), in initialisation order, main last.
-// `thread` is built in and never looked up. Errors (syntax, missing module, cycle) go to `diags`;
+// A module of `natives` (the native-module registry, types/native_module.hpp; nullptr = `thread`
+// alone) is never looked up as a file: a builtin-backed one (`thread`) is left unlinked for the
+// checker, a host one is linked to its generated declarations (file "<native:NAME>"). Errors (syntax, missing module, cycle) go to `diags`;
 // a module is listed even if it had errors.
 std::vector<std::unique_ptr<ast::Module>> load_program(SourceMap& sources, uint32_t main_file,
                                                        const std::vector<std::string>& search_dirs,
-                                                       diag::Diagnostics& diags);
+                                                       diag::Diagnostics& diags,
+                                                       const types::NativeRegistry* natives = nullptr);
 
 } // namespace bp::parse

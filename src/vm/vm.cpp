@@ -102,12 +102,36 @@ Vm::Vm(const bytecode::Program& prog, VmOptions opts) : program(prog), options(o
         constants[i].assign(program.functions[i]->consts.size(), Value::zero());
     function_values.assign(program.functions.size(), nullptr);
     ffi = std::make_unique<vm::Ffi>(program);
+    install_native_modules();
 }
 
-Vm::~Vm() = default;
+// See native_modules (vm.hpp).
+void Vm::install_native_modules() {
+    native_modules = program.native_modules;
+    for (types::NativeModuleDecl& m : native_modules) {
+        if (m.name == "thread" && !m.has_host_functions()) thread::add_module_hooks(m);
+        for (const types::NativeFunctionDecl& f : m.functions)
+            if (f.builtin < 0) ffi->add_native("<native:" + m.name + ">", f.name, f.fn);
+        if (m.on_thread_start) thread_start_hooks.push_back(m.on_thread_start);
+        if (m.on_thread_end) thread_end_hooks.push_back(m.on_thread_end);
+    }
+}
+
+Vm::~Vm() {
+    if (!native_modules_loaded) return;
+    for (auto m = native_modules.rbegin(); m != native_modules.rend(); ++m) {
+        if (m->on_thread_end) m->on_thread_end(0);
+        if (m->on_unload) m->on_unload();
+    }
+}
 
 void Vm::start(VmThread& main) {
     using Kind = bytecode::Constant::Kind;
+    for (const types::NativeModuleDecl& m : native_modules) {
+        if (m.on_load) m.on_load();
+        if (m.on_thread_start) m.on_thread_start(0);
+    }
+    native_modules_loaded = true;
     for (size_t i = 0; i < program.functions.size(); ++i)
         function_values[i] = rt::new_closure(main, program.functions[i].get(), 0);
     for (size_t i = 0; i < program.functions.size(); ++i) {

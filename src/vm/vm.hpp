@@ -109,6 +109,7 @@ public:
     // code runs and before any other thread exists. Never collects. Throws rt::Raise{MemoryError}
     // if the heap limit is too small for the program's constants.
     void start(VmThread& main);
+    void install_native_modules(); // constructor: see native_modules below
 
     const bytecode::Program& program;
     VmOptions options;
@@ -154,6 +155,15 @@ public:
     // Threading: set before start(), read-only afterwards.
     std::vector<std::function<void(uint32_t)>> thread_start_hooks;
     std::vector<std::function<void(uint32_t)>> thread_end_hooks;
+
+    // The native modules (types/native_module.hpp), built by the constructor from
+    // Program::native_modules: `thread` first (with the threading runtime's hooks,
+    // thread::add_module_hooks), then the embedder's. The constructor registers their host
+    // functions with the FFI and their thread hooks above; start() runs each on_load and
+    // on_thread_start(0), ~Vm each on_thread_end(0) and on_unload (in reverse order).
+    // Threading: read-only after construction.
+    types::NativeRegistry native_modules;
+    bool native_modules_loaded = false;
 };
 
 } // namespace bp

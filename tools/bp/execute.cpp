@@ -49,7 +49,7 @@ void exit_if_threads_remain(Vm& machine, VmThread& main_thread, int code, bool w
     std::_Exit(code);
 }
 
-int run_main_thread(Vm& machine) {
+int run_main_thread(Vm& machine, const std::function<bool(Vm&, VmThread&)>& before_init) {
     VmThread main_thread(machine, 0);
     try {
         machine.start(main_thread);
@@ -60,6 +60,7 @@ int run_main_thread(Vm& machine) {
     }
     stdlib::register_builtins(machine);
     const bytecode::Program& program = machine.program;
+    if (before_init && !before_init(machine, main_thread)) return 0;
     Value result = Value::zero();
     for (uint32_t init : program.module_inits) { // dependencies first, the main file last (§3)
         if (!run(main_thread, init, &result)) {
@@ -96,11 +97,25 @@ int execute_program(const CliOptions& options, const bytecode::Program& program,
     int code = 0;
     {
         thread::DumpWatcher watcher(machine); // SIGQUIT: a thread dump (docs/threading.md)
-        code = run_main_thread(machine);
+        code = run_main_thread(machine, nullptr);
     } // every thread has detached: the watcher ends before the Vm
     code = flush_stdout(code);
     if (options.vm.gc_stats) write_stderr(machine.heap.stats_report());
     if (after) after(machine);
+    return code;
+}
+
+int execute_program(const CliOptions& options, const bytecode::Program& program,
+                    const std::function<bool(Vm&, VmThread&)>& before_init, std::unique_ptr<Vm>& keep) {
+    keep = std::make_unique<Vm>(program, options.vm);
+    keep->argv = options.args;
+    int code = 0;
+    {
+        thread::DumpWatcher watcher(*keep); // SIGQUIT: a thread dump (docs/threading.md)
+        code = run_main_thread(*keep, before_init);
+    }
+    code = flush_stdout(code);
+    if (options.vm.gc_stats) write_stderr(keep->heap.stats_report());
     return code;
 }
 

@@ -29,6 +29,11 @@ int compile_file(const CliOptions& options, Compiled& out, uint32_t file);
 // once the program has finished, before it is destroyed (the REPL reads globals there).
 int execute_program(const CliOptions& options, const bytecode::Program& program,
                     const std::function<void(Vm&)>& after);
+// The REPL's form: `before_init` runs on the main thread before the global initialisers (the REPL
+// carries values into globals there); if it returns false nothing runs (exit code 0). The Vm is
+// handed to `keep`, not destroyed.
+int execute_program(const CliOptions& options, const bytecode::Program& program,
+                    const std::function<bool(Vm&, VmThread&)>& before_init, std::unique_ptr<Vm>& keep);
 // Diagnostics as a JSON array (--diagnostics=json).
 std::string diagnostics_json(const SourceMap& sources, const diag::Diagnostics& diags);
 

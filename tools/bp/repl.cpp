@@ -3,25 +3,40 @@
 // How state carries over. The VM runs one immutable compiled program, so each input is compiled
 // together with the session into a fresh program and run in a fresh Vm:
 //   <definitions entered so far: def, struct, enum, class, import, extern>
+//   <per carried global: def __repl_keep_NAME() -> TYPE: return NAME>
 //   <globals entered so far:     let NAME: TYPE = INITIALISER>
 //   def main() -> void:
 //       <the new input, when it is a statement>
-// Definitions are kept as source. A REPL-level `let NAME: TYPE = EXPR` becomes a global. After each
-// run the session reads every global back out of the Vm: an int, float, bool or str value is
-// re-boxed as a literal, which becomes that global's initialiser from then on; so `let n: int = 1`,
-// then `n += 1`, then `n` prints 2, and an initialiser with side effects (a print, a clock) ran
-// once. Globals of other types (lists, maps, objects...) cannot be carried as source: their
-// initialiser is re-evaluated for every input, so mutations of them do not survive an input (the
-// banner says so; docs/repl.md). An expression statement whose value is not void is printed as
-// print() would (§9 top-level form: strings unquoted). Errors (compile errors, tracebacks) are
-// shown and the session goes on; a failed definition is dropped.
+// Definitions are kept as source. A REPL-level `let NAME: TYPE = EXPR` becomes a global.
+//
+// Globals keep their values by deep copy (repl_carry.hpp). The previous input's Vm is kept; after
+// an input ran, every global whose value can be copied (anything but handles such as Thread or
+// Mutex, lambdas written outside the definitions, closures capturing a reference) is marked
+// `keep`. The next program is then run with a hook before its global initialisers: the kept
+// values are copied out of the old Vm into the new one (types matched by structure, functions by
+// index, one memo so shared objects stay shared and cycles stay cycles), and the initialiser of a
+// kept global only reads its own value back (`__repl_keep_NAME()`, a function because an
+// initialiser may not name its own global). So initialisers run once: `let c: Counter = new
+// Counter()` runs __init__ once, and `c.bump()` in later inputs changes the same object. If a
+// copy fails anyway, the input is compiled again without `keep` for that global (nothing ran yet).
+//
+// A global that cannot be copied falls back to a literal of its value when it has one (scalars,
+// strings, containers, struct values: LiteralWriter), else its original initialiser, re-evaluated
+// for every input. An expression statement whose value is not void is printed as print() would
+// (§9 top-level form: strings unquoted). Errors (compile errors, tracebacks) are shown and the
+// session goes on; a failed definition is dropped, and a failed statement leaves the definitions
+// and the globals' values as they were when it stopped. An input whose global initialisers fail
+// (a new `let` that raises) leaves the session as it was before that input.
 #include "frontend.hpp"
+#include "repl_carry.hpp"
 
 #include "runtime/rt.hpp"
 #include "types/type.hpp"
 
 #include <editline/readline.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -34,11 +49,18 @@ namespace {
 
 struct Global {
     std::string name, type, init;
+    bool fresh = true; // defined by the current input: nothing to carry into it yet
+    bool keep = false; // carried by deep copy (repl_carry.hpp): its initialiser reads it back
 };
 
 struct Session {
     std::vector<std::string> items; // definitions, each a complete top-level source block
     std::vector<Global> globals;
+    // The previous input's program and Vm, kept to carry values out of (repl_carry.hpp); the Vm
+    // is declared last so it is destroyed first.
+    std::unique_ptr<Compiled> prev_compiled;
+    uint32_t prev_prefix = 0; // length of the definitions part of its source
+    std::unique_ptr<Vm> prev_vm;
 };
 
 std::string trim(const std::string& s) {
@@ -80,7 +102,13 @@ std::string indent(const std::string& body) {
 std::string program_text(const Session& s, const std::string& body) {
     std::string out;
     for (const std::string& item : s.items) out += item + "\n\n";
-    for (const Global& g : s.globals) out += "let " + g.name + ": " + g.type + " = " + g.init + "\n";
+    // A carried global is copied in before the initialisers run (carry_in); its initialiser just
+    // reads that value back, through a function because an initialiser may not name its own
+    // global. These functions follow the definitions, so the definitions keep their indexes.
+    for (const Global& g : s.globals)
+        if (g.keep) out += "def __repl_keep_" + g.name + "() -> " + g.type + ":\n    return " + g.name + "\n\n";
+    for (const Global& g : s.globals)
+        out += "let " + g.name + ": " + g.type + " = " + (g.keep ? "__repl_keep_" + g.name + "()" : g.init) + "\n";
     out += "\ndef main() -> void:\n" + indent(body.empty() ? "pass" : body) + "\n";
     return out;
 }
@@ -102,29 +130,127 @@ std::string str_literal(std::string_view v) {
     return out + "\"";
 }
 
-// The value as a literal of its type, or "" if it cannot be written as one.
-std::string literal_of(Value v, const types::Type* t) {
-    if (!t) return "";
-    switch (t->kind) {
-    case types::Kind::Int:
-        return v.i == INT64_MIN ? "(-9223372036854775807 - 1)" : std::to_string(v.i);
-    case types::Kind::Float:
-        return std::isfinite(v.f) ? rt::format_float(v.f) : "";
-    case types::Kind::Bool: return v.i ? "true" : "false";
-    case types::Kind::Str:
-        return v.o ? str_literal(static_cast<const String*>(static_cast<const void*>(v.o))->view()) : "";
-    default: return "";
-    }
-}
+// Writes values back as BetterPython source (see the essay above). Scalars, strings, arrays,
+// maps, tuples, struct values, `any` boxes of those, and top-level functions have a literal form;
+// class instances, lambdas, bytes and handles do not. Depth and size are bounded (a cyclic
+// structure through `any` has no literal either).
+class LiteralWriter {
+public:
+    explicit LiteralWriter(const std::vector<std::unique_ptr<bytecode::FunctionProto>>& functions)
+        : m_functions(functions) {}
 
-// Reads the session's globals back out of a finished Vm (see the essay above).
-void carry_globals(Session& s, Vm& machine) {
+    // The value as a literal of its type; false (and `out` unusable) if it has none.
+    bool write(Value v, const types::Type* t, std::string& out, int depth = 0) {
+        if (!t || depth > kMaxDepth || out.size() > kMaxSize) return false;
+        switch (t->kind) {
+        case types::Kind::Int: out += v.i == INT64_MIN ? "(-9223372036854775807 - 1)" : std::to_string(v.i); return true;
+        case types::Kind::Float:
+            if (!std::isfinite(v.f)) return false;
+            out += rt::format_float(v.f);
+            return true;
+        case types::Kind::Bool: out += v.i ? "true" : "false"; return true;
+        case types::Kind::Str:
+            if (!v.o) return false;
+            out += str_literal(static_cast<const String*>(static_cast<const void*>(v.o))->view());
+            return true;
+        case types::Kind::Array: return v.o && write_array(static_cast<const Array*>(static_cast<const void*>(v.o)), t, out, depth);
+        case types::Kind::Map: return v.o && write_map(static_cast<const Map*>(static_cast<const void*>(v.o)), t, out, depth);
+        case types::Kind::Tuple: {
+            if (!v.o) return false;
+            const auto* tup = static_cast<const Tuple*>(static_cast<const void*>(v.o));
+            out += "(";
+            for (size_t i = 0; i < t->items.size(); ++i) {
+                if (i) out += ", ";
+                if (!write(tup->items[i], t->items[i], out, depth + 1)) return false;
+            }
+            out += ")";
+            return true;
+        }
+        case types::Kind::Struct: {
+            if (!v.o) return false;
+            const auto* inst = static_cast<const Instance*>(static_cast<const void*>(v.o));
+            const types::StructInfo* info = inst->type->info;
+            if (!info || info->is_class) return false; // built by `new` (its __init__), never a literal
+            out += info->name + "{";
+            for (size_t i = 0; i < info->fields.size(); ++i) {
+                out += (i ? ", " : "") + info->fields[i].name + ": ";
+                if (!write(inst->fields[i], info->fields[i].type, out, depth + 1)) return false;
+            }
+            out += "}";
+            return true;
+        }
+        case types::Kind::Any: {
+            if (!v.o) return false;
+            const auto* box = static_cast<const Box*>(static_cast<const void*>(v.o));
+            if (!box->type || box->type->kind == types::Kind::Void || box->type->kind == types::Kind::Any) return false;
+            return write(box->value, box->type, out, depth + 1);
+        }
+        case types::Kind::Func: { // a top-level function: its name (the definition persists)
+            if (!v.o) return false;
+            const auto* c = static_cast<const Closure*>(static_cast<const void*>(v.o));
+            if (c->ncaptures != 0 || c->proto->index >= m_functions.size() ||
+                m_functions[c->proto->index].get() != c->proto || !is_plain_name(c->proto->name))
+                return false;
+            out += c->proto->name;
+            return true;
+        }
+        case types::Kind::Void: case types::Kind::Ptr: case types::Kind::Bytes: case types::Kind::Error:
+        case types::Kind::Thread: case types::Kind::Mutex: case types::Kind::Condition: case types::Kind::Volatile:
+        case types::Kind::Sync: case types::Kind::Channel: case types::Kind::Scope:
+            return false;
+        }
+        return false;
+    }
+
+private:
+    static constexpr int kMaxDepth = 64;
+    static constexpr size_t kMaxSize = 1 << 20;
+
+    static bool is_plain_name(const std::string& name) {
+        if (name.empty() || name[0] == '<') return false;
+        for (char ch : name)
+            if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '_')) return false;
+        return true;
+    }
+
+    bool write_array(const Array* a, const types::Type* t, std::string& out, int depth) {
+        out += "[";
+        for (int64_t i = 0, n = rt::array_len(a); i < n; ++i) {
+            if (i) out += ", ";
+            if (!write(rt::array_get(a, i), t->elem, out, depth + 1)) return false;
+        }
+        out += "]";
+        return true;
+    }
+
+    bool write_map(const Map* m, const types::Type* t, std::string& out, int depth) {
+        out += "{";
+        int64_t pos = 0;
+        Value k = Value::zero(), v = Value::zero();
+        for (bool first = true; rt::map_next(m, &pos, &k, &v); first = false) {
+            if (!first) out += ", ";
+            if (!write(k, t->key, out, depth + 1)) return false;
+            out += ": ";
+            if (!write(v, t->elem, out, depth + 1)) return false;
+        }
+        out += "}";
+        return true;
+    }
+
+    const std::vector<std::unique_ptr<bytecode::FunctionProto>>& m_functions;
+};
+
+// Reads the session's globals back out of a finished Vm (see the essay above): whether each can
+// be deep-copied into the next Vm, and its literal (the initialiser used when it cannot be).
+void carry_globals(Session& s, Vm& machine, uint32_t prefix_end) {
     const auto& infos = machine.program.globals;
+    LiteralWriter writer(machine.program.functions);
     for (Global& g : s.globals) {
         for (size_t i = 0; i < infos.size() && i < machine.globals.size(); ++i) {
             if (infos[i].name != g.name || !machine.global_ready[i]) continue;
-            std::string lit = literal_of(machine.globals[i], infos[i].type);
-            if (!lit.empty()) g.init = lit;
+            std::string lit;
+            if (writer.write(machine.globals[i], infos[i].type, lit)) g.init = lit;
+            g.keep = can_carry(machine, static_cast<uint32_t>(i), prefix_end);
         }
     }
 }
@@ -142,16 +268,87 @@ std::unique_ptr<Compiled> compile_text(const CliOptions& options, const std::str
 }
 
 // Runs one input against the session; true if it compiled (the session keeps a definition then).
-bool run_input(const CliOptions& options, Session& s, const std::string& body, bool try_print) {
+// The length of the definitions part of program_text (identical in every later program).
+uint32_t prefix_length(const Session& s) {
+    size_t n = 0;
+    for (const std::string& item : s.items) n += item.size() + 2;
+    return static_cast<uint32_t>(n);
+}
+
+// Before the initialisers: the previous Vm's `keep` globals are deep-copied into the new one
+// (repl_carry.hpp). False if one could not be: it is then no longer `keep` (the input is compiled
+// again with its literal or original initialiser; nothing has run yet).
+bool carry_in(Session& s, Vm& to, VmThread& t) {
+    auto index = [](const Vm& m, const std::string& name) -> int64_t {
+        for (size_t i = 0; i < m.program.globals.size(); ++i)
+            if (m.program.globals[i].name == name) return static_cast<int64_t>(i);
+        return -1;
+    };
+    std::vector<std::pair<uint32_t, uint32_t>> pairs;
+    std::vector<Global*> kept;
+    for (Global& g : s.globals) {
+        if (!g.keep) continue;
+        int64_t f = s.prev_vm ? index(*s.prev_vm, g.name) : -1, n = index(to, g.name);
+        if (f < 0 || n < 0) {
+            g.keep = false;
+            return false;
+        }
+        pairs.emplace_back(static_cast<uint32_t>(f), static_cast<uint32_t>(n));
+        kept.push_back(&g);
+    }
+    if (pairs.empty()) return true;
+    std::vector<bool> carried = carry_values(*s.prev_vm, to, t, pairs, s.prev_prefix);
+    bool all = true;
+    for (size_t i = 0; i < kept.size(); ++i)
+        if (!carried[i]) kept[i]->keep = all = false;
+    return all;
+}
+
+// Runs one input against the session: Ran, or why not (a definition or a global is kept only
+// when its input ran).
+enum class Outcome { NotCompiled, InitFailed, Ran };
+
+Outcome run_input(const CliOptions& options, Session& s, const std::string& body, bool try_print) {
     std::unique_ptr<Compiled> c;
-    if (try_print) c = compile_text(options, program_text(s, "print(" + body + ")"), true);
-    if (!c) c = compile_text(options, program_text(s, body), false);
-    if (!c) return false;
-    execute_program(options, *c->program, [&](Vm& machine) { carry_globals(s, machine); });
+    std::unique_ptr<Vm> machine;
+    bool initialised = false;
+    for (int attempt = 0; attempt < 2 && !initialised; ++attempt) { // a second one if a copy failed
+        c.reset();
+        if (try_print) c = compile_text(options, program_text(s, "print(" + body + ")"), true);
+        if (!c) c = compile_text(options, program_text(s, body), false);
+        if (!c) return Outcome::NotCompiled;
+        bool carried = false;
+        execute_program(
+            options, *c->program,
+            [&](Vm& to, VmThread& t) {
+                carried = carry_in(s, to, t);
+                return carried;
+            },
+            machine);
+        initialised = carried && machine && std::all_of(machine->global_ready.begin(), machine->global_ready.end(),
+                                                        [](uint8_t r) { return r != 0; });
+        if (!carried) machine.reset();
+    }
     std::fflush(stdout);
     std::fflush(stderr);
-    // The compiled program is referenced by nothing once its Vm is gone; `c` frees it here.
-    return true;
+    if (!initialised) { // an initialiser failed: the previous state stays the session's
+        machine.reset();
+        return Outcome::InitFailed;
+    }
+    std::vector<Global> before = s.globals;
+    carry_globals(s, *machine, prefix_length(s));
+    // A carried literal the checker does not accept (a struct of an imported module, say) must not
+    // break the session: the initialisers are then kept as they were.
+    bool changed = false;
+    for (size_t i = 0; i < before.size(); ++i) changed = changed || before[i].init != s.globals[i].init;
+    if (changed && !compile_text(options, program_text(s, ""), true)) {
+        for (size_t i = 0; i < before.size(); ++i) s.globals[i].init = before[i].init;
+    }
+    for (Global& g : s.globals) g.fresh = false;
+    s.prev_vm = std::move(machine); // the old Vm goes before the program it runs
+    s.prev_compiled = std::move(c);
+    s.prev_prefix = prefix_length(s);
+    return Outcome::Ran;
 }
 
 int bracket_depth(const std::string& text) {
@@ -191,7 +388,7 @@ void handle(const CliOptions& options, Session& s, const std::string& raw) {
     if (text.empty() || text[0] == '#') return;
     if (is_definition(text)) {
         s.items.push_back(raw);
-        if (!run_input(options, s, "", false)) s.items.pop_back();
+        if (run_input(options, s, "", false) == Outcome::NotCompiled) s.items.pop_back();
         return;
     }
     Global g;
@@ -199,7 +396,7 @@ void handle(const CliOptions& options, Session& s, const std::string& raw) {
         std::vector<Global> saved = s.globals;
         std::erase_if(s.globals, [&](const Global& old) { return old.name == g.name; }); // redefinition
         s.globals.push_back(g);
-        if (!run_input(options, s, "", false)) s.globals = std::move(saved);
+        if (run_input(options, s, "", false) != Outcome::Ran) s.globals = std::move(saved);
         return;
     }
     bool single = raw.find('\n') == std::string::npos && text.back() != ':';
@@ -211,7 +408,7 @@ void handle(const CliOptions& options, Session& s, const std::string& raw) {
 int run_repl(const CliOptions& options) {
     std::printf("BetterPython %s", version_text().substr(std::string("BetterPython (bp) ").size()).c_str());
     std::printf("Definitions and `let NAME: TYPE = VALUE` globals persist; end a block with a blank line;\n"
-                "int/float/bool/str globals keep their values between inputs (see docs/repl.md). Ctrl-D quits.\n");
+                "globals keep their values between inputs (see docs/cli.md). Ctrl-D quits.\n");
     std::fflush(stdout);
     using_history();
     std::string history_file;

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 
 namespace bp::thread {
 
@@ -82,6 +83,15 @@ void OsThreads::serve(Job job, size_t stack_bytes) {
     }
     --m_threads;
     m_gone.notify_all(); // under m_mu: the destructor cannot free it before this returns
+}
+
+void add_module_hooks(types::NativeModuleDecl& thread_module) {
+    thread_module.on_thread_start = [](uint32_t id) {
+        if (id == 0) return;
+        char name[16]; // the kernel's limit, NUL included
+        std::snprintf(name, sizeof name, "Thread-%u", id);
+        pthread_setname_np(pthread_self(), name);
+    };
 }
 
 } // namespace bp::thread

@@ -233,5 +233,10 @@ struct SelectCase {
 int64_t chan_select(VmThread& t, const std::vector<SelectCase>& cases, int64_t timeout_ms, bool has_default,
                     Value& out);
 
+// The threading runtime's hooks for the `thread` native module's registry entry (Vm::native_modules):
+// per-thread init names each spawned OS thread "Thread-<id>" (as thread.name() starts out), so
+// debuggers, top -H and perf show BetterPython threads by id; the host's own thread (id 0) keeps
+// its name.
+void add_module_hooks(types::NativeModuleDecl& thread_module);
 
 } // namespace bp::thread
