@@ -3,6 +3,13 @@
 // variable in the collector-safe state. `select` registers one SelectWaiter on every channel it
 // involves before its first scan, so no change between a scan and its wait is lost.
 //
+// The select protocol (docs/channels.md "select protocol"): a select completes through exactly one
+// decision, SelectWaiter::decided, taken under the waiter's mutex. It decides itself for receive
+// cases, buffered sends, default and timeout; an unbuffered send case either commits its value to
+// a receiver blocked in recv (such receivers never give up) or posts an offer that a receiver
+// decides for it when taking the value. So a reported send was delivered, and a select that chose
+// another case sent nothing (its offers are stale, then withdrawn).
+//
 // Rules that keep the collector handshake deadlock-free: the channel's `mu` is taken only by
 // running threads for short, non-allocating critical sections; a thread never leaves the safe
 // state or raises while holding it (raising allocates, which may collect).
