@@ -149,6 +149,8 @@ public:
     const Type* check_thread_module_call(ast::Call& c, const Type* expected);
     const Type* check_thread_special(ast::Call& c, uint32_t id);
     const Type* check_toolkit_special(ast::Call& c, uint32_t id); // toolkit.cpp
+    const Type* check_future_method(ast::Call& c); // toolkit.cpp: f.get(), f.done(), f.cancel()
+    const Type* future_get_type(ast::Call& c, bool first_checked); // toolkit.cpp
     bool check_handle_arg(ExprPtr& e, const Type* handle, const std::string& what);
     void check_with(ast::With& s); // with.cpp
     void check_select(ast::Select& s); // channels.cpp

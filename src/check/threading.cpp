@@ -35,7 +35,7 @@ const char* flat_name(std::string_view name) {
 bool is_thread_special(uint32_t id) {
     auto b = static_cast<Builtin>(id);
     return b == Builtin::thread_spawn || b == Builtin::scope_spawn || b == Builtin::mutex_new || b == Builtin::cond_new ||
-           b == Builtin::cond_wait || is_toolkit_special(id);
+           b == Builtin::cond_wait || b == Builtin::cond_wait_timeout || is_toolkit_special(id);
 }
 
 bool Checker::is_thread_module(const ast::Expr& e) const {
@@ -145,6 +145,14 @@ const Type* Checker::check_thread_special(ast::Call& c, uint32_t id) {
     if (b == Builtin::cond_new) {
         if (arity(0, 1) && c.args.size() == 1) check_handle_arg(c.args[0], mutex, what(0));
         return cond;
+    }
+    if (b == Builtin::cond_wait_timeout) { // (C, ms) for a bound condition, (C, M, ms) for any
+        if (arity(2, 3)) {
+            check_handle_arg(c.args[0], cond, what(0));
+            if (c.args.size() == 3) check_handle_arg(c.args[1], mutex, what(1));
+            check_to(c.args.back(), m_types.int_t(), CoerceCtx::Argument, what(c.args.size() - 1));
+        }
+        return m_types.bool_t();
     }
     // cond_wait
     if (arity(1, 2)) {

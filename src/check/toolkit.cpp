@@ -57,7 +57,7 @@ const Type* Checker::check_toolkit_special(ast::Call& c, uint32_t id) {
         return f;
     };
     const Type* future = m_types.sync_handle(types::SyncKind::Future);
-    if (b == Builtin::pool_submit || b == Builtin::worker_submit) {
+    if (b == Builtin::pool_submit || b == Builtin::worker_submit) { // -> Future[R]
         if (!need(2, SIZE_MAX)) return future;
         auto sk = b == Builtin::pool_submit ? types::SyncKind::Pool : types::SyncKind::Worker;
         check_handle_arg(c.args[0], m_types.sync_handle(sk), what(0));
@@ -73,7 +73,7 @@ const Type* Checker::check_toolkit_special(ast::Call& c, uint32_t id) {
             return future;
         }
         for (size_t i = 2; i < c.args.size(); ++i) check_to(c.args[i], f->items[i - 2], CoerceCtx::Argument, what(i));
-        return future;
+        return m_types.future_of(f->ret);
     }
     if (b == Builtin::pool_map) {
         if (!need(3, 3)) return nullptr;
@@ -92,13 +92,7 @@ const Type* Checker::check_toolkit_special(ast::Call& c, uint32_t id) {
         check_to(c.args[2], m_types.array_of(f->items[0]), CoerceCtx::Argument, what(2));
         return m_types.array_of(f->ret);
     }
-    if (b == Builtin::future_get) {
-        if (need(1, 2)) {
-            check_handle_arg(c.args[0], future, what(0));
-            if (c.args.size() == 2) check_to(c.args[1], m_types.int_t(), CoerceCtx::Argument, what(1));
-        }
-        return m_types.any_t();
-    }
+    if (b == Builtin::future_get) return future_get_type(c, false);
     // once_call(Once, fn() -> R)
     if (need(2, 2)) {
         check_handle_arg(c.args[0], m_types.sync_handle(types::SyncKind::Once), what(0));
@@ -107,6 +101,59 @@ const Type* Checker::check_toolkit_special(ast::Call& c, uint32_t id) {
             error(c.args[1]->span, what(1) + ": expected a function without parameters, found " + f->name());
     }
     return m_types.void_t();
+}
+
+// future_get(f) / future_get(f, ms): T for a Future[T] (nothing for Future[void]), any for the
+// bare Future or a ptr. `first_checked`: args[0] was checked by the caller (method form f.get()).
+const Type* Checker::future_get_type(ast::Call& c, bool first_checked) {
+    size_t shown = first_checked ? 1 : 0;
+    if (c.args.size() < 1 || c.args.size() > 2) {
+        error(c.span, std::string("'future_get' takes ") + (first_checked ? "0 or 1" : "1 or 2") + " argument(s), " +
+                          std::to_string(c.args.size() - shown) + " given");
+        for (size_t i = shown; i < c.args.size(); ++i) check_expr(c.args[i]);
+        return m_types.any_t();
+    }
+    const Type* t = first_checked ? c.args[0]->type : check_expr(c.args[0]);
+    const Type* result = m_types.any_t();
+    if (t && t->kind == Kind::Sync && t->sync == types::SyncKind::Future) {
+        if (t->elem) result = t->elem;
+    } else if (t && t->kind != Kind::Ptr) {
+        coerce(c.args[0], m_types.sync_handle(types::SyncKind::Future), CoerceCtx::Argument, "argument 1 of 'future_get'");
+    }
+    if (c.args.size() == 2)
+        check_to(c.args[1], m_types.int_t(), CoerceCtx::Argument, first_checked ? "the timeout" : "argument 2 of 'future_get'");
+    return result;
+}
+
+// f.get(ms?) / f.done() / f.cancel(): rewritten into future_X(f, ...) (f was checked by the caller).
+const Type* Checker::check_future_method(ast::Call& c) {
+    auto& f = static_cast<ast::Field&>(*c.callee);
+    const char* flat = f.name == "get" ? "future_get" : f.name == "done" ? "future_done" : f.name == "cancel" ? "future_cancel" : nullptr;
+    auto it = flat ? m_builtins.find(flat) : m_builtins.end();
+    if (it == m_builtins.end()) {
+        error(f.name_span, "type " + f.object->type->name() + " has no method '" + f.name + "'");
+        for (auto& a : c.args) check_expr(a);
+        return nullptr;
+    }
+    c.args.insert(c.args.begin(), std::move(f.object));
+    c.callee = std::make_unique<ast::Name>(f.name_span, flat);
+    c.call_kind = ast::CallKind::Builtin;
+    c.builtin_id = it->second;
+    const Type* ret = nullptr;
+    if (static_cast<Builtin>(it->second) == Builtin::future_get) {
+        ret = future_get_type(c, true);
+    } else {
+        ret = m_types.bool_t();
+        if (c.args.size() != 1) {
+            error(c.span, "'" + std::string(flat) + "' takes 0 argument(s), " + std::to_string(c.args.size() - 1) + " given");
+            for (size_t i = 1; i < c.args.size(); ++i) check_expr(c.args[i]);
+        }
+        coerce(c.args[0], m_types.sync_handle(types::SyncKind::Future), CoerceCtx::Argument, "the future");
+    }
+    std::vector<const Type*> arg_types;
+    for (auto& a : c.args) arg_types.push_back(a->type ? a->type : m_types.void_t());
+    c.callee->type = m_types.func_of(arg_types, ret);
+    return ret;
 }
 
 } // namespace bp::check

@@ -58,6 +58,10 @@ const Type* Checker::resolve_type(ast::TypeExpr* t, bool allow_void) {
     switch (t->kind) {
     case ast::TypeExprKind::Named: r = named_type(*this, *t); break;
     case ast::TypeExprKind::Generic: {
+        if (t->name == "Future" && !m_type_names.count(t->name)) { // Future[T]: T may be void
+            if (const Type* e = resolve_type(t->items[0].get(), true)) r = m_types.future_of(e);
+            break;
+        }
         const types::GenericHandle* g = nullptr;
         for (const types::GenericHandle& h : types::kGenericHandles)
             if (t->name == h.name) g = &h;
@@ -105,6 +109,9 @@ bool Checker::convertible(const Type* from, const Type* to, bool allow_unbox) co
     if (from->kind == Kind::Any) return allow_unbox;
     if (from->kind == Kind::Error && to->kind == Kind::Str) return true;
     if (is_handle(from) && to->kind == Kind::Ptr) return true;
+    if (from->kind == Kind::Sync && to->kind == Kind::Sync && from->sync == types::SyncKind::Future &&
+        to->sync == types::SyncKind::Future && !to->elem)
+        return true; // Future[T] -> Future (docs/language.md "Typed futures")
     if (from->is_class() && to->is_class()) return from->info->is_subclass_of(to->info);
     return false;
 }

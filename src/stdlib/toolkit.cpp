@@ -86,7 +86,11 @@ Value bi_pool_shutdown(BuiltinArgs& a) {
 }
 Value bi_future_get(BuiltinArgs& a) {
     thread::FutureHandle* f = future_arg(a);
-    return thread::future_get(a.thread, f, a.nargs > 1 ? timeout_arg(a, 1, "future_get") : -1);
+    Value box = thread::future_get(a.thread, f, a.nargs > 1 ? timeout_arg(a, 1, "future_get") : -1);
+    // Future[T] (static result T): the value itself; the bare Future: the box (any).
+    if (a.result_type->kind == types::Kind::Any) return box;
+    if (a.result_type->kind == types::Kind::Void) return none();
+    return rt::unbox(static_cast<Box*>(box.o), a.result_type);
 }
 Value bi_future_done(BuiltinArgs& a) {
     thread::FutureState s = future_arg(a)->state.load(std::memory_order_acquire);
@@ -172,7 +176,21 @@ Value bi_mutex_lock_timeout(BuiltinArgs& a) {
 }
 Value bi_cond_wait_timeout(BuiltinArgs& a) {
     auto* c = arg<thread::CondHandle>(a, 0, HandleKind::Condition);
-    return Value::from_bool(thread::cond_wait_timeout(a.thread, c, timeout_arg(a, 1, "cond_wait_timeout")));
+    // (c, ms) for a bound condition, (c, m, ms) for any condition
+    auto* m = a.nargs == 3 ? arg<thread::MutexHandle>(a, 1, HandleKind::Mutex) : nullptr;
+    return Value::from_bool(thread::cond_wait_timeout(a.thread, c, m, timeout_arg(a, a.nargs - 1, "cond_wait_timeout")));
+}
+Value bi_sem_acquire_timeout(BuiltinArgs& a) {
+    return Value::from_bool(thread::sem_acquire_timeout(a.thread, sem_arg(a), timeout_arg(a, 1, "sem_acquire_timeout")));
+}
+Value bi_wg_wait_timeout(BuiltinArgs& a) {
+    return Value::from_bool(thread::wg_wait_timeout(a.thread, wg_arg(a), timeout_arg(a, 1, "wg_wait_timeout")));
+}
+Value bi_read_lock_timeout(BuiltinArgs& a) {
+    return Value::from_bool(thread::rwlock_read_lock_timeout(a.thread, rwlock_arg(a), timeout_arg(a, 1, "read_lock_timeout")));
+}
+Value bi_write_lock_timeout(BuiltinArgs& a) {
+    return Value::from_bool(thread::rwlock_write_lock_timeout(a.thread, rwlock_arg(a), timeout_arg(a, 1, "write_lock_timeout")));
 }
 
 // ---- thread-local values: one value per thread, dropped when the thread ends

@@ -41,7 +41,10 @@ std::string key_of(const Type& t) {
         if (t.kind == Kind::Func) k += ")->" + std::to_string(reinterpret_cast<uintptr_t>(t.ret));
         return k;
     case Kind::Struct: return "S" + std::to_string(reinterpret_cast<uintptr_t>(t.info));
-    case Kind::Sync: return std::string("sync:") + sync_kind_name(t.sync);
+    case Kind::Sync:
+        k = std::string("sync:") + sync_kind_name(t.sync);
+        if (t.elem) k += "[" + std::to_string(reinterpret_cast<uintptr_t>(t.elem)) + "]";
+        return k;
     default: return k;
     }
 }
@@ -63,7 +66,7 @@ std::string Type::name() const {
         for (size_t i = 0; i < items.size(); ++i) s += (i ? ", " : "") + items[i]->name();
         return s + ") -> " + ret->name();
     case Kind::Struct: return info->name;
-    case Kind::Sync: return sync_kind_name(sync);
+    case Kind::Sync: return elem ? std::string(sync_kind_name(sync)) + "[" + elem->name() + "]" : sync_kind_name(sync);
     default: return s;
     }
 }
@@ -97,6 +100,13 @@ const Type* TypeTable::handle(Kind k) { return intern(Type{k}); }
 const Type* TypeTable::sync_handle(SyncKind k) {
     Type t{Kind::Sync};
     t.sync = k;
+    return intern(std::move(t));
+}
+
+const Type* TypeTable::future_of(const Type* elem) {
+    Type t{Kind::Sync};
+    t.sync = SyncKind::Future;
+    t.elem = elem;
     return intern(std::move(t));
 }
 

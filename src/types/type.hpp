@@ -64,6 +64,7 @@ struct Type {
     std::vector<const Type*> items;  // Tuple elements, Func parameters
     StructInfo* info = nullptr;      // Struct / class
     SyncKind sync = SyncKind::Atomic; // Sync
+    // Sync Future: `elem` is T of Future[T] (nullptr for the bare, untyped `Future`).
 
     // True for values held as a heap reference (an Obj*): the collector traces them.
     bool is_ref() const {
@@ -153,6 +154,9 @@ public:
     const Type* error_t() const { return m_error; }
     const Type* handle(Kind k); // Thread, Mutex, Condition, Volatile
     const Type* sync_handle(SyncKind k); // Atomic, Pool, Future, ... (Kind::Sync)
+    // Future[T]: a Kind::Sync Future whose elem is the task's result type (void allowed). The bare
+    // `Future` (sync_handle(Future), elem nullptr) is the untyped future: any Future[T] converts to it.
+    const Type* future_of(const Type* elem);
     // [any] and {str: any}, interned up front because the runtime needs them (json_parse builds
     // them at run time, when the table must no longer change).
     const Type* any_array_t() const { return m_any_array; }

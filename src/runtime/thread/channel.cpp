@@ -3,6 +3,13 @@
 // variable in the collector-safe state. `select` registers one SelectWaiter on every channel it
 // involves before its first scan, so no change between a scan and its wait is lost.
 //
+// The select protocol (docs/channels.md "select protocol"): a select completes through exactly one
+// decision, SelectWaiter::decided, taken under the waiter's mutex. It decides itself for receive
+// cases, buffered sends, default and timeout; an unbuffered send case either commits its value to
+// a receiver blocked in recv (such receivers never give up) or posts an offer that a receiver
+// decides for it when taking the value. So a reported send was delivered, and a select that chose
+// another case sent nothing (its offers are stale, then withdrawn).
+//
 // Rules that keep the collector handshake deadlock-free: the channel's `mu` is taken only by
 // running threads for short, non-allocating critical sections; a thread never leaves the safe
 // state or raises while holding it (raising allocates, which may collect).
@@ -20,6 +27,8 @@ namespace {
 using Lock = std::unique_lock<std::mutex>;
 using Clock = std::chrono::steady_clock;
 
+constexpr int64_t kFailed = -3; // a select that raises (closed channel) decides this first
+
 // With ch->mu held: wakes blocked senders/receivers and every select waiting on the channel
 // (except `self`).
 void notify(ChannelHandle* ch, const SelectWaiter* self = nullptr) {
@@ -27,18 +36,6 @@ void notify(ChannelHandle* ch, const SelectWaiter* self = nullptr) {
     ch->cv.notify_all();
     for (SelectWaiter* w : ch->waiters) {
         if (w == self) continue;
-        std::lock_guard<std::mutex> g(w->mu);
-        w->fired = true;
-        w->cv.notify_one();
-    }
-}
-
-// With ch->mu held, after a receiver started waiting: wakes the selects that could now hand an
-// unbuffered send over (only those: receivers waking each other would spin).
-void notify_senders(ChannelHandle* ch, const SelectWaiter* self = nullptr) {
-    if (ch->cap > 0) return;
-    for (SelectWaiter* w : ch->waiters) {
-        if (w == self || std::find(w->sends.begin(), w->sends.end(), ch) == w->sends.end()) continue;
         std::lock_guard<std::mutex> g(w->mu);
         w->fired = true;
         w->cv.notify_one();
@@ -67,23 +64,85 @@ void wait_change(VmThread& t, ChannelHandle* ch, Lock& lk) {
     rt::raise(ErrorKind::ChannelClosedError, what);
 }
 
+// The select's commit point: makes `w` choose `c` unless it already chose (nullptr: a plain
+// sender or receiver, which always may). Called with a channel's mu held.
+bool decide(SelectWaiter* w, int64_t c) {
+    if (!w) return true;
+    std::lock_guard<std::mutex> g(w->mu);
+    if (w->decided != kSelectOpen) return false;
+    w->decided = c;
+    return true;
+}
+
+int64_t decided_of(SelectWaiter* w) {
+    std::lock_guard<std::mutex> g(w->mu);
+    return w->decided;
+}
+
+size_t committed(const ChannelHandle* ch) {
+    size_t n = 0;
+    for (const ChanEntry& e : ch->buf) n += e.offer ? 0 : 1;
+    return n;
+}
+
+// A send that completes now: room in the buffer, or (unbuffered) a receiver blocked in recv that
+// no committed value is already promised to. Such receivers never give up, so the value will be
+// delivered (a select blocked on receive is reached through offers instead).
 bool can_send(const ChannelHandle* ch) {
     if (ch->cap > 0) return static_cast<int64_t>(ch->buf.size()) < ch->cap;
-    return ch->recv_waiting > ch->buf.size(); // unbuffered: only into a waiting receiver's hands
+    return ch->recv_waiting > committed(ch);
 }
 
-Value take(ChannelHandle* ch, const SelectWaiter* self = nullptr) {
-    Value v = ch->buf.front();
-    ch->buf.pop_front();
-    ++ch->received;
-    notify(ch, self);
-    return v;
-}
-
-void put(ChannelHandle* ch, Value v, const SelectWaiter* self = nullptr) {
-    ch->buf.push_back(v);
+// A committed value: at the back of a buffered channel, before the offers of an unbuffered one.
+void put(ChannelHandle* ch, Value v, bool* taken, const SelectWaiter* self = nullptr) {
+    auto at = ch->buf.end();
+    if (ch->cap == 0) at = std::find_if(ch->buf.begin(), ch->buf.end(), [](const ChanEntry& e) { return e.offer; });
+    ch->buf.insert(at, ChanEntry{v, nullptr, 0, taken});
     ++ch->sent;
     notify(ch, self);
+}
+
+enum class Took { Value, None, SelfDecided };
+
+// Takes the first value `self` (nullptr: a plain receiver; else a select receiving as case
+// `self_case`) may receive: committed values first, then other selects' offers. Taking an offer
+// decides both selects at once (both waiter mutexes held); an offer whose select already decided
+// otherwise is stale and dropped; the select's own offers are skipped. SelfDecided: `self` was
+// decided by someone taking one of its offers, so it must not receive.
+Took take_live(ChannelHandle* ch, SelectWaiter* self, int64_t self_case, Value& out) {
+    for (size_t i = 0; i < ch->buf.size();) {
+        ChanEntry e = ch->buf[i];
+        if (self && e.offer == self) {
+            ++i;
+            continue;
+        }
+        if (!e.offer) {
+            if (!decide(self, self_case)) return Took::SelfDecided;
+        } else {
+            Lock lo(e.offer->mu, std::defer_lock);
+            Lock ls;
+            if (self) {
+                ls = Lock(self->mu, std::defer_lock);
+                std::lock(lo, ls);
+            } else {
+                lo.lock();
+            }
+            if (self && self->decided != kSelectOpen) return Took::SelfDecided;
+            if (e.offer->decided != kSelectOpen) { // stale
+                ch->buf.erase(ch->buf.begin() + static_cast<std::ptrdiff_t>(i));
+                continue;
+            }
+            e.offer->decided = e.offer_case;
+            if (self) self->decided = self_case;
+        }
+        if (e.taken) *e.taken = true;
+        out = e.v;
+        ch->buf.erase(ch->buf.begin() + static_cast<std::ptrdiff_t>(i));
+        ++ch->received;
+        notify(ch, self); // also wakes the select whose offer was taken
+        return Took::Value;
+    }
+    return Took::None;
 }
 
 } // namespace
@@ -94,35 +153,33 @@ void chan_send(VmThread& t, ChannelHandle* ch, Value v) {
     if (ch->cap > 0) {
         while (!ch->closed && static_cast<int64_t>(ch->buf.size()) >= ch->cap) wait_change(t, ch, lk);
         if (ch->closed) closed_error(lk, "send on closed channel");
-        put(ch, v);
+        put(ch, v, nullptr);
         return;
     }
-    // Unbuffered: the value waits in buf (a root) until a receiver takes it.
-    uint64_t ticket = ch->sent;
-    put(ch, v);
-    while (ch->received <= ticket && !ch->closed) wait_change(t, ch, lk);
-    if (ch->received <= ticket) closed_error(lk, "send on closed channel"); // dropped by close
+    // Unbuffered: the value waits in buf (a root) until a receiver takes it (and sets `taken`).
+    bool taken = false;
+    put(ch, v, &taken);
+    while (!taken && !ch->closed) wait_change(t, ch, lk);
+    if (!taken) closed_error(lk, "send on closed channel"); // dropped by close
 }
 
 bool chan_try_send(VmThread&, ChannelHandle* ch, Value v) {
     Lock lk(ch->mu);
     if (ch->closed) closed_error(lk, "send on closed channel");
     if (!can_send(ch)) return false;
-    put(ch, v);
+    put(ch, v, nullptr);
     return true;
 }
 
 bool chan_recv_ok(VmThread& t, ChannelHandle* ch, Value& out) {
     Lock lk(ch->mu);
-    while (ch->buf.empty() && !ch->closed) {
+    for (;;) {
+        if (take_live(ch, nullptr, 0, out) == Took::Value) return true;
+        if (ch->closed) return false;
         ++ch->recv_waiting;
-        notify_senders(ch); // an unbuffered select send may now proceed
         wait_change(t, ch, lk);
         --ch->recv_waiting;
     }
-    if (ch->buf.empty()) return false;
-    out = take(ch);
-    return true;
 }
 
 Value chan_recv(VmThread& t, ChannelHandle* ch) {
@@ -133,16 +190,18 @@ Value chan_recv(VmThread& t, ChannelHandle* ch) {
 
 bool chan_try_recv(VmThread&, ChannelHandle* ch, Value& out) {
     Lock lk(ch->mu);
-    if (ch->buf.empty()) return false;
-    out = take(ch);
-    return true;
+    return take_live(ch, nullptr, 0, out) == Took::Value;
 }
 
+// Values already promised to receivers stay (they drain as on a buffered channel); blocked plain
+// senders' values are dropped (they raise) and offers withdrawn (their selects rescan and raise).
 void chan_close(VmThread&, ChannelHandle* ch) {
     Lock lk(ch->mu);
     if (ch->closed) closed_error(lk, "close of closed channel");
     ch->closed = true;
-    if (ch->cap == 0) ch->buf.clear(); // blocked senders' values: they raise ChannelClosedError
+    if (ch->cap == 0)
+        ch->buf.erase(std::remove_if(ch->buf.begin(), ch->buf.end(), [](const ChanEntry& e) { return e.offer || e.taken; }),
+                      ch->buf.end());
     notify(ch);
 }
 
@@ -153,7 +212,8 @@ int64_t chan_len(ChannelHandle* ch) {
 
 namespace {
 
-// Registers / unregisters `w` on every distinct channel of the select.
+// Registers / unregisters `w` on every distinct channel of the select; unregistering also
+// withdraws its offers (after which no other thread can reach `w`).
 void register_waiter(const std::vector<SelectCase>& cases, SelectWaiter* w, bool add) {
     for (size_t i = 0; i < cases.size(); ++i) {
         ChannelHandle* ch = cases[i].ch;
@@ -161,43 +221,58 @@ void register_waiter(const std::vector<SelectCase>& cases, SelectWaiter* w, bool
         for (size_t j = 0; j < i; ++j) seen = seen || cases[j].ch == ch;
         if (seen) continue;
         std::lock_guard<std::mutex> lk(ch->mu);
-        if (add) ch->waiters.push_back(w);
-        else ch->waiters.erase(std::find(ch->waiters.begin(), ch->waiters.end(), w));
+        if (add) {
+            ch->waiters.push_back(w);
+            continue;
+        }
+        ch->waiters.erase(std::find(ch->waiters.begin(), ch->waiters.end(), w));
+        ch->buf.erase(std::remove_if(ch->buf.begin(), ch->buf.end(), [&](const ChanEntry& e) { return e.offer == w; }),
+                      ch->buf.end());
     }
 }
 
-// One non-blocking pass over the cases from `start`: the index of the case that ran, or -1.
-// Raises ChannelClosedError for a send on a closed channel or a receive from a closed, drained one.
-int64_t scan(const std::vector<SelectCase>& cases, size_t start, SelectWaiter* w, Value& out) {
+bool has_offer(const ChannelHandle* ch, const SelectWaiter* w, int64_t c) {
+    for (const ChanEntry& e : ch->buf)
+        if (e.offer == w && e.offer_case == c) return true;
+    return false;
+}
+
+// Raises for a closed channel unless `w` was already decided (then returns that case).
+int64_t closed_case(Lock& lk, SelectWaiter* w, const char* what) {
+    if (!decide(w, kFailed)) return decided_of(w);
+    closed_error(lk, what);
+}
+
+// One pass over the cases from `start`: the index of the case that completed, or -1 (then offers
+// are posted for unbuffered send cases if `offer`). Raises ChannelClosedError for a send on a
+// closed channel or a receive from a closed, drained one.
+int64_t scan(const std::vector<SelectCase>& cases, size_t start, SelectWaiter* w, Value& out, bool offer) {
     size_t n = cases.size();
     for (size_t k = 0; k < n; ++k) {
         size_t i = (start + k) % n;
+        auto ci = static_cast<int64_t>(i);
         ChannelHandle* ch = cases[i].ch;
         Lock lk(ch->mu);
         if (cases[i].is_send) {
-            if (ch->closed) closed_error(lk, "send on closed channel");
-            if (!can_send(ch)) continue;
-            put(ch, cases[i].value, w);
-            return static_cast<int64_t>(i);
+            if (ch->closed) return closed_case(lk, w, "send on closed channel");
+            if (can_send(ch)) {
+                if (!decide(w, ci)) return decided_of(w);
+                put(ch, cases[i].value, nullptr, w);
+                return ci;
+            }
+            if (ch->cap == 0 && offer && !has_offer(ch, w, ci)) {
+                ch->buf.push_back(ChanEntry{cases[i].value, w, ci, nullptr});
+                notify(ch, w);
+            }
+            continue;
         }
-        if (!ch->buf.empty()) {
-            out = take(ch, w);
-            return static_cast<int64_t>(i);
-        }
-        if (ch->closed) closed_error(lk, "receive from closed channel");
+        Took r = take_live(ch, w, ci, out);
+        if (r == Took::Value) return ci;
+        if (r == Took::SelfDecided) return decided_of(w);
+        if (ch->closed) return closed_case(lk, w, "receive from closed channel");
     }
-    return -1;
-}
-
-// Counts the select as a waiting receiver on its receive channels (delta +1 / -1); on +1 wakes
-// other selects there so an unbuffered send case can hand its value over.
-void mark_receiving(const std::vector<SelectCase>& cases, SelectWaiter* w, int delta) {
-    for (const SelectCase& c : cases) {
-        if (c.is_send) continue;
-        std::lock_guard<std::mutex> lk(c.ch->mu);
-        c.ch->recv_waiting = static_cast<uint32_t>(static_cast<int64_t>(c.ch->recv_waiting) + delta);
-        if (delta > 0) notify_senders(c.ch, w);
-    }
+    int64_t d = decided_of(w); // an offer taken during the pass
+    return d >= 0 ? d : -1;
 }
 
 struct Registration {
@@ -209,6 +284,13 @@ struct Registration {
     Registration& operator=(const Registration&) = delete;
 };
 
+// The select chooses -1 (default) or -2 (timeout) unless an offer was taken first.
+int64_t settle(SelectWaiter* w, int64_t c) {
+    std::lock_guard<std::mutex> g(w->mu);
+    if (w->decided == kSelectOpen) w->decided = c;
+    return w->decided;
+}
+
 } // namespace
 
 int64_t chan_select(VmThread& t, const std::vector<SelectCase>& cases, int64_t timeout_ms, bool has_default,
@@ -219,34 +301,31 @@ int64_t chan_select(VmThread& t, const std::vector<SelectCase>& cases, int64_t t
     if (cases.empty() && !has_default && timeout_ms < 0)
         rt::raise(ErrorKind::DeadlockError, "select with no cases blocks forever");
     SelectWaiter w;
-    for (const SelectCase& c : cases)
-        if (c.is_send) w.sends.push_back(c.ch);
     Registration reg(cases, &w);
     auto deadline = Clock::now() + std::chrono::milliseconds(std::max<int64_t>(timeout_ms, 0));
     for (;;) {
-        int64_t r = scan(cases, start, &w, out);
+        int64_t r = scan(cases, start, &w, out, !has_default);
         if (r >= 0) return r;
-        if (has_default) return -1;
-        mark_receiving(cases, &w, +1);
+        if (has_default) return settle(&w, -1);
         bool timed_out = false;
+        int64_t d = kSelectOpen;
         {
             std::unique_lock<std::mutex> lk(w.mu);
             t.waiting_for.store(cases.empty() ? nullptr : cases[0].ch, std::memory_order_relaxed);
             enter_safe(t);
-            if (timeout_ms < 0) {
-                w.cv.wait(lk, [&] { return w.fired; });
-            } else {
-                timed_out = !w.cv.wait_until(lk, deadline, [&] { return w.fired; });
-            }
+            auto woken = [&] { return w.fired || w.decided != kSelectOpen; };
+            if (timeout_ms < 0) w.cv.wait(lk, woken);
+            else timed_out = !w.cv.wait_until(lk, deadline, woken);
             w.fired = false;
+            d = w.decided;
             lk.unlock();
             leave_safe(t);
             t.waiting_for.store(nullptr, std::memory_order_relaxed);
         }
-        mark_receiving(cases, &w, -1);
+        if (d != kSelectOpen) return d; // a receiver took one of our offers: that send is done
         if (timed_out) {
-            r = scan(cases, start, &w, out);
-            return r >= 0 ? r : -2;
+            r = scan(cases, start, &w, out, false);
+            return r >= 0 ? r : settle(&w, -2);
         }
         start = (start + 1) % std::max<size_t>(cases.size(), 1);
     }

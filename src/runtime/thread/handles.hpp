@@ -102,19 +102,35 @@ struct ScopeHandle : Handle {
     std::vector<ThreadHandle*> threads;
 };
 
-// One blocked `select` (channel.cpp): registered on every channel it involves; any state change of
-// such a channel sets `fired` and wakes it, so a change between its scan and its wait is never lost.
-// Threading: `fired` is guarded by `mu`; lock order is ChannelHandle::mu, then SelectWaiter::mu.
+// One `select` (channel.cpp): registered on every channel it involves; any state change of such a
+// channel sets `fired` and wakes it, so a change between its scan and its wait is never lost.
+// `decided` is the select's single commit point: it moves once from kSelectOpen to the case it
+// completes with (or -1 default, -2 timeout, -3 failed), either by the select itself or by a
+// receiver that takes one of its unbuffered send offers (docs/channels.md "select protocol").
+// Threading: `fired` and `decided` are guarded by `mu`; lock order is ChannelHandle::mu, then
+// SelectWaiter::mu (two waiters' mutexes together only through std::lock).
+inline constexpr int64_t kSelectOpen = INT64_MIN;
 struct SelectWaiter {
     std::mutex mu;
     std::condition_variable cv;
     bool fired = false;
-    std::vector<const void*> sends; // channels with a send case (immutable while registered)
+    int64_t decided = kSelectOpen;
+};
+
+// One value in a channel. A committed value (offer == nullptr) will be delivered: a buffered
+// value, a blocked unbuffered sender's value (`taken` points at its flag, set by the receiver), or
+// a value handed to a blocked receiver. An offer is an unbuffered select send case's value: taking
+// it decides that select for that case; once the select decided otherwise it is stale and dropped.
+struct ChanEntry {
+    Value v;
+    SelectWaiter* offer = nullptr;
+    int64_t offer_case = 0;
+    bool* taken = nullptr;
 };
 
 // A channel (docs/channels.md). `buf` holds values sent and not yet received: for a buffered
-// channel at most `cap`; for an unbuffered one (cap 0) the values of senders blocked until a
-// receiver takes them (ticket `sent` at enqueue, done when `received` passes it).
+// channel at most `cap` committed values; for an unbuffered one (cap 0) the committed values first,
+// then select offers.
 // Threading: everything but `cap`/`elem_is_ref` (immutable) is guarded by `mu`, and changed only by
 // running threads (never in the safe state), so the collector reads `buf` (a root: see
 // ThreadRuntime::visit_roots) while the world is stopped. A thread never holds `mu` while it
@@ -124,9 +140,9 @@ struct ChannelHandle : Handle {
     bool elem_is_ref = false;
     std::mutex mu;
     std::condition_variable cv; // any change: value added or taken, close
-    std::deque<Value> buf;
+    std::deque<ChanEntry> buf;
     uint64_t sent = 0, received = 0; // values enqueued / dequeued so far
-    uint32_t recv_waiting = 0;       // receivers (recv or select) blocked on this channel
+    uint32_t recv_waiting = 0;       // receivers blocked in recv (not select) on this channel
     bool closed = false;
     std::vector<SelectWaiter*> waiters;
     // Bumped (under mu) by every change: the wait graph (deadlock.hpp) reads it without mu to tell a

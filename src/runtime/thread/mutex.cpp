@@ -168,9 +168,9 @@ bool cond_wait_until(VmThread& t, CondHandle* c, MutexHandle* m, const Deadline*
 
 void cond_wait(VmThread& t, CondHandle* c, MutexHandle* m) { cond_wait_until(t, c, m, nullptr); }
 
-bool cond_wait_timeout(VmThread& t, CondHandle* c, int64_t ms) {
+bool cond_wait_timeout(VmThread& t, CondHandle* c, MutexHandle* m, int64_t ms) {
     Deadline d = Clock::now() + std::chrono::milliseconds(ms < 0 ? 0 : ms);
-    return cond_wait_until(t, c, nullptr, &d);
+    return cond_wait_until(t, c, m, &d);
 }
 
 // Every waiter of the bucket wakes and re-checks its word; notify-one semantics are kept in the

@@ -138,7 +138,7 @@ public:
             } else if (h->hkind == HandleKind::Channel) {
                 auto* ch = static_cast<ChannelHandle*>(h);
                 if (ch->elem_is_ref)
-                    for (Value v : ch->buf) f(v.o);
+                    for (const ChanEntry& e : ch->buf) f(e.v.o);
             } else {
                 visit_toolkit_roots(h, f);
             }

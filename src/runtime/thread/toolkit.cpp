@@ -14,25 +14,34 @@ namespace {
 inline uint32_t self_tag(const VmThread& t) { return t.id + 1; }
 
 // The blocking pattern of toolkit.hpp: `take` runs under `mu` once `ready` holds. Fast path while
-// running; otherwise blocks safe for the collector, publishing `what` in waiting_for.
+// running; otherwise blocks safe for the collector, publishing `what` in waiting_for. With a
+// deadline (nullptr: none) it gives up when it passes: returns false and `take` does not run.
+// A timed wait is never registered with the wait-for graph: time can always wake it, so it must
+// not count towards a global deadlock (docs/threading.md "Deadlocks").
 template <class Ready, class Take>
-void wait_and_take(VmThread& t, const void* what, std::mutex& mu, std::condition_variable& cv, Ready ready, Take take) {
+bool wait_and_take(VmThread& t, const void* what, std::mutex& mu, std::condition_variable& cv, Ready ready, Take take,
+                   const Deadline* deadline = nullptr) {
     {
         std::lock_guard<std::mutex> lk(mu);
         if (ready()) {
             take();
-            return;
+            return true;
         }
     }
     t.waiting_for.store(what, std::memory_order_relaxed);
+    bool ok = true;
     {
         SafeRegion safe(t);
         std::unique_lock<std::mutex> lk(mu);
-        cv.wait(lk, ready);
-        take();
+        if (deadline) ok = cv.wait_until(lk, *deadline, ready);
+        else cv.wait(lk, ready);
+        if (ok) take();
     } // the std::mutex is released before leaving the safe state
     t.waiting_for.store(nullptr, std::memory_order_relaxed);
+    return ok;
 }
+
+Deadline deadline_in(int64_t ms) { return Clock::now() + std::chrono::milliseconds(ms < 0 ? 0 : ms); }
 
 } // namespace
 
@@ -52,13 +61,15 @@ Value call_closure(VmThread& t, Closure* fn, const Value* args, uint32_t nargs) 
 
 // ---- RWLock: writers waiting block new readers (writer preference, no writer starvation).
 
-void rwlock_read_lock(VmThread& t, RWLockHandle* l) {
+void rwlock_read_lock(VmThread& t, RWLockHandle* l) { rwlock_read_lock_until(t, l, nullptr); }
+
+bool rwlock_read_lock_until(VmThread& t, RWLockHandle* l, const Deadline* deadline) {
     {
         std::lock_guard<std::mutex> lk(l->mu);
         if (l->writer == self_tag(t)) rt::raise(ErrorKind::DeadlockError, "read_lock: this thread holds the write lock");
     }
-    wait_and_take(t, l, l->mu, l->cv, [&] { return l->writer == 0 && l->writers_waiting == 0; },
-                  [&] { ++l->readers; });
+    return wait_and_take(t, l, l->mu, l->cv, [&] { return l->writer == 0 && l->writers_waiting == 0; },
+                         [&] { ++l->readers; }, deadline);
 }
 
 void rwlock_read_unlock(RWLockHandle* l) {
@@ -67,17 +78,26 @@ void rwlock_read_unlock(RWLockHandle* l) {
     if (--l->readers == 0) l->cv.notify_all();
 }
 
-void rwlock_write_lock(VmThread& t, RWLockHandle* l) {
+void rwlock_write_lock(VmThread& t, RWLockHandle* l) { rwlock_write_lock_until(t, l, nullptr); }
+
+// A writer that gives up withdraws from writers_waiting and wakes the readers it was holding back.
+bool rwlock_write_lock_until(VmThread& t, RWLockHandle* l, const Deadline* deadline) {
     {
         std::lock_guard<std::mutex> lk(l->mu);
         if (l->writer == self_tag(t))
             rt::raise(ErrorKind::DeadlockError, "write_lock: this thread already holds the write lock");
         ++l->writers_waiting;
     }
-    wait_and_take(t, l, l->mu, l->cv, [&] { return l->writer == 0 && l->readers == 0; }, [&] {
+    bool got = wait_and_take(t, l, l->mu, l->cv, [&] { return l->writer == 0 && l->readers == 0; }, [&] {
         --l->writers_waiting;
         l->writer = self_tag(t);
-    });
+    }, deadline);
+    if (!got) {
+        std::lock_guard<std::mutex> lk(l->mu);
+        --l->writers_waiting;
+        l->cv.notify_all();
+    }
+    return got;
 }
 
 void rwlock_write_unlock(VmThread& t, RWLockHandle* l) {
@@ -90,8 +110,10 @@ void rwlock_write_unlock(VmThread& t, RWLockHandle* l) {
 
 // ---- Semaphore
 
-void sem_acquire(VmThread& t, SemaphoreHandle* s) {
-    wait_and_take(t, s, s->mu, s->cv, [&] { return s->permits > 0; }, [&] { --s->permits; });
+void sem_acquire(VmThread& t, SemaphoreHandle* s) { sem_acquire_until(t, s, nullptr); }
+
+bool sem_acquire_until(VmThread& t, SemaphoreHandle* s, const Deadline* deadline) {
+    return wait_and_take(t, s, s->mu, s->cv, [&] { return s->permits > 0; }, [&] { --s->permits; }, deadline);
 }
 
 bool sem_try_acquire(SemaphoreHandle* s) {
@@ -116,8 +138,29 @@ void wg_add(WaitGroupHandle* w, int64_t n) {
     if (w->count == 0) w->cv.notify_all();
 }
 
-void wg_wait(VmThread& t, WaitGroupHandle* w) {
-    wait_and_take(t, w, w->mu, w->cv, [&] { return w->count == 0; }, [] {});
+void wg_wait(VmThread& t, WaitGroupHandle* w) { wg_wait_until(t, w, nullptr); }
+
+bool wg_wait_until(VmThread& t, WaitGroupHandle* w, const Deadline* deadline) {
+    return wait_and_take(t, w, w->mu, w->cv, [&] { return w->count == 0; }, [] {}, deadline);
+}
+
+// ---- timed forms: false when the timeout passed first (nothing acquired)
+
+bool sem_acquire_timeout(VmThread& t, SemaphoreHandle* s, int64_t ms) {
+    Deadline d = deadline_in(ms);
+    return sem_acquire_until(t, s, &d);
+}
+bool wg_wait_timeout(VmThread& t, WaitGroupHandle* w, int64_t ms) {
+    Deadline d = deadline_in(ms);
+    return wg_wait_until(t, w, &d);
+}
+bool rwlock_read_lock_timeout(VmThread& t, RWLockHandle* l, int64_t ms) {
+    Deadline d = deadline_in(ms);
+    return rwlock_read_lock_until(t, l, &d);
+}
+bool rwlock_write_lock_timeout(VmThread& t, RWLockHandle* l, int64_t ms) {
+    Deadline d = deadline_in(ms);
+    return rwlock_write_lock_until(t, l, &d);
 }
 
 // ---- Barrier: cyclic; the last thread to arrive releases the others and is the leader.

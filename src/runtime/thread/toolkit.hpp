@@ -150,7 +150,8 @@ struct TlsHandle : Handle {
 
 // ---- operations (toolkit.cpp, pool.cpp). Errors are typed exceptions (rt::Raise).
 bool mutex_lock_timeout(VmThread& t, MutexHandle* m, int64_t ms);
-bool cond_wait_timeout(VmThread& t, CondHandle* c, int64_t ms);
+// `m`: the mutex passed to cond_wait_timeout(c, m, ms), nullptr for a bound condition.
+bool cond_wait_timeout(VmThread& t, CondHandle* c, MutexHandle* m, int64_t ms);
 
 void rwlock_read_lock(VmThread& t, RWLockHandle* l);
 void rwlock_read_unlock(RWLockHandle* l);
@@ -162,6 +163,16 @@ void sem_release(SemaphoreHandle* s);
 void wg_add(WaitGroupHandle* w, int64_t n);
 void wg_wait(VmThread& t, WaitGroupHandle* w);
 bool barrier_wait(VmThread& t, BarrierHandle* b);
+// Timed forms (ms >= 0): false when the timeout passed first, with nothing acquired. The `_until`
+// forms take an optional deadline (nullptr: wait forever; then they always return true).
+bool rwlock_read_lock_until(VmThread& t, RWLockHandle* l, const Deadline* deadline);
+bool rwlock_write_lock_until(VmThread& t, RWLockHandle* l, const Deadline* deadline);
+bool sem_acquire_until(VmThread& t, SemaphoreHandle* s, const Deadline* deadline);
+bool wg_wait_until(VmThread& t, WaitGroupHandle* w, const Deadline* deadline);
+bool rwlock_read_lock_timeout(VmThread& t, RWLockHandle* l, int64_t ms);
+bool rwlock_write_lock_timeout(VmThread& t, RWLockHandle* l, int64_t ms);
+bool sem_acquire_timeout(VmThread& t, SemaphoreHandle* s, int64_t ms);
+bool wg_wait_timeout(VmThread& t, WaitGroupHandle* w, int64_t ms);
 void once_call(VmThread& t, OnceHandle* o, Closure* fn);
 
 // Runs `fn(args)` on the current thread from inside a builtin; an exception that escapes it is
