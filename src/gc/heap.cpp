@@ -593,6 +593,7 @@ void Heap::Impl::mark(VmThread& t) {
         return;
     }
     while (helper_markers.size() < n - 1) helper_markers.push_back(std::make_unique<Marker>());
+    for (auto& m : helper_markers) m->clear(); // a helper that wakes too late adds nothing
     if (!helpers) helpers = std::make_unique<HelperPool>();
     MarkShare share;
     marker.set_share(&share);
@@ -600,7 +601,6 @@ void Heap::Impl::mark(VmThread& t) {
     helpers->run(n - 1, [&](uint32_t i) {
         Marker& m = i == 0 ? marker : *helper_markers[i - 1];
         if (i != 0) {
-            m.clear();
             if (!share.join()) return; // marking already over
             m.set_share(&share);
         }
