@@ -256,6 +256,7 @@ Page* Heap::Impl::new_page(uint32_t cls) {
 // A thread's list of class `cls` ran dry. Preference: a list returned by an ended thread, a swept
 // page with free cells, a page of this class left to the lazy sweep (swept here, outside the lock),
 // an empty page found by sweeping pages of other classes, and only then a pooled or fresh page.
+// While a collection waits for this thread, it sweeps no more pages.
 FreeCell* Heap::Impl::refill(uint32_t cls, Heap& heap) {
     std::unique_lock<std::mutex> lock(mu);
     if (!returned[cls].empty()) { // already counted when first handed out
@@ -270,7 +271,11 @@ FreeCell* Heap::Impl::refill(uint32_t cls, Heap& heap) {
             partial[cls].pop_back();
             break;
         }
-        if (Page* u = pop_unswept(cls)) {
+        // A collection waits for this thread: stop sweeping (the pause finishes the sweep), so that
+        // the time to reach the safepoint stays one page sweep at most.
+        bool hurry = vm && vm->stop_requested.load(std::memory_order_relaxed);
+        if (hurry && pool.empty() && heap_bytes + kPageSize > limit) hurry = false; // no MemoryError for it
+        if (Page* u = hurry ? nullptr : pop_unswept(cls)) {
             uint32_t live = sweep_unlocked(lock, u);
             if (u->nfree == 0) {
                 file_swept(u, live); // full
@@ -280,7 +285,7 @@ FreeCell* Heap::Impl::refill(uint32_t cls, Heap& heap) {
             p = u;
             break;
         }
-        if (Page* u = pool.empty() ? pop_unswept_any() : nullptr) {
+        if (Page* u = pool.empty() && !hurry ? pop_unswept_any() : nullptr) {
             file_swept(u, sweep_unlocked(lock, u)); // looking for an empty page
             continue;
         }
