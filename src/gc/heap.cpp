@@ -215,6 +215,7 @@ struct Heap::Impl {
     void finish_sweep_locked();
     uint64_t sweep_large();
     uint32_t marking_threads() const;
+    void ensure_helpers(uint32_t n);
     void mark(VmThread& t);
     void start_lazy_sweep(uint64_t live_bytes);
     void free_all();
@@ -372,13 +373,38 @@ uint32_t Heap::Impl::sweep_unlocked(std::unique_lock<std::mutex>& lock, Page* p)
 }
 
 // With mu held and the world stopped: sweeps every page still unswept, so that every mark byte is 0
-// before the next marking starts.
+// before the next marking starts. With helpers (as many as marking uses), the pages are dealt out
+// in blocks through an atomic index; each page's result goes to its own slot, filed afterwards.
 void Heap::Impl::finish_sweep_locked() {
+    std::vector<Page*> todo;
+    todo.reserve(unswept_count);
     for (auto& list : unswept) {
-        for (Page* p : list) file_swept(p, sweep_page(p));
+        todo.insert(todo.end(), list.begin(), list.end());
         list.clear();
     }
     unswept_count = 0;
+    constexpr size_t kBlock = 8;
+    uint32_t n = marking_threads();
+    if (n == 1 || todo.size() < 8 * kBlock) {
+        for (Page* p : todo) file_swept(p, sweep_page(p));
+        return;
+    }
+    std::vector<uint32_t> live(todo.size());
+    std::atomic<size_t> next{0};
+    ensure_helpers(n - 1);
+    helpers->run(n - 1, [&](uint32_t) {
+        for (;;) {
+            size_t k = next.fetch_add(kBlock, std::memory_order_relaxed);
+            if (k >= todo.size()) return;
+            for (size_t j = k; j < std::min(k + kBlock, todo.size()); ++j) live[j] = sweep_page(todo[j]);
+        }
+    });
+    for (size_t j = 0; j < todo.size(); ++j) file_swept(todo[j], live[j]);
+}
+
+void Heap::Impl::ensure_helpers(uint32_t n) {
+    while (helper_markers.size() < n) helper_markers.push_back(std::make_unique<Marker>());
+    if (!helpers) helpers = std::make_unique<HelperPool>();
 }
 
 // With mu held and the world stopped: frees unmarked large objects, clears the survivors' marks;
@@ -597,9 +623,8 @@ void Heap::Impl::mark(VmThread& t) {
         marker.drain();
         return;
     }
-    while (helper_markers.size() < n - 1) helper_markers.push_back(std::make_unique<Marker>());
+    ensure_helpers(n - 1);
     for (auto& m : helper_markers) m->clear(); // a helper that wakes too late adds nothing
-    if (!helpers) helpers = std::make_unique<HelperPool>();
     MarkShare share;
     marker.set_share(&share);
     mark_roots(t.vm, t, marker);
