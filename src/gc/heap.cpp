@@ -479,7 +479,6 @@ void Heap::init(Vm& vm, uint64_t limit_bytes, bool stress) {
     stress = true; // a gc-stress build collects at every safepoint whatever the options say
 #endif
     impl->stress = stress;
-    if (const char* e = std::getenv("BP_TMP_MARK_THREADS")) impl->mark_threads = static_cast<uint32_t>(std::atoi(e)); // TMP measuring
 }
 
 Obj* Heap::allocate(VmThread& t, ObjKind kind, size_t size) {
