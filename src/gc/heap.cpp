@@ -266,18 +266,20 @@ FreeCell* Heap::Impl::refill(uint32_t cls, Heap& heap) {
         return head;
     }
     Page* p = nullptr;
+    bool swept = false;
     for (;;) {
         if (!partial[cls].empty()) {
             p = partial[cls].back();
             partial[cls].pop_back();
             break;
         }
-        // A collection waits for this thread: stop sweeping (the pause finishes the sweep), so that
-        // the time to reach the safepoint stays one page sweep at most.
-        bool hurry = vm && vm->stop_requested.load(std::memory_order_relaxed);
+        // A collection waits for this thread: after one page, stop sweeping (the pause finishes the
+        // sweep), so that the time to reach the safepoint stays about one page sweep.
+        bool hurry = swept && vm && vm->stop_requested.load(std::memory_order_relaxed);
         if (hurry && pool.empty() && heap_bytes + kPageSize > limit) hurry = false; // no MemoryError for it
         if (Page* u = hurry ? nullptr : pop_unswept(cls)) {
             uint32_t live = sweep_unlocked(lock, u);
+            swept = true;
             if (u->nfree == 0) {
                 file_swept(u, live); // full
                 continue;
@@ -288,6 +290,7 @@ FreeCell* Heap::Impl::refill(uint32_t cls, Heap& heap) {
         }
         if (Page* u = pool.empty() && !hurry ? pop_unswept_any() : nullptr) {
             file_swept(u, sweep_unlocked(lock, u)); // looking for an empty page
+            swept = true;
             continue;
         }
         p = new_page(cls);

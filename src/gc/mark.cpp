@@ -8,23 +8,33 @@
 namespace bp::gc {
 
 void Marker::drain() {
+    uint64_t bytes = 0, objects = 0;
     while (!m_stack.empty()) {
         Obj* o = m_stack.back();
         m_stack.pop_back();
+        bytes += o->size_class;
+        ++objects;
         trace(o);
     }
+    live_bytes += bytes;
+    live_objects += objects;
 }
 
 void Marker::drain_shared() {
+    uint64_t bytes = 0, objects = 0;
     for (;;) {
         while (!m_stack.empty()) {
             if (m_share->hungry() && m_stack.size() >= 2) m_share->give(m_stack);
             Obj* o = m_stack.back();
             m_stack.pop_back();
+            bytes += o->size_class;
+            ++objects;
             trace(o);
         }
-        if (!m_share->take(m_stack)) return;
+        if (!m_share->take(m_stack)) break;
     }
+    live_bytes += bytes;
+    live_objects += objects;
 }
 
 void MarkShare::give(std::vector<Obj*>& stack) {

@@ -60,8 +60,6 @@ public:
         } else {
             o->mark.store(1, std::memory_order_relaxed);
         }
-        live_bytes += o->size_class; // cell size (0 for large objects: the sweep counts those)
-        ++live_objects;
         m_stack.push_back(o);
     }
     void mark_value(Value v) { mark(v.o); }
@@ -79,7 +77,8 @@ public:
         live_bytes = 0;
         live_objects = 0;
     }
-    // What the marking found live (small objects' bytes; every object counted once).
+    // What the marking found live (small objects' cell bytes, 0 for large objects: the sweep counts
+    // those; every object counted once, when traced; kept in locals while draining).
     uint64_t live_bytes = 0;
     uint64_t live_objects = 0;
 
