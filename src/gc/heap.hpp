@@ -36,8 +36,8 @@
 //      thread blocked in join/lock/wait/sleep/read_line counts as stopped) and waits; if another
 //      thread's collection is already under way, it parks instead (runtime/thread/safepoint.hpp).
 //   2. reset every thread's LocalAllocator: cells on their free lists are plain free cells again.
-//   3. finish the previous cycle's lazy sweep: sweep every page still unswept, so that from here
-//      every mark byte in the heap is 0.
+//   3. finish the previous cycle's lazy sweep: sweep every page still unswept (dealt out to the
+//      helper threads too when marking is parallel), so that from here every mark byte is 0.
 //   4. mark from the roots (gc/roots.cpp) with explicit mark stacks (never recursion: a
 //      million-long linked list must not overflow the C stack). Tracing is by ObjKind; which words
 //      of an object are references is known from its type or Storage flags (see gc/mark.cpp).
@@ -55,6 +55,8 @@
 // `unswept` under the heap mutex, sweeps it with the mutex released (the page is its own until it
 // files it back: nobody else can reach it from any list), then files it under the mutex. So two
 // allocating threads sweep in parallel, and the pause only pays for what nobody swept (step 3).
+// A refill that finds a stop pending sweeps at most one more page before it takes a pooled or
+// fresh page, so lazy sweeping adds about one page sweep to the time-to-safepoint.
 // Why this is safe:
 //   - an unswept page is allocated from by nobody (allocators were reset, and only swept pages
 //     reach the partial lists), so every cell on it is either an object that was live at the last
