@@ -13,7 +13,11 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <cmath>
 #include <cstring>
+#include <functional>
+#include <memory>
+#include <thread>
 
 namespace bp::gc {
 
@@ -69,6 +73,70 @@ void poison(FreeCell* c, size_t cell_size) {
 #endif
 }
 
+// Helper threads for the parallel phases of a collection. Started lazily by the first collection
+// that uses them; they sleep on m_cv between collections. A job is open from run()'s start until
+// the calling thread's own share, job(0), returns; a helper that wakes after that skips it, so a
+// helper the OS has not scheduled yet never delays the pause (job(0) must return only when no work
+// is left that it needs helpers for).
+// Threading: every field is guarded by m_mu; a job's function and data are published by run()
+// under m_mu and live until run() returns (it waits for every helper that started the job).
+class HelperPool {
+public:
+    ~HelperPool() {
+        {
+            std::lock_guard<std::mutex> lock(m_mu);
+            m_quit = true;
+        }
+        m_cv.notify_all();
+        for (std::thread& th : m_threads) th.join();
+    }
+    // Runs job(0) on the calling thread and job(1..helpers) on helper threads; returns when all ended.
+    void run(uint32_t helpers, const std::function<void(uint32_t)>& job) {
+        {
+            std::lock_guard<std::mutex> lock(m_mu);
+            while (m_threads.size() < helpers) {
+                auto index = static_cast<uint32_t>(m_threads.size()) + 1;
+                m_threads.emplace_back([this, index] { helper_loop(index); });
+            }
+            m_job = &job;
+            m_active = helpers;
+            ++m_epoch;
+        }
+        m_cv.notify_all();
+        job(0);
+        std::unique_lock<std::mutex> lock(m_mu);
+        m_job = nullptr; // closed: late helpers skip it
+        m_done_cv.wait(lock, [&] { return m_running == 0; });
+    }
+
+private:
+    void helper_loop(uint32_t index) {
+        uint64_t seen = 0;
+        std::unique_lock<std::mutex> lock(m_mu);
+        for (;;) {
+            m_cv.wait(lock, [&] { return m_quit || m_epoch != seen; });
+            if (m_quit) return;
+            seen = m_epoch;
+            if (index > m_active || !m_job) continue;
+            const std::function<void(uint32_t)>* job = m_job;
+            ++m_running;
+            lock.unlock();
+            (*job)(index);
+            lock.lock();
+            if (--m_running == 0) m_done_cv.notify_all();
+        }
+    }
+    std::mutex m_mu;
+    std::condition_variable m_cv;
+    std::condition_variable m_done_cv;
+    std::vector<std::thread> m_threads;
+    const std::function<void(uint32_t)>* m_job = nullptr;
+    uint64_t m_epoch = 0;
+    uint32_t m_active = 0;
+    uint32_t m_running = 0;
+    bool m_quit = false;
+};
+
 } // namespace
 
 // Size class of every size rounded up to kSmallStep (index: (size + 15) / 16), built at compile
@@ -108,15 +176,19 @@ size_t class_size(uint32_t cls) {
 }
 
 // Threading: every field is guarded by `mu`, except `vm`/`limit`/`stress` (set by init before any
-// thread runs) and `marker` (used only while the world is stopped).
+// thread runs) and `marker` (used only while the world is stopped). A page popped off `unswept` is
+// owned by the popping thread until it files it back (file_swept) under `mu`.
 struct Heap::Impl {
     Vm* vm = nullptr;
     uint64_t limit = physical_memory_limit();
     bool stress = false;
     std::mutex mu;
-    std::vector<Page*> pages;              // pages in use by a size class
-    std::vector<Page*> partial[kClassCount]; // pages with cells on free_head
+    std::vector<Page*> pages;              // swept pages in use by a size class (full, partial or handed out)
+    std::vector<Page*> partial[kClassCount]; // swept pages with cells on free_head (a subset of pages)
+    std::vector<Page*> unswept[kClassCount]; // pages the last collection marked and nobody swept yet
+    size_t unswept_count = 0;
     std::vector<Page*> pool;               // empty pages, any class
+    size_t pool_keep = kPoolMax;           // release_page frees pages beyond this many pooled
     // Free lists given back by threads that ended, per class; handed out again before any page.
     // Cleared by the sweep, which rebuilds every free list from the pages.
     std::vector<FreeCell*> returned[kClassCount];
@@ -124,16 +196,28 @@ struct Heap::Impl {
     uint64_t heap_bytes = 0;               // pages (including pooled) + large objects
     uint64_t since_gc = 0;                 // bytes handed out since the last collection
     uint64_t threshold = kMinThreshold;
-    bool in_sweep = false; // sweep() pools every empty page, then trims the pool to the threshold
     GcStats stats;
     Marker marker;
+    // Parallel phases (used only while the world is stopped, by the collecting thread).
+    uint32_t mark_threads = 0;                 // set_mark_threads; 0 = automatic
+    std::vector<std::unique_ptr<Marker>> helper_markers; // [i - 1]: helper i's marker
+    std::unique_ptr<HelperPool> helpers;
 
     FreeCell* refill(uint32_t cls, Heap& heap);
     Page* new_page(uint32_t cls);
     void note_allocation(uint64_t bytes, Heap& heap);
     void release_page(Page* p);
     uint32_t sweep_page(Page* p);
-    void sweep();
+    Page* pop_unswept(uint32_t cls);
+    Page* pop_unswept_any();
+    void file_swept(Page* p, uint32_t live);
+    uint32_t sweep_unlocked(std::unique_lock<std::mutex>& lock, Page* p);
+    void finish_sweep_locked();
+    uint64_t sweep_large();
+    uint32_t marking_threads() const;
+    void ensure_helpers(uint32_t n);
+    void mark(VmThread& t);
+    void start_lazy_sweep(uint64_t live_bytes);
     void free_all();
 };
 
@@ -170,19 +254,47 @@ Page* Heap::Impl::new_page(uint32_t cls) {
     return p;
 }
 
+// A thread's list of class `cls` ran dry. Preference: a list returned by an ended thread, a swept
+// page with free cells, a page of this class left to the lazy sweep (swept here, outside the lock),
+// an empty page found by sweeping pages of other classes, and only then a pooled or fresh page.
+// While a collection waits for this thread, it sweeps no more pages.
 FreeCell* Heap::Impl::refill(uint32_t cls, Heap& heap) {
-    std::lock_guard<std::mutex> lock(mu);
+    std::unique_lock<std::mutex> lock(mu);
     if (!returned[cls].empty()) { // already counted when first handed out
         FreeCell* head = returned[cls].back();
         returned[cls].pop_back();
         return head;
     }
     Page* p = nullptr;
-    if (!partial[cls].empty()) {
-        p = partial[cls].back();
-        partial[cls].pop_back();
-    } else {
+    bool swept = false;
+    for (;;) {
+        if (!partial[cls].empty()) {
+            p = partial[cls].back();
+            partial[cls].pop_back();
+            break;
+        }
+        // A collection waits for this thread: after one page, stop sweeping (the pause finishes the
+        // sweep), so that the time to reach the safepoint stays about one page sweep.
+        bool hurry = swept && vm && vm->stop_requested.load(std::memory_order_relaxed);
+        if (hurry && pool.empty() && heap_bytes + kPageSize > limit) hurry = false; // no MemoryError for it
+        if (Page* u = hurry ? nullptr : pop_unswept(cls)) {
+            uint32_t live = sweep_unlocked(lock, u);
+            swept = true;
+            if (u->nfree == 0) {
+                file_swept(u, live); // full
+                continue;
+            }
+            pages.push_back(u); // free cells of this class (even if empty): take it directly
+            p = u;
+            break;
+        }
+        if (Page* u = pool.empty() && !hurry ? pop_unswept_any() : nullptr) {
+            file_swept(u, sweep_unlocked(lock, u)); // looking for an empty page
+            swept = true;
+            continue;
+        }
         p = new_page(cls);
+        break;
     }
     FreeCell* head = p->free_head;
     note_allocation(uint64_t{p->nfree} * p->cell_size, heap);
@@ -192,7 +304,7 @@ FreeCell* Heap::Impl::refill(uint32_t cls, Heap& heap) {
 }
 
 void Heap::Impl::release_page(Page* p) {
-    if (pool.size() < kPoolMax || in_sweep) {
+    if (pool.size() < pool_keep) {
         pool.push_back(p);
         return;
     }
@@ -225,32 +337,88 @@ uint32_t Heap::Impl::sweep_page(Page* p) {
     return live;
 }
 
-void Heap::Impl::sweep() {
-    uint64_t live_bytes = 0, live_objects = 0;
-    for (auto& list : partial) list.clear();
-    for (auto& list : returned) list.clear();
-    std::vector<Page*> kept;
-    kept.reserve(pages.size());
-    in_sweep = true;
-    for (Page* p : pages) {
-        uint32_t live = sweep_page(p);
-        if (live == 0) {
-            release_page(p);
-            continue;
-        }
-        kept.push_back(p);
-        if (p->nfree) partial[p->cls].push_back(p);
-        live_bytes += uint64_t{live} * p->cell_size;
-        live_objects += live;
+Page* Heap::Impl::pop_unswept(uint32_t cls) {
+    if (unswept[cls].empty()) return nullptr;
+    Page* p = unswept[cls].back();
+    unswept[cls].pop_back();
+    --unswept_count;
+    return p;
+}
+
+Page* Heap::Impl::pop_unswept_any() {
+    if (unswept_count == 0) return nullptr;
+    for (uint32_t cls = 0; cls < kClassCount; ++cls)
+        if (Page* p = pop_unswept(cls)) return p;
+    return nullptr;
+}
+
+// With mu held: files a page just swept. An empty page goes to the pool (or back to the OS).
+void Heap::Impl::file_swept(Page* p, uint32_t live) {
+    if (live == 0) {
+        release_page(p);
+        return;
     }
-    pages.swap(kept);
-    in_sweep = false;
+    pages.push_back(p);
+    if (p->nfree) partial[p->cls].push_back(p);
+}
+
+// With `lock` (on mu) held: sweeps p, which the caller popped off `unswept`, with the lock released
+// (p belongs to this thread meanwhile; other threads keep allocating and sweeping other pages).
+// Returns its live cells; the caller files it.
+uint32_t Heap::Impl::sweep_unlocked(std::unique_lock<std::mutex>& lock, Page* p) {
+    lock.unlock();
+    auto start = std::chrono::steady_clock::now();
+    uint32_t live = sweep_page(p);
+    auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start);
+    lock.lock();
+    stats.lazy_sweep_ns += static_cast<uint64_t>(ns.count());
+    return live;
+}
+
+// With mu held and the world stopped: sweeps every page still unswept, so that every mark byte is 0
+// before the next marking starts. With helpers (as many as marking uses), the pages are dealt out
+// in blocks through an atomic index; each page's result goes to its own slot, filed afterwards.
+void Heap::Impl::finish_sweep_locked() {
+    std::vector<Page*> todo;
+    todo.reserve(unswept_count);
+    for (auto& list : unswept) {
+        todo.insert(todo.end(), list.begin(), list.end());
+        list.clear();
+    }
+    unswept_count = 0;
+    constexpr size_t kBlock = 8;
+    uint32_t n = marking_threads();
+    if (n == 1 || todo.size() < 8 * kBlock) {
+        for (Page* p : todo) file_swept(p, sweep_page(p));
+        return;
+    }
+    std::vector<uint32_t> live(todo.size());
+    std::atomic<size_t> next{0};
+    ensure_helpers(n - 1);
+    helpers->run(n - 1, [&](uint32_t) {
+        for (;;) {
+            size_t k = next.fetch_add(kBlock, std::memory_order_relaxed);
+            if (k >= todo.size()) return;
+            for (size_t j = k; j < std::min(k + kBlock, todo.size()); ++j) live[j] = sweep_page(todo[j]);
+        }
+    });
+    for (size_t j = 0; j < todo.size(); ++j) file_swept(todo[j], live[j]);
+}
+
+void Heap::Impl::ensure_helpers(uint32_t n) {
+    while (helper_markers.size() < n) helper_markers.push_back(std::make_unique<Marker>());
+    if (!helpers) helpers = std::make_unique<HelperPool>();
+}
+
+// With mu held and the world stopped: frees unmarked large objects, clears the survivors' marks;
+// returns the survivors' bytes.
+uint64_t Heap::Impl::sweep_large() {
+    uint64_t live_bytes = 0;
     size_t n = 0;
     for (LargeObject& lo : large) {
         if (lo.obj->mark.load(std::memory_order_relaxed)) {
             lo.obj->mark.store(0, std::memory_order_relaxed);
             live_bytes += lo.size;
-            ++live_objects;
             large[n++] = lo;
         } else {
             std::free(lo.obj);
@@ -258,8 +426,18 @@ void Heap::Impl::sweep() {
         }
     }
     large.resize(n);
-    stats.last_live_bytes = live_bytes;
-    stats.last_live_objects = live_objects;
+    return live_bytes;
+}
+
+// With mu held and the world stopped, right after marking: every page in use becomes unswept (its
+// marks are this collection's), partial lists and returned lists are forgotten (their cells are
+// free cells the page sweeps will find again), and the next threshold is set.
+void Heap::Impl::start_lazy_sweep(uint64_t live_bytes) {
+    for (auto& list : partial) list.clear();
+    for (auto& list : returned) list.clear();
+    for (Page* p : pages) unswept[p->cls].push_back(p);
+    unswept_count = pages.size();
+    pages.clear();
     // Next collection after max(4 MiB, 2 x live) more bytes, but early enough to stay under the limit.
     uint64_t next = std::max(kMinThreshold, 2 * live_bytes);
     uint64_t headroom = limit > live_bytes ? (limit - live_bytes) / 2 : 0;
@@ -268,8 +446,8 @@ void Heap::Impl::sweep() {
     // Empty pages up to the next threshold are kept: the program will allocate that much before
     // the next collection anyway, and handing them back to the OS only to fault fresh ones in
     // again cost more than the sweep itself (the heap's peak is unchanged: live + threshold).
-    size_t keep = std::max<size_t>(kPoolMax, threshold / kPageSize);
-    while (pool.size() > keep) {
+    pool_keep = std::max<size_t>(kPoolMax, threshold / kPageSize);
+    while (pool.size() > pool_keep) {
         std::free(pool.back());
         pool.pop_back();
         heap_bytes -= kPageSize;
@@ -278,6 +456,10 @@ void Heap::Impl::sweep() {
 
 void Heap::Impl::free_all() {
     for (Page* p : pages) std::free(p);
+    for (auto& list : unswept) {
+        for (Page* p : list) std::free(p);
+        list.clear();
+    }
     for (Page* p : pool) std::free(p);
     for (LargeObject& lo : large) std::free(lo.obj);
     pages.clear();
@@ -344,7 +526,14 @@ Obj* Heap::allocate_slow(VmThread& t, ObjKind kind, size_t size) {
         if (size > impl->limit) out_of_memory(); // before anything can overflow
         o = static_cast<Obj*>(std::calloc(1, size));
         if (!o) out_of_memory();
-        std::lock_guard<std::mutex> lock(impl->mu);
+        std::unique_lock<std::mutex> lock(impl->mu);
+        if (impl->heap_bytes + size > impl->limit) {
+            // Garbage may still sit in unswept pages, and pooled pages count: reclaim both first.
+            while (Page* p = impl->pop_unswept_any()) impl->file_swept(p, impl->sweep_unlocked(lock, p));
+            for (Page* p : impl->pool) std::free(p);
+            impl->heap_bytes -= impl->pool.size() * kPageSize;
+            impl->pool.clear();
+        }
         if (impl->heap_bytes + size > impl->limit) {
             std::free(o);
             out_of_memory();
@@ -387,22 +576,105 @@ void Heap::collect(VmThread& t, bool force) {
         t.alloc.allocated = 0;
         t.alloc.reset();
     }
-    impl->marker.clear();
-    mark_roots(vm, t, impl->marker);
-    impl->marker.drain();
-    {
-        std::lock_guard<std::mutex> lock(impl->mu);
-        impl->sweep();
-    }
+    auto elapsed = [](auto from, auto to) {
+        return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(to - from).count());
+    };
+    std::unique_lock<std::mutex> lock(impl->mu);
+    impl->finish_sweep_locked(); // every mark byte is 0 from here
+    auto marking = std::chrono::steady_clock::now();
+    impl->mark(t);
+    auto marked = std::chrono::steady_clock::now();
+    uint64_t live_bytes = impl->marker.live_bytes + impl->sweep_large();
+    impl->start_lazy_sweep(live_bytes);
+    impl->stats.last_live_bytes = live_bytes;
+    impl->stats.last_live_objects = impl->marker.live_objects;
+    lock.unlock();
     collection_due.store(false, std::memory_order_relaxed);
     auto end = std::chrono::steady_clock::now();
-    auto ns = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(end - start).count());
-    auto ttsp = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(stopped - start).count());
-    impl->stats.collections++;
-    impl->stats.total_pause_ns += ns;
-    impl->stats.max_pause_ns = std::max(impl->stats.max_pause_ns, ns);
-    impl->stats.max_ttsp_ns = std::max(impl->stats.max_ttsp_ns, ttsp);
+    uint64_t ns = elapsed(start, end);
+    uint64_t ttsp = elapsed(start, stopped);
+    GcStats& s = impl->stats;
+    s.collections++;
+    s.total_pause_ns += ns;
+    s.max_pause_ns = std::max(s.max_pause_ns, ns);
+    s.max_ttsp_ns = std::max(s.max_ttsp_ns, ttsp);
+    s.pauses.add(ns);
+    s.ttsp.add(ttsp);
+    s.mark_ns += elapsed(marking, marked);
+    s.sweep_ns += elapsed(stopped, marking) + elapsed(marked, end);
     thread::resume_world(vm);
+}
+
+void Heap::set_mark_threads(uint32_t n) { impl->mark_threads = n; }
+
+// Automatic: one marking thread per core (at most 8) once the last collection found at least
+// kParallelMinObjects live objects; below that, waking helpers costs more than they save.
+uint32_t Heap::Impl::marking_threads() const {
+    constexpr uint64_t kParallelMinObjects = 50000;
+    if (mark_threads) return mark_threads;
+    if (stats.last_live_objects < kParallelMinObjects) return 1;
+    return std::clamp<uint32_t>(std::thread::hardware_concurrency(), 1, 8);
+}
+
+// Marks from the roots, serially or with helpers; leaves the totals in `marker`.
+void Heap::Impl::mark(VmThread& t) {
+    uint32_t n = marking_threads();
+    marker.clear();
+    if (n == 1) {
+        mark_roots(t.vm, t, marker);
+        marker.drain();
+        return;
+    }
+    ensure_helpers(n - 1);
+    for (auto& m : helper_markers) m->clear(); // a helper that wakes too late adds nothing
+    MarkShare share;
+    marker.set_share(&share);
+    mark_roots(t.vm, t, marker);
+    helpers->run(n - 1, [&](uint32_t i) {
+        Marker& m = i == 0 ? marker : *helper_markers[i - 1];
+        if (i != 0) {
+            if (!share.join()) return; // marking already over
+            m.set_share(&share);
+        }
+        m.drain_shared();
+        m.set_share(nullptr);
+    });
+    for (uint32_t i = 0; i + 1 < n; ++i) {
+        marker.live_bytes += helper_markers[i]->live_bytes;
+        marker.live_objects += helper_markers[i]->live_objects;
+    }
+}
+
+void Heap::finish_sweep() {
+    std::unique_lock<std::mutex> lock(impl->mu);
+    while (Page* p = impl->pop_unswept_any()) impl->file_swept(p, impl->sweep_unlocked(lock, p));
+}
+
+void DurationHistogram::add(uint64_t ns) {
+    uint32_t idx = static_cast<uint32_t>(ns);
+    if (ns >= kSub) {
+        uint32_t e = 63 - static_cast<uint32_t>(__builtin_clzll(ns)); // >= 5
+        idx = (e - 5) * kSub + static_cast<uint32_t>(ns >> (e - 5));
+    }
+    ++counts[idx];
+    ++n;
+    max = std::max(max, ns);
+}
+
+uint64_t DurationHistogram::percentile(double p) const {
+    if (n == 0) return 0;
+    auto need = static_cast<uint64_t>(std::ceil(p * static_cast<double>(n)));
+    need = std::clamp<uint64_t>(need, 1, n);
+    uint64_t seen = 0;
+    for (uint32_t idx = 0; idx < kBuckets; ++idx) {
+        seen += counts[idx];
+        if (seen < need) continue;
+        if (idx < 2 * kSub) return std::min<uint64_t>(idx, max);
+        uint32_t e = idx / kSub + 4;
+        uint64_t low = uint64_t{idx % kSub + kSub} << (e - 5);
+        return std::min(max, low + (uint64_t{1} << (e - 5)) / 2);
+    }
+    return max;
 }
 
 void Heap::retire_allocator(LocalAllocator& a) {
@@ -430,13 +702,24 @@ std::string Heap::stats_report() const {
         for (VmThread* th : impl->vm->threads) allocated += th->alloc.allocated;
     }
     constexpr double kMiB = 1024.0 * 1024.0;
-    const GcStats& s = impl->stats;
+    std::unique_lock<std::mutex> lock(impl->mu); // lazy_sweep_ns is updated at refills
+    const GcStats s = impl->stats;
+    lock.unlock();
     return fmt::format("gc: {} collections, pause total {:.1f} ms, max {:.1f} ms, heap peak {:.1f} MiB, "
                        "allocated {:.1f} MiB, max time-to-safepoint {:.3f} ms",
                        s.collections, static_cast<double>(s.total_pause_ns) / 1e6,
                        static_cast<double>(s.max_pause_ns) / 1e6,
                        static_cast<double>(s.peak_heap_bytes) / kMiB, static_cast<double>(allocated) / kMiB,
-                       static_cast<double>(s.max_ttsp_ns) / 1e6);
+                       static_cast<double>(s.max_ttsp_ns) / 1e6) +
+           fmt::format("\ngc: pause p50 {:.3f} ms, p99 {:.3f} ms, max {:.3f} ms; time-to-safepoint p50 {:.3f} ms, "
+                       "p99 {:.3f} ms, max {:.3f} ms; mark {:.1f} ms, sweep {:.1f} ms in pauses + {:.1f} ms lazily, "
+                       "last live {:.1f} MiB",
+                       static_cast<double>(s.pauses.percentile(0.5)) / 1e6,
+                       static_cast<double>(s.pauses.percentile(0.99)) / 1e6,
+                       static_cast<double>(s.pauses.max) / 1e6, static_cast<double>(s.ttsp.percentile(0.5)) / 1e6,
+                       static_cast<double>(s.ttsp.percentile(0.99)) / 1e6, static_cast<double>(s.ttsp.max) / 1e6,
+                       static_cast<double>(s.mark_ns) / 1e6, static_cast<double>(s.sweep_ns) / 1e6,
+                       static_cast<double>(s.lazy_sweep_ns) / 1e6, static_cast<double>(s.last_live_bytes) / kMiB);
 }
 
 } // namespace bp::gc

@@ -10,9 +10,11 @@
 // Allocation. Each VmThread owns a LocalAllocator: per size class, a free list nobody else
 // touches, so the fast path is "look the size class up in a table, pop a cell, zero the object's
 // bytes (only the requested size, rounded to 16: the rest of the cell is never read), write the
-// header": no lock, no atomic. When a
-// list runs dry the thread refills it under the heap mutex with the whole free list of one page
-// (a page with free cells left by the last sweep, a pooled empty page, or a fresh one). Those
+// header": no lock, no atomic. When a list runs dry the thread refills it (Impl::refill) with the
+// whole free list of one page, in this order: a list given back by a thread that ended; a swept
+// page with free cells; a page of this size class that the last collection left unswept (the
+// thread sweeps it itself, see "Lazy sweeping"); an empty page found by sweeping unswept pages of
+// other classes (only when no pooled page is left); a pooled empty page; a fresh one. Those
 // refills are where the collector's accounting happens: the bytes handed to threads since the last
 // collection are compared with the threshold (4 MiB at first, then max(4 MiB, 2 x live), capped so
 // the heap stays under the limit) and, when exceeded, `collection_due` is raised.
@@ -26,28 +28,72 @@
 // Limit. A page or large object that would push the heap past the limit throws
 // rt::Raise{MemoryError, "out of memory"} from allocate(); sizes are checked before any arithmetic
 // can overflow, so a single absurd request (str_repeat("x", 1 << 40)) fails the same clean way.
+// Before a large object fails, every unswept page is swept and the page pool freed; a page refill
+// only asks for a fresh page once nothing is left unswept.
 //
 // Collection (gc/heap.cpp, gc/mark.cpp, gc/roots.cpp):
 //   1. stop the world: Heap::collect() asks every other thread to park at its next safepoint (a
 //      thread blocked in join/lock/wait/sleep/read_line counts as stopped) and waits; if another
 //      thread's collection is already under way, it parks instead (runtime/thread/safepoint.hpp).
-//   2. reset every thread's LocalAllocator: cells on their free lists are plain free cells again,
-//      and no thread can allocate from a list the sweep is about to rebuild.
-//   3. mark from the roots (gc/roots.cpp) with an explicit mark stack (never recursion: a
+//   2. reset every thread's LocalAllocator: cells on their free lists are plain free cells again.
+//   3. finish the previous cycle's lazy sweep: sweep every page still unswept (dealt out to the
+//      helper threads too when marking is parallel), so that from here every mark byte is 0.
+//   4. mark from the roots (gc/roots.cpp) with explicit mark stacks (never recursion: a
 //      million-long linked list must not overflow the C stack). Tracing is by ObjKind; which words
 //      of an object are references is known from its type or Storage flags (see gc/mark.cpp).
-//   4. sweep every page: unmarked cells become free and go on the page's free list, marks are
-//      cleared, empty pages return to a pool kept up to the next threshold (beyond it, to the
-//      OS), pages with free cells become refill candidates. Unmarked large objects are freed.
-//   5. set the next threshold, clear `collection_due`, record the pause.
+//      Marking counts the live objects and their cell bytes. With a big live heap it runs in
+//      parallel (see "Parallel marking").
+//   5. free unmarked large objects (clearing the survivors' marks), move every page in use to the
+//      per-class `unswept` lists, forget the partial and returned lists (their cells are free
+//      cells the page sweeps will find again), set the next threshold from the marked bytes,
+//      clear `collection_due`, record the pause, resume the world.
+//
+// Lazy sweeping. Sweeping a page (Impl::sweep_page) turns its unmarked cells into free cells on the
+// page's free list, clears its marks and counts its live cells; an empty page goes to the pool
+// (kept up to the next threshold's worth of pages; beyond it, to the OS). Pages are swept after the
+// world resumes, by whichever thread needs a page of that class at a refill: it pops the page off
+// `unswept` under the heap mutex, sweeps it with the mutex released (the page is its own until it
+// files it back: nobody else can reach it from any list), then files it under the mutex. So two
+// allocating threads sweep in parallel, and the pause only pays for what nobody swept (step 3).
+// A refill that finds a stop pending sweeps at most one more page before it takes a pooled or
+// fresh page, so lazy sweeping adds about one page sweep to the time-to-safepoint.
+// Why this is safe:
+//   - an unswept page is allocated from by nobody (allocators were reset, and only swept pages
+//     reach the partial lists), so every cell on it is either an object that was live at the last
+//     marking (mark 1), garbage from before it (mark 0: unreachable then, so unreachable now:
+//     garbage never becomes reachable again), or a free cell. The sweep reads only headers (kind,
+//     mark) of live cells, which mutators never write (the mark byte is atomic anyway), and
+//     writes only garbage cells (nobody reads them) and the page header.
+//   - no collection can start while a thread sweeps: sweeping happens inside an allocation,
+//     which is not a safepoint, so the collector waits for the sweeping thread to finish.
+//   - marks cannot be confused across cycles: marks are set only during marking (world stopped)
+//     and every page is swept (marks cleared) before the next marking starts (step 3); large
+//     objects' marks are cleared in the pause that set them; new objects are allocated with mark 0
+//     in swept pages only. So at every marking start all marks are 0, and a mark of 1 read by a
+//     sweep always means "live at the marking of the cycle this page belongs to".
+//   - live statistics come from marking (step 4), not from the sweep.
+//
+// Parallel marking (Impl::mark, Marker, MarkShare). Once the previous collection found at least
+// 50 000 live objects, marking uses one thread per core (at most 8): the collecting thread and
+// helper threads owned by the Heap (HelperPool, started at the first parallel collection, asleep
+// between collections; not VmThreads: they never run bytecode or allocate). The collecting thread
+// marks the roots, then every marker drains its own stack; a marker whose stack is empty waits in
+// MarkShare for a chunk (the older half of a busy marker's stack, given when a busy marker sees a
+// hungry marker); marking ends when all markers are idle with no chunk left. Two markers may reach
+// the same object: a plain load filters the marked ones, then an exchange on the mark byte lets
+// exactly one of them claim (and trace) it; serial marking keeps the plain store. Markers read
+// objects the mutators wrote before they parked: the stop-the-world handshake (threads_mu) and
+// HelperPool's mutex order those writes before the helpers' reads.
 //
 // Invariants. Every reference slot that the collector scans holds nullptr or a pointer to a live
 // object. Objects are zero-filled at allocation, so a half-initialised object is always scannable.
-// Mark bytes are 0 outside a collection.
+// Mark bytes are 0 whenever a marking starts; outside a collection only cells on unswept pages
+// (live at the last marking) have mark 1.
 //
 // Threading: LocalAllocator is touched only by its thread (and by the collector while the world
-// is stopped). Heap::Impl's page lists, counters and stats are guarded by its mutex.
-// `collection_due` is atomic; see safepoint().
+// is stopped). Heap::Impl's page lists, counters and stats are guarded by its mutex (a page popped
+// off an unswept list belongs to the popping thread until it files it back); markers and helpers
+// work only while the world is stopped. `collection_due` is atomic; see safepoint().
 #pragma once
 #include <atomic>
 #include <cstddef>
@@ -91,6 +137,20 @@ public:
     }
 };
 
+// A log-linear histogram of durations in nanoseconds: exact below 32 ns, then 32 buckets per
+// power of two, so a percentile read from it is within 1/32 of the true value (reported at the
+// middle of its bucket, capped by the exact maximum). Fixed size: stress runs collect millions of times.
+struct DurationHistogram {
+    static constexpr uint32_t kSub = 32;
+    static constexpr uint32_t kBuckets = 60 * kSub;
+    uint64_t counts[kBuckets] = {};
+    uint64_t n = 0;
+    uint64_t max = 0;
+    void add(uint64_t ns);
+    // The smallest recorded duration d such that a fraction >= p of the samples are <= d (0 if none).
+    uint64_t percentile(double p) const;
+};
+
 struct GcStats {
     uint64_t collections = 0;
     uint64_t total_pause_ns = 0;
@@ -100,6 +160,11 @@ struct GcStats {
     uint64_t last_live_bytes = 0;    // bytes in live objects after the last collection
     uint64_t last_live_objects = 0;  // objects that survived the last collection
     uint64_t max_ttsp_ns = 0;        // worst time-to-safepoint: stop request until all stopped
+    DurationHistogram pauses;        // every collection's pause (stop request to resume)
+    DurationHistogram ttsp;          // every collection's time-to-safepoint
+    uint64_t mark_ns = 0;            // total marking time (in pauses)
+    uint64_t sweep_ns = 0;           // total sweeping time in pauses (finishing the lazy sweep, large objects)
+    uint64_t lazy_sweep_ns = 0;      // total sweeping time spent by allocating threads (outside pauses)
 };
 
 class Heap {
@@ -124,6 +189,13 @@ public:
     // Collects now (force), or only if still due once the heap's threads lock is held (several
     // threads may see the flag at once: one collects, the others park for it).
     void collect(VmThread& t, bool force = true);
+    // Sweeps every page the last collection left to the lazy sweep (tests: afterwards every
+    // unreachable small object reads as Free). Any running thread may call it.
+    void finish_sweep();
+    // Marking threads: 0 = automatic (the collecting thread plus helpers up to the number of
+    // cores, once the live heap is big enough to pay for them), n >= 1: exactly n (tests).
+    // Call before collecting, or between collections from the only running thread.
+    void set_mark_threads(uint32_t n);
     // Accounts the allocation counter of a thread that is detaching (call with threads_mu held).
     void retire_allocator(LocalAllocator& a);
     uint64_t heap_bytes() const;

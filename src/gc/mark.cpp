@@ -8,10 +8,72 @@
 namespace bp::gc {
 
 void Marker::drain() {
+    uint64_t bytes = 0, objects = 0;
     while (!m_stack.empty()) {
         Obj* o = m_stack.back();
         m_stack.pop_back();
+        bytes += o->size_class;
+        ++objects;
         trace(o);
+    }
+    live_bytes += bytes;
+    live_objects += objects;
+}
+
+void Marker::drain_shared() {
+    uint64_t bytes = 0, objects = 0;
+    for (;;) {
+        while (!m_stack.empty()) {
+            if (m_share->hungry() && m_stack.size() >= 2) m_share->give(m_stack);
+            Obj* o = m_stack.back();
+            m_stack.pop_back();
+            bytes += o->size_class;
+            ++objects;
+            trace(o);
+        }
+        if (!m_share->take(m_stack)) break;
+    }
+    live_bytes += bytes;
+    live_objects += objects;
+}
+
+void MarkShare::give(std::vector<Obj*>& stack) {
+    std::lock_guard<std::mutex> lock(m_mu);
+    if (m_idle <= m_chunks.size() || stack.size() < 2) return; // fed by someone else meanwhile
+    auto half = static_cast<std::ptrdiff_t>(stack.size() / 2);
+    // The older half: entries near the bottom are nearer the roots, so they lead to more work.
+    m_chunks.emplace_back(stack.begin(), stack.begin() + half);
+    stack.erase(stack.begin(), stack.begin() + half);
+    update_hungry();
+    m_cv.notify_one();
+}
+
+bool MarkShare::join() {
+    std::lock_guard<std::mutex> lock(m_mu);
+    if (m_done) return false;
+    ++m_markers;
+    return true;
+}
+
+bool MarkShare::take(std::vector<Obj*>& stack) {
+    std::unique_lock<std::mutex> lock(m_mu);
+    ++m_idle;
+    for (;;) {
+        if (!m_chunks.empty()) {
+            stack = std::move(m_chunks.back());
+            m_chunks.pop_back();
+            --m_idle;
+            update_hungry();
+            return true;
+        }
+        if (m_done) return false;
+        if (m_idle == m_markers) {
+            m_done = true;
+            m_cv.notify_all();
+            return false;
+        }
+        update_hungry();
+        m_cv.wait(lock);
     }
 }
 

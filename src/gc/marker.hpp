@@ -3,6 +3,9 @@
 #pragma once
 #include "runtime/object.hpp"
 
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <vector>
 
 namespace bp {
@@ -12,13 +15,51 @@ class VmThread;
 
 namespace bp::gc {
 
-// Threading: used only by the collecting thread while the world is stopped.
+// Work sharing between parallel markers. A busy marker that sees `hungry()` (some marker is idle
+// and no chunk waits for it) gives it the older half of its stack; a marker whose stack is empty
+// takes a chunk or waits. Marking ends when every marker that joined is idle with no chunk left:
+// only busy markers create work, so nothing can appear after that (the last marker to go idle
+// decides, under the mutex, and wakes the others). The collecting thread is the first marker; a
+// helper joins when it wakes, unless marking is already over (so a helper the OS schedules late
+// never holds up the end).
+// Threading: everything is guarded by m_mu except m_hungry, a hint read racily by busy markers.
+class MarkShare {
+public:
+    // A helper joins before marking (false: marking is over, nothing to do).
+    bool join();
+    bool hungry() const { return m_hungry.load(std::memory_order_relaxed); }
+    // Moves the older half of `stack` (>= 2 entries) to an idle marker, if one still waits.
+    void give(std::vector<Obj*>& stack);
+    // With `stack` empty: waits for a chunk (true: it is in `stack`) or the end of marking (false).
+    bool take(std::vector<Obj*>& stack);
+
+private:
+    void update_hungry() { m_hungry.store(m_idle > m_chunks.size(), std::memory_order_relaxed); }
+    std::mutex m_mu;
+    std::condition_variable m_cv;
+    std::vector<std::vector<Obj*>> m_chunks;
+    std::atomic<bool> m_hungry{false};
+    uint32_t m_markers = 1;
+    uint32_t m_idle = 0;
+    bool m_done = false;
+};
+
+// One marking thread's state. Serial marking (no share) is the collecting thread alone; parallel
+// marking gives every marking thread its own Marker, all pointing at one MarkShare.
+// Threading: a Marker is used by one thread at a time, while the world is stopped; mark bytes are
+// shared between markers (claimed by exchange when parallel).
 class Marker {
 public:
     // Marks `o` (if not null and not yet marked) and queues it for tracing.
     void mark(Obj* o) {
         if (!o || o->mark.load(std::memory_order_relaxed)) return; // relaxed: the world is stopped
-        o->mark.store(1, std::memory_order_relaxed);
+        if (m_share) {
+            // Parallel: two markers may see the object unmarked; the exchange lets one claim it.
+            // Relaxed: the object's contents were published before the world stopped.
+            if (o->mark.exchange(1, std::memory_order_relaxed)) return;
+        } else {
+            o->mark.store(1, std::memory_order_relaxed);
+        }
         m_stack.push_back(o);
     }
     void mark_value(Value v) { mark(v.o); }
@@ -27,12 +68,25 @@ public:
     }
     // Traces queued objects until the stack is empty.
     void drain();
-    void clear() { m_stack.clear(); }
+    // Parallel marking: marks through `share` (nullptr: serial again).
+    void set_share(MarkShare* share) { m_share = share; }
+    // Traces, giving work to idle markers and taking theirs, until every marker is idle.
+    void drain_shared();
+    void clear() {
+        m_stack.clear();
+        live_bytes = 0;
+        live_objects = 0;
+    }
+    // What the marking found live (small objects' cell bytes, 0 for large objects: the sweep counts
+    // those; every object counted once, when traced; kept in locals while draining).
+    uint64_t live_bytes = 0;
+    uint64_t live_objects = 0;
 
 private:
     void trace(Obj* o);
     void trace_storage(Storage* s);
     std::vector<Obj*> m_stack;
+    MarkShare* m_share = nullptr;
 };
 
 // Marks every root of `vm` (every attached thread's frames and pending error, globals,

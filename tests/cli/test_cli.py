@@ -91,6 +91,9 @@ def cli_tests(tmp):
     expect("--dump-ast", r[0] == 0 and r[1], r)
     r = run(["--gc-stats", good])
     expect("--gc-stats", r[0] == 3 and r[2], r)
+    expect("--gc-stats summary line", r[2].startswith("gc: ") and " collections, pause total " in r[2], r)
+    expect("--gc-stats percentiles", "pause p50 " in r[2] and ", p99 " in r[2] and "time-to-safepoint p50 " in r[2]
+           and "mark " in r[2] and " lazily" in r[2], r)
     r = run(["-c", "def main() -> void:\n    print(1)", "--gc-stats"])
     expect("-c: words after CODE are program args", r == (0, "1\n", ""), r)
     r = run(["--bogus", "-c", "def main() -> void:\n    print(1)"])

@@ -1,0 +1,185 @@
+// Collector tests for parallel marking (N markers find the same live set as one), lazy sweeping
+// (by allocating threads, concurrently) and the pause statistics' percentiles.
+#include "../rt/fixture.hpp"
+
+#include <fmt/format.h>
+
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace bp::test {
+namespace {
+
+using ParallelGcTest = RtFixture;
+
+// A graph of about `n` arrays: array i holds strings and references to arrays i/2, i/3 and i-1
+// (shared children, cycles through the root array, a long chain), all reachable from one root array
+// and from the last array alone.
+Array* build_graph(RtFixture& f, VmThread& t, types::TypeTable& types, int n, std::vector<Array*>& all) {
+    auto* any_arr = types.array_of(types.any_t());
+    Array* root = rt::new_array(t, any_arr);
+    for (int i = 0; i < n; ++i) {
+        Array* a = rt::new_array(t, any_arr);
+        all.push_back(a);
+        rt::array_push(t, a, Value::from_obj(rt::new_box(t, types.str_t(), Value::from_obj(rt::new_string(t, fmt::format("n{}", i))))));
+        if (i > 0) rt::array_push(t, a, Value::from_obj(rt::new_box(t, any_arr, Value::from_obj(all[i - 1]))));
+        if (i > 2) rt::array_push(t, a, Value::from_obj(rt::new_box(t, any_arr, Value::from_obj(all[i / 3]))));
+        if (i % 7 == 0) rt::array_push(t, a, Value::from_obj(rt::new_box(t, any_arr, Value::from_obj(root))));
+        if (i % 16 == 0) rt::array_push(t, root, Value::from_obj(rt::new_box(t, any_arr, Value::from_obj(a))));
+        rt::new_string(t, "garbage " + std::to_string(i));
+    }
+    rt::array_push(t, root, Value::from_obj(rt::new_box(t, any_arr, Value::from_obj(all.back()))));
+    (void)f;
+    return root;
+}
+
+std::string_view first_name(Array* a) {
+    auto* box = static_cast<Box*>(rt::array_get(a, 0).o);
+    return static_cast<String*>(box->value.o)->view();
+}
+
+TEST_F(ParallelGcTest, ParallelMarkFindsTheSameLiveSetAsSerial) {
+    std::vector<Array*> all;
+    root(0, build_graph(*this, t(), types, 60000, all));
+    vm->heap.set_mark_threads(1);
+    collect();
+    uint64_t objects = live_objects();
+    uint64_t bytes = vm->heap.stats().last_live_bytes;
+    EXPECT_GT(objects, 60000u * 4);
+    for (uint32_t n : {2u, 4u, 3u, 1u, 8u}) {
+        vm->heap.set_mark_threads(n);
+        collect();
+        EXPECT_EQ(live_objects(), objects) << n << " markers";
+        EXPECT_EQ(vm->heap.stats().last_live_bytes, bytes) << n << " markers";
+    }
+    vm->heap.finish_sweep();
+    for (size_t i = 0; i < all.size(); ++i) ASSERT_EQ(first_name(all[i]), fmt::format("n{}", i));
+    // Drop the root's edges into the graph except through the chain's end: still all reachable.
+    root(0, all.back());
+    vm->heap.set_mark_threads(4);
+    collect();
+    EXPECT_EQ(live_objects(), objects);
+    unroot(0);
+    collect();
+    EXPECT_EQ(live_objects(), 0u);
+}
+
+TEST_F(ParallelGcTest, ParallelMarkOfALongChainTerminates) {
+    Cell* head = rt::new_cell(t(), true, Value::zero());
+    for (int i = 0; i < 300000; ++i) head = rt::new_cell(t(), true, Value::from_obj(head));
+    root(0, head);
+    vm->heap.set_mark_threads(4);
+    collect();
+    EXPECT_EQ(live_objects(), 300001u);
+}
+
+TEST_F(ParallelGcTest, LazySweepFreesGarbageAndKeepsLiveObjects) {
+    String* keep = str("keep me");
+    String* drop = str("drop me"); // same page as `keep`, so the page stays and this read is safe
+    root(0, keep);
+    collect();
+    EXPECT_EQ(drop->kind, ObjKind::String); // not swept yet: the pause skipped it
+    vm->heap.finish_sweep();
+    EXPECT_EQ(drop->kind, ObjKind::Free);
+    EXPECT_EQ(keep->view(), "keep me");
+    collect();
+    EXPECT_EQ(live_objects(), 1u);
+}
+
+TEST_F(ParallelGcTest, LazySweepReusesPagesInsteadOfGrowing) {
+    auto* arr_t = types.array_of(types.str_t());
+    Array* a = rt::new_array(t(), arr_t);
+    root(0, a);
+    for (int i = 0; i < 2000; ++i) rt::array_push(t(), a, Value::from_obj(str("live " + std::to_string(i))));
+    collect();
+    uint64_t after_first = 0;
+    for (int round = 0; round < 20; ++round) {
+        for (int i = 0; i < 20000; ++i) str("short-lived garbage string");
+        collect();
+        if (round == 1) after_first = vm->heap.heap_bytes();
+    }
+    EXPECT_LE(vm->heap.heap_bytes(), after_first + (1u << 20));
+    for (int i = 0; i < 2000; ++i) ASSERT_EQ(view(rt::array_get(a, i)), "live " + std::to_string(i));
+}
+
+TEST_F(ParallelGcTest, ParallelFinishSweepFreesExactlyTheGarbage) {
+    auto* arr_t = types.array_of(types.str_t());
+    Array* keep = rt::new_array(t(), arr_t, 50000);
+    root(0, keep);
+    std::vector<String*> dropped;
+    for (int i = 0; i < 50000; ++i) { // alternate, so every page keeps live cells and stays
+        rt::array_push(t(), keep, Value::from_obj(str("keep " + std::to_string(i))));
+        dropped.push_back(str("drop " + std::to_string(i)));
+    }
+    vm->heap.set_mark_threads(4);
+    collect(); // leaves ~100 pages unswept
+    collect(); // the pause sweeps them with helpers, then marks again
+    EXPECT_EQ(live_objects(), 2u + 50000u);
+    for (String* d : dropped) ASSERT_EQ(d->kind, ObjKind::Free);
+    for (int i = 0; i < 50000; ++i) ASSERT_EQ(view(rt::array_get(keep, i)), "keep " + std::to_string(i));
+}
+
+TEST_F(ParallelGcTest, TwoThreadsSweepLazilyAtOnce) {
+    auto* arr_t = types.array_of(types.str_t());
+    Array* keep = rt::new_array(t(), arr_t);
+    Array* out[2] = {rt::new_array(t(), arr_t), rt::new_array(t(), arr_t)};
+    root(0, keep);
+    root(1, out[0]);
+    root(2, out[1]);
+    for (int i = 0; i < 20000; ++i) {
+        rt::array_push(t(), keep, Value::from_obj(str("kept " + std::to_string(i))));
+        str("garbage garbage " + std::to_string(i));
+    }
+    collect(); // every page is now unswept
+    // The test thread is in the safe state while the workers run, as a blocked joiner would be.
+    thread->gc_state.store(1, std::memory_order_seq_cst);
+    std::vector<std::thread> workers;
+    for (int w = 0; w < 2; ++w) {
+        workers.emplace_back([&, w] {
+            VmThread vt(*vm, static_cast<uint32_t>(w + 1));
+            for (int i = 0; i < 20000; ++i) {
+                String* s = rt::new_string(vt, fmt::format("w{} {}", w, i));
+                if (i % 10 == 0) rt::array_push(vt, out[w], Value::from_obj(s));
+            }
+        });
+    }
+    for (std::thread& th : workers) th.join();
+    thread->gc_state.store(0, std::memory_order_seq_cst);
+    collect();
+    EXPECT_EQ(live_objects(), 3u + 3u + 20000u + 2u * 2000u); // 3 arrays, 3 storages, strings
+    for (int i = 0; i < 20000; ++i) ASSERT_EQ(view(rt::array_get(keep, i)), "kept " + std::to_string(i));
+    for (int w = 0; w < 2; ++w)
+        for (int i = 0; i < 2000; ++i)
+            ASSERT_EQ(view(rt::array_get(out[w], i)), fmt::format("w{} {}", w, i * 10));
+}
+
+TEST(DurationHistogramTest, Percentiles) {
+    gc::DurationHistogram h;
+    EXPECT_EQ(h.percentile(0.5), 0u);
+    for (uint64_t v = 1; v <= 1000; ++v) h.add(v * 1000); // 1 us .. 1 ms
+    EXPECT_EQ(h.n, 1000u);
+    EXPECT_EQ(h.max, 1000000u);
+    auto near = [](uint64_t got, uint64_t want) { return got * 32 >= want * 31 && got * 31 <= want * 32; };
+    EXPECT_TRUE(near(h.percentile(0.5), 500000)) << h.percentile(0.5);
+    EXPECT_TRUE(near(h.percentile(0.99), 990000)) << h.percentile(0.99);
+    EXPECT_EQ(h.percentile(1.0), 1000000u);
+    gc::DurationHistogram small;
+    for (uint64_t v : {3, 5, 7}) small.add(v);
+    EXPECT_EQ(small.percentile(0.5), 5u);
+    EXPECT_EQ(small.percentile(0.99), 7u);
+}
+
+TEST_F(ParallelGcTest, StatsReportHasPercentiles) {
+    root(0, str("x"));
+    collect();
+    collect();
+    std::string report = vm->heap.stats_report();
+    EXPECT_NE(report.find("gc: 2 collections, pause total"), std::string::npos) << report;
+    EXPECT_NE(report.find("pause p50 "), std::string::npos) << report;
+    EXPECT_NE(report.find("time-to-safepoint p50 "), std::string::npos) << report;
+    EXPECT_NE(report.find("mark "), std::string::npos) << report;
+}
+
+} // namespace
+} // namespace bp::test
