@@ -4,6 +4,7 @@
 
 #include "runtime/rt.hpp"
 #include "runtime/thread/runtime.hpp"
+#include "runtime/thread/trace.hpp"
 #include "stdlib/stdlib.hpp"
 #include "vm/interp.hpp"
 #include "vm/traceback.hpp"
@@ -44,6 +45,7 @@ void exit_if_threads_remain(Vm& machine, VmThread& main_thread, int code, bool w
     if (clean) return;
     std::fflush(stdout);
     if (machine.options.gc_stats) write_stderr(machine.heap.stats_report());
+    if (!thread::finish_trace(machine) && code == 0) code = kExitRuntime;
     std::fflush(stderr);
     std::_Exit(code);
 }
@@ -94,6 +96,7 @@ int execute_program(const CliOptions& options, const bytecode::Program& program,
     machine.argv = options.args;
     int code = run_main_thread(machine);
     code = flush_stdout(code);
+    if (!thread::finish_trace(machine) && code == 0) code = kExitRuntime; // --trace
     if (options.vm.gc_stats) write_stderr(machine.heap.stats_report());
     if (after) after(machine);
     return code;

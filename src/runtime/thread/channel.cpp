@@ -9,6 +9,7 @@
 #include "runtime/rt.hpp"
 #include "runtime/thread/runtime.hpp"
 #include "runtime/thread/safepoint.hpp"
+#include "runtime/thread/trace.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -45,9 +46,10 @@ void notify_senders(ChannelHandle* ch, const SelectWaiter* self = nullptr) {
 }
 
 // With lk (ch->mu) held: waits for a change of the channel, safe for the collector. Returns with
-// lk held again and the thread running.
-void wait_change(VmThread& t, ChannelHandle* ch, Lock& lk) {
+// lk held again and the thread running. `kind`: send or receive (for --trace).
+void wait_change(VmThread& t, ChannelHandle* ch, Lock& lk, TraceKind kind) {
     t.waiting_for.store(ch, std::memory_order_relaxed);
+    TraceScope trace(t, kind);
     enter_safe(t);
     ch->cv.wait(lk);
     lk.unlock();
@@ -86,7 +88,7 @@ void chan_send(VmThread& t, ChannelHandle* ch, Value v) {
     Lock lk(ch->mu);
     if (ch->closed) closed_error(lk, "send on closed channel");
     if (ch->cap > 0) {
-        while (!ch->closed && static_cast<int64_t>(ch->buf.size()) >= ch->cap) wait_change(t, ch, lk);
+        while (!ch->closed && static_cast<int64_t>(ch->buf.size()) >= ch->cap) wait_change(t, ch, lk, TraceKind::ChanSend);
         if (ch->closed) closed_error(lk, "send on closed channel");
         put(ch, v);
         return;
@@ -94,7 +96,7 @@ void chan_send(VmThread& t, ChannelHandle* ch, Value v) {
     // Unbuffered: the value waits in buf (a root) until a receiver takes it.
     uint64_t ticket = ch->sent;
     put(ch, v);
-    while (ch->received <= ticket && !ch->closed) wait_change(t, ch, lk);
+    while (ch->received <= ticket && !ch->closed) wait_change(t, ch, lk, TraceKind::ChanSend);
     if (ch->received <= ticket) closed_error(lk, "send on closed channel"); // dropped by close
 }
 
@@ -111,7 +113,7 @@ bool chan_recv_ok(VmThread& t, ChannelHandle* ch, Value& out) {
     while (ch->buf.empty() && !ch->closed) {
         ++ch->recv_waiting;
         notify_senders(ch); // an unbuffered select send may now proceed
-        wait_change(t, ch, lk);
+        wait_change(t, ch, lk, TraceKind::ChanRecv);
         --ch->recv_waiting;
     }
     if (ch->buf.empty()) return false;
@@ -226,6 +228,7 @@ int64_t chan_select(VmThread& t, const std::vector<SelectCase>& cases, int64_t t
         {
             std::unique_lock<std::mutex> lk(w.mu);
             t.waiting_for.store(cases.empty() ? nullptr : cases[0].ch, std::memory_order_relaxed);
+            TraceScope trace(t, TraceKind::Select);
             enter_safe(t);
             if (timeout_ms < 0) {
                 w.cv.wait(lk, [&] { return w.fired; });
