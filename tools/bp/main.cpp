@@ -1,6 +1,7 @@
 // bp: the BetterPython command-line program. Parses the command line, then runs the pipeline on a
 // big native stack, turning every C++ failure into a message and an exit code (never a signal).
 #include "cli.hpp"
+#include "trace_view.hpp"
 
 #include <csignal>
 #include <cstdio>
@@ -38,6 +39,7 @@ int guarded_run(void* arg) {
 int main(int argc, char** argv) {
     // A closed pipe must surface as a failed write (IOError in print), not kill the process.
     std::signal(SIGPIPE, SIG_IGN);
+    if (argc > 1 && std::string(argv[1]) == "trace-view") return run_trace_view(argc - 1, argv + 1);
     CliOptions options;
     std::string error;
     switch (parse_command_line(argc, argv, options, error)) {
