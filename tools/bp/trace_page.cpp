@@ -62,6 +62,7 @@ for (const e of D.events) { t0 = Math.min(t0, e.ts); t1 = Math.max(t1, e.ts + e.
 if (!isFinite(t0)) { t0 = 0; t1 = 1; }
 const span = Math.max(t1 - t0, 1);
 function fmt(us) {
+  if (us === 0) return "0";
   if (us >= 1e6) return (us / 1e6).toFixed(3) + " s";
   if (us >= 1e3) return (us / 1e3).toFixed(3) + " ms";
   return us.toFixed(us < 10 ? 3 : 1) + " us";
@@ -98,7 +99,7 @@ for (const c of cats) {
 const view = document.getElementById("view");
 const tip = document.getElementById("tip");
 let scale = 1; // px per microsecond
-function fit() { scale = Math.max(view.clientWidth - 200, 200) / span; }
+function fit() { scale = Math.max(view.clientWidth - 250, 200) / span; }
 function describe(e) {
   const lines = [e.n, fmt(e.d) + "  (at " + fmt(e.ts - t0) + ")", "category: " + e.c];
   const a = e.a || {};

@@ -91,7 +91,7 @@ void append_site(std::string& out, const Vm& vm, const TraceEvent& e) {
     }
 }
 
-void append_event(std::string& out, const Vm& vm, uint32_t tid, const TraceEvent& e) {
+void append_event(std::string& out, const Vm& vm, uint32_t tid, const TraceEvent& e, bool unfinished = false) {
     KindInfo info = info_of(e.kind);
     out += ",\n{\"name\":";
     append_escaped(out, e.kind == TraceKind::SyncWait ? sync_name(e.detail) : info.name);
@@ -103,6 +103,7 @@ void append_event(std::string& out, const Vm& vm, uint32_t tid, const TraceEvent
         out += fmt::format("{}\"time_to_safepoint_us\":{},\"collect_us\":{}", first ? "" : ",", micros(e.extra_ns),
                            micros(e.dur_ns - e.extra_ns));
     }
+    if (unfinished) out += out.back() == '{' ? "\"unfinished\":true" : ",\"unfinished\":true";
     out += "}}";
 }
 
@@ -156,13 +157,33 @@ void TraceBuffer::append(const TraceEvent& e) {
     m_published.store(m_published.load(std::memory_order_relaxed) + 1, std::memory_order_release);
 }
 
+void TraceBuffer::open(const TraceEvent& e) {
+    // Relaxed: published by the release store of the start below.
+    m_open_proto.store(e.proto, std::memory_order_relaxed);
+    m_open_pc.store(e.pc, std::memory_order_relaxed);
+    m_open_kind.store(static_cast<uint8_t>(e.kind), std::memory_order_relaxed);
+    m_open_detail.store(e.detail, std::memory_order_relaxed);
+    m_open_start.store(e.start_ns + 1, std::memory_order_release);
+}
+
+bool TraceBuffer::current(TraceEvent& out) const {
+    uint64_t start = m_open_start.load(std::memory_order_acquire);
+    if (start == 0) return false;
+    out.start_ns = start - 1;
+    out.proto = m_open_proto.load(std::memory_order_relaxed);
+    out.pc = m_open_pc.load(std::memory_order_relaxed);
+    out.kind = static_cast<TraceKind>(m_open_kind.load(std::memory_order_relaxed));
+    out.detail = m_open_detail.load(std::memory_order_relaxed);
+    return true;
+}
+
 // ---- Tracer
 
 Tracer::Tracer(std::string path) : m_path(std::move(path)), m_start(std::chrono::steady_clock::now()) {}
 
 TraceBuffer* Tracer::attach(uint32_t id) {
     auto b = std::make_unique<TraceBuffer>(id);
-    b->name = "Thread-" + std::to_string(id);
+    b->name = id == 0 ? "Thread-0 (main)" : "Thread-" + std::to_string(id); // as deadlock reports say
     b->begin_ns = now_ns();
     std::lock_guard<std::mutex> lk(m_mu);
     m_buffers.push_back(std::move(b));
@@ -200,7 +221,14 @@ std::string Tracer::render(const Vm& vm) {
                            "\"args\":{{\"finished\":{}}}}}",
                            b->id, micros(b->begin_ns), micros(end - b->begin_ns), b->ended ? "true" : "false");
     }
-    for (const auto& b : m_buffers) b->for_each([&](const TraceEvent& e) { append_event(out, vm, b->id, e); });
+    for (const auto& b : m_buffers) {
+        b->for_each([&](const TraceEvent& e) { append_event(out, vm, b->id, e); });
+        TraceEvent open;
+        if (!b->ended && b->current(open)) { // blocked when the trace was written
+            open.dur_ns = now > open.start_ns ? now - open.start_ns : 0;
+            append_event(out, vm, b->id, open, true);
+        }
+    }
     out += "\n]}\n";
     return out;
 }
@@ -220,10 +248,12 @@ void TraceScope::begin(TraceKind k, uint8_t detail) {
         m_event.pc = m_t.frames.back().pc;
     }
     m_event.start_ns = m_t.vm.tracer->now_ns();
+    m_buf->open(m_event);
 }
 
 void TraceScope::end() {
     m_event.dur_ns = m_t.vm.tracer->now_ns() - m_event.start_ns;
+    m_buf->close();
     m_buf->append(m_event);
 }
 

@@ -59,6 +59,13 @@ public:
     TraceBuffer& operator=(const TraceBuffer&) = delete;
 
     void append(const TraceEvent& e); // owner only
+    // The wait in progress (owner only), so a trace written meanwhile (exit(), a fatal deadlock)
+    // shows it as unfinished.
+    void open(const TraceEvent& e);
+    void close() { m_open_start.store(0, std::memory_order_release); }
+    // Any thread: the wait in progress, if any (its fields may mix two waits if the owner moves
+    // on meanwhile; only ever used for the last, cosmetic, unfinished bar).
+    bool current(TraceEvent& out) const;
     template <class F>
     void for_each(F&& f) const { // any thread: the events published so far
         size_t n = m_published.load(std::memory_order_acquire);
@@ -81,6 +88,11 @@ private:
     Chunk* m_tail;          // owner only
     size_t m_tail_used = 0; // owner only
     std::atomic<size_t> m_published{0};
+    std::atomic<uint64_t> m_open_start{0}; // start_ns + 1 of the wait in progress, 0: none
+    std::atomic<const bytecode::FunctionProto*> m_open_proto{nullptr};
+    std::atomic<uint32_t> m_open_pc{0};
+    std::atomic<uint8_t> m_open_kind{0};
+    std::atomic<uint8_t> m_open_detail{0};
 };
 
 class Tracer {
