@@ -27,7 +27,7 @@ void wait_and_take(VmThread& t, const void* what, std::mutex& mu, std::condition
     }
     t.waiting_for.store(what, std::memory_order_relaxed);
     {
-        TraceScope trace(t, TraceKind::SyncWait, static_cast<uint8_t>(static_cast<const Handle*>(what)->hkind));
+        TraceScope trace(t, TraceKind::SyncWait, static_cast<const Handle*>(what));
         SafeRegion safe(t);
         std::unique_lock<std::mutex> lk(mu);
         cv.wait(lk, ready);

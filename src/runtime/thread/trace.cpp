@@ -240,9 +240,9 @@ bool Tracer::finish(const Vm& vm, std::string& error) {
 
 // ---- recording
 
-void TraceScope::begin(TraceKind k, uint8_t detail) {
+void TraceScope::begin(TraceKind k, const Handle* on) {
     m_event.kind = k;
-    m_event.detail = detail;
+    m_event.detail = on ? static_cast<uint8_t>(on->hkind) : 0;
     if (!m_t.frames.empty()) {
         m_event.proto = m_t.frames.back().proto;
         m_event.pc = m_t.frames.back().pc;
@@ -257,8 +257,7 @@ void TraceScope::end() {
     m_buf->append(m_event);
 }
 
-void trace_gc_pause(VmThread& t, uint64_t start_ns, uint64_t stopped_ns) {
-    if (!t.trace) return;
+void record_gc_pause(VmThread& t, uint64_t start_ns, uint64_t stopped_ns) {
     TraceEvent e;
     e.kind = TraceKind::GcPause;
     e.start_ns = start_ns;
@@ -267,8 +266,7 @@ void trace_gc_pause(VmThread& t, uint64_t start_ns, uint64_t stopped_ns) {
     t.trace->append(e);
 }
 
-void trace_gc_wait(VmThread& t, uint64_t start_ns) {
-    if (!t.trace) return;
+void record_gc_wait(VmThread& t, uint64_t start_ns) {
     TraceEvent e;
     e.kind = TraceKind::GcWait;
     e.start_ns = start_ns;

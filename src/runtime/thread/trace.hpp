@@ -29,6 +29,8 @@
 
 namespace bp::thread {
 
+struct Handle;
+
 // What a thread was doing. The names and categories written for each are in trace.cpp.
 enum class TraceKind : uint8_t {
     Lock, CondWait, Join, ChanSend, ChanRecv, Select, SyncWait, FutureGet, Sleep,
@@ -126,11 +128,12 @@ private:
 };
 
 // Records one event of kind k on t's lane for the scope's lifetime (nothing when tracing is off).
-// Take it right where the thread enters its blocked (safe) state.
+// Take it right where the thread enters its blocked (safe) state. `on`: the toolkit handle a
+// SyncWait waits on (its kind names the event); read only when tracing.
 class TraceScope {
 public:
-    TraceScope(VmThread& t, TraceKind k, uint8_t detail = 0) : m_t(t), m_buf(t.trace) {
-        if (m_buf) [[unlikely]] begin(k, detail);
+    TraceScope(VmThread& t, TraceKind k, const Handle* on = nullptr) : m_t(t), m_buf(t.trace) {
+        if (m_buf) [[unlikely]] begin(k, on);
     }
     ~TraceScope() {
         if (m_buf) [[unlikely]] end();
@@ -139,7 +142,7 @@ public:
     TraceScope& operator=(const TraceScope&) = delete;
 
 private:
-    void begin(TraceKind k, uint8_t detail);
+    void begin(TraceKind k, const Handle* on);
     void end();
     VmThread& m_t;
     TraceBuffer* m_buf;
@@ -149,8 +152,14 @@ private:
 // The collector's events (gc/heap.cpp): a pause on the collecting thread, from its stop request to
 // the restart (stopped_ns: when every thread had stopped), or a wait at a safepoint for another
 // thread's collection. Times from Tracer::now_ns().
-void trace_gc_pause(VmThread& t, uint64_t start_ns, uint64_t stopped_ns);
-void trace_gc_wait(VmThread& t, uint64_t start_ns);
+void record_gc_pause(VmThread& t, uint64_t start_ns, uint64_t stopped_ns);
+void record_gc_wait(VmThread& t, uint64_t start_ns);
+inline void trace_gc_pause(VmThread& t, uint64_t start_ns, uint64_t stopped_ns) {
+    if (t.trace) [[unlikely]] record_gc_pause(t, start_ns, stopped_ns);
+}
+inline void trace_gc_wait(VmThread& t, uint64_t start_ns) {
+    if (t.trace) [[unlikely]] record_gc_wait(t, start_ns);
+}
 // Now, for the collector's timestamps (0 when tracing is off).
 inline uint64_t trace_now(const VmThread& t) { return t.trace ? t.vm.tracer->now_ns() : 0; }
 
