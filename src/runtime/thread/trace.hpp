@@ -97,6 +97,9 @@ private:
     std::atomic<uint8_t> m_open_detail{0};
 };
 
+// Threading: shared by every thread of the Vm (Vm::tracer is set in the constructor, never changed).
+// m_buffers and each buffer's name/begin/end are guarded by m_mu; the events are not (see above);
+// m_written makes finish run once whichever thread gets there first.
 class Tracer {
 public:
     explicit Tracer(std::string path);
