@@ -4,7 +4,7 @@
 set -euo pipefail
 pkgs=(cmake ninja-build g++ clang libclang-rt-14-dev python3 libgtest-dev libgmock-dev libbenchmark-dev
       libfmt-dev hyperfine lua5.4 luajit pkg-config libssl-dev libre2-dev libffi-dev golang-go
-      libcli11-dev libedit-dev)
+      libcli11-dev libedit-dev chromium)
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

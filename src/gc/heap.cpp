@@ -5,6 +5,7 @@
 #include "gc/marker.hpp"
 #include "runtime/rt.hpp"
 #include "runtime/thread/safepoint.hpp"
+#include "runtime/thread/trace.hpp"
 #include "vm/vm.hpp"
 
 #include <fmt/format.h>
@@ -562,8 +563,13 @@ void Heap::collect(VmThread& t, bool force) {
     std::unique_lock<std::mutex> threads_lock(vm.threads_mu);
     if (!force && !collection_due.load(std::memory_order_relaxed) && !vm.stop_requested.load()) return;
     auto start = std::chrono::steady_clock::now();
-    if (!thread::stop_world(t, threads_lock)) return; // parked for another thread's collection
+    uint64_t trace_start = thread::trace_now(t); // --trace (runtime/thread/trace.hpp); 0 when off
+    if (!thread::stop_world(t, threads_lock)) { // parked for another thread's collection
+        thread::trace_gc_wait(t, trace_start);
+        return;
+    }
     auto stopped = std::chrono::steady_clock::now();
+    uint64_t trace_stopped = thread::trace_now(t);
     bool self_attached = false;
     for (VmThread* th : vm.threads) {
         impl->stats.bytes_allocated_total += th->alloc.allocated;
@@ -602,6 +608,7 @@ void Heap::collect(VmThread& t, bool force) {
     s.ttsp.add(ttsp);
     s.mark_ns += elapsed(marking, marked);
     s.sweep_ns += elapsed(stopped, marking) + elapsed(marked, end);
+    thread::trace_gc_pause(t, trace_start, trace_stopped);
     thread::resume_world(vm);
 }
 

@@ -1,6 +1,7 @@
 // I/O and system builtins (LANGUAGE.md §10): print, read_line, exit, clock_ms, sleep, getenv,
 // argv, argc, typeof.
 #include "runtime/thread/safepoint.hpp"
+#include "runtime/thread/trace.hpp"
 #include "stdlib/support.hpp"
 
 #include <fmt/format.h>
@@ -34,6 +35,7 @@ Value bi_read_line(BuiltinArgs& a) {
     size_t cap = 0;
     ssize_t n = 0;
     {
+        thread::TraceScope trace(a.thread, thread::TraceKind::Input);
         thread::SafeRegion safe(a.thread); // blocked on input: safe for the collector
         n = ::getline(&buf, &cap, stdin);
     }
@@ -49,6 +51,7 @@ Value bi_read_line(BuiltinArgs& a) {
 }
 
 Value bi_exit_(BuiltinArgs& a) {
+    thread::finish_trace(a.thread.vm); // --trace: the timeline up to now
     std::fflush(stdout);
     std::fflush(stderr);
     std::_Exit(static_cast<int>(arg_int(a, 0) & 0xFF));

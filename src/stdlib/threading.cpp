@@ -2,6 +2,7 @@
 // (src/runtime/thread). Handle arguments may arrive as `ptr`; handle_of checks their kind.
 #include "runtime/thread/runtime.hpp"
 #include "runtime/thread/safepoint.hpp"
+#include "runtime/thread/trace.hpp"
 #include "stdlib/support.hpp"
 
 #include <chrono>
@@ -40,6 +41,7 @@ void sleep_ms(VmThread& t, int64_t ms) {
         std::this_thread::yield();
         return;
     }
+    thread::TraceScope trace(t, thread::TraceKind::Sleep);
     thread::SafeRegion safe(t);
     std::this_thread::sleep_for(std::chrono::milliseconds(ms));
 }

@@ -11,6 +11,7 @@
 
 #include "runtime/rt.hpp"
 #include "runtime/thread/runtime.hpp"
+#include "runtime/thread/trace.hpp"
 
 #include <unistd.h>
 
@@ -49,11 +50,14 @@ bool stress_compiled_in() {
 VmThread::VmThread(Vm& owner, uint32_t thread_id, size_t initial_stack) : vm(owner), id(thread_id) {
     frames.reserve(initial_stack ? 64 : kInitialFrames);
     ensure_stack(initial_stack ? initial_stack : kInitialStack);
+    if (vm.tracer) trace = vm.tracer->attach(id);
     std::lock_guard<std::mutex> lock(vm.threads_mu);
     vm.threads.push_back(this);
 }
 
 VmThread::~VmThread() {
+    // Pool threads have no handle: their lane keeps the name given at start (pool.cpp).
+    if (trace) vm.tracer->detach(trace, handle || id == 0 ? vm.threading->graph().name_of(*this) : "");
     {
         std::lock_guard<std::mutex> lock(vm.threads_mu);
         for (size_t i = 0; i < vm.threads.size(); ++i) {
@@ -86,6 +90,7 @@ void VmThread::ensure_stack(size_t needed) {
 
 Vm::Vm(const bytecode::Program& prog, VmOptions opts) : program(prog), options(opts) {
     threading = std::make_unique<thread::ThreadRuntime>(*this);
+    if (!options.trace_path.empty()) tracer = std::make_unique<thread::Tracer>(options.trace_path);
     uint64_t limit = options.max_heap ? options.max_heap : default_heap_limit();
     heap.init(*this, limit, options.gc_stress || stress_compiled_in());
 

@@ -25,6 +25,8 @@
 namespace bp::thread {
 class ThreadRuntime;
 struct ThreadHandle;
+class Tracer;
+class TraceBuffer;
 }
 
 namespace bp {
@@ -54,6 +56,7 @@ struct VmOptions {
     uint32_t max_depth = 200000; // frames per thread; the next call raises RecursionError
     uint32_t max_threads = 4096; // threads alive at once, main included (--max-threads)
     bool lock_order = false;     // --lock-order / BP_LOCK_ORDER=1: report lock-order inversions
+    std::string trace_path;      // --trace FILE: write a thread timeline (runtime/thread/trace.hpp)
 };
 
 // One activation. Registers of the frame are stack[base .. base + proto->nregs).
@@ -93,6 +96,8 @@ public:
     uint32_t held_mutexes = 0; // mutexes this thread holds (owner-only)
     // --lock-order only (runtime/thread/deadlock.hpp): the mutexes held, in locking order (owner-only).
     std::vector<const void*> held_locks;
+    // --trace only (runtime/thread/trace.hpp): this thread's event buffer; nullptr when off.
+    thread::TraceBuffer* trace = nullptr;
 
     void ensure_stack(size_t needed); // grows (zero-filled) so that stack_cap >= needed
 };
@@ -135,6 +140,8 @@ public:
     std::atomic<bool> stop_requested{false};
     // Threads, handles, the program-end protocol (runtime/thread/runtime.hpp).
     std::unique_ptr<thread::ThreadRuntime> threading;
+    // --trace: the thread timeline recorder (runtime/thread/trace.hpp), or nullptr.
+    std::unique_ptr<thread::Tracer> tracer;
 
     std::vector<std::string> argv; // program arguments after the source path
     int exit_code = 0;

@@ -5,6 +5,7 @@
 #include "runtime/rt.hpp"
 #include "runtime/thread/dump.hpp"
 #include "runtime/thread/runtime.hpp"
+#include "runtime/thread/trace.hpp"
 #include "stdlib/stdlib.hpp"
 #include "vm/interp.hpp"
 #include "vm/traceback.hpp"
@@ -45,6 +46,7 @@ void exit_if_threads_remain(Vm& machine, VmThread& main_thread, int code, bool w
     if (clean) return;
     std::fflush(stdout);
     if (machine.options.gc_stats) write_stderr(machine.heap.stats_report());
+    if (!thread::finish_trace(machine) && code == 0) code = kExitRuntime;
     std::fflush(stderr);
     std::_Exit(code);
 }
@@ -100,6 +102,7 @@ int execute_program(const CliOptions& options, const bytecode::Program& program,
         code = run_main_thread(machine, nullptr);
     } // every thread has detached: the watcher ends before the Vm
     code = flush_stdout(code);
+    if (!thread::finish_trace(machine) && code == 0) code = kExitRuntime; // --trace
     if (options.vm.gc_stats) write_stderr(machine.heap.stats_report());
     if (after) after(machine);
     return code;

@@ -2,6 +2,7 @@
 // big native stack, turning every C++ failure into a message and an exit code (never a signal).
 #include "cli.hpp"
 #include "runtime/thread/dump.hpp"
+#include "trace_view.hpp"
 
 #include <csignal>
 #include <cstdio>
@@ -39,6 +40,7 @@ int guarded_run(void* arg) {
 int main(int argc, char** argv) {
     // A closed pipe must surface as a failed write (IOError in print), not kill the process.
     std::signal(SIGPIPE, SIG_IGN);
+    if (argc > 1 && std::string(argv[1]) == "trace-view") return run_trace_view(argc - 1, argv + 1);
     // SIGQUIT asks for a thread dump: blocked in every thread (all are created after this), accepted
     // only by the watcher's sigwait (runtime/thread/dump.hpp). Never a core dump.
     bp::thread::block_dump_signal();

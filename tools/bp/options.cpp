@@ -32,7 +32,7 @@ bool parse_thread_limit(std::string_view text, uint32_t& out) {
 }
 
 struct RawOptions {
-    std::string max_heap, max_threads, diagnostics, code;
+    std::string max_heap, max_threads, diagnostics, code, trace;
     bool version = false, disasm = false, dump_tokens = false, dump_ast = false;
 };
 
@@ -51,6 +51,9 @@ void declare_options(CLI::App& app, CliOptions& out, RawOptions& raw, bool check
     app.add_flag("--gc-stress", out.vm.gc_stress, "collect garbage at every allocation safepoint (slow; testing)");
     app.add_flag("--lock-order", out.vm.lock_order,
                  "warn about lock-order inversions (A then B here, B then A there); also BP_LOCK_ORDER=1");
+    app.add_option("--trace", raw.trace,
+                   "write a thread timeline (Chrome trace-event JSON) to FILE at exit; see bp trace-view")
+        ->type_name("FILE");
     app.add_flag("--disasm", raw.disasm, "print the compiled bytecode instead of running");
     app.add_flag("--dump-tokens", raw.dump_tokens, "print the token stream instead of running");
     app.add_flag("--dump-ast", raw.dump_ast, "print the syntax tree instead of running");
@@ -72,6 +75,7 @@ bool finish_options(const RawOptions& raw, CliOptions& out, std::string& error) 
         error = "invalid diagnostics format '" + raw.diagnostics + "' (expected 'text' or 'json')";
         return false;
     }
+    if (!raw.trace.empty()) out.vm.trace_path = raw.trace;
     if (raw.dump_tokens) out.dump = Dump::Tokens;
     if (raw.dump_ast) out.dump = Dump::Ast;
     if (raw.disasm) out.dump = Dump::Disasm;
@@ -111,7 +115,7 @@ int find_code_option(int begin, int end, char** argv) {
         std::string_view w = argv[i];
         if (w == "-c") return i;
         if (w == "--" || w.size() < 2 || w[0] != '-') return end; // the file: options are over
-        if (w == "--max-heap" || w == "--max-threads" || w == "--diagnostics") ++i; // its value
+        if (w == "--max-heap" || w == "--max-threads" || w == "--diagnostics" || w == "--trace") ++i; // its value
     }
     return end;
 }
@@ -203,6 +207,8 @@ std::string usage_text() {
            "  --gc-stats         print garbage collector statistics to stderr at exit\n"
            "  --max-threads=N    threads alive at once, main included (default 4096)\n"
            "  --gc-stress        collect garbage at every allocation safepoint (slow; for testing)\n"
+           "  --trace=FILE       write a thread timeline to FILE at exit (Chrome trace-event JSON:\n"
+           "                     open it in Perfetto, or run bp trace-view FILE -o OUT.html)\n"
            "  --diagnostics=FMT  compile errors as text (default) or json: an array of\n"
            "                     {file, line, col, end_line, end_col, severity, message, notes}\n"
            "  --disasm           print the compiled bytecode instead of running\n"

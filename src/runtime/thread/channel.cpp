@@ -16,6 +16,7 @@
 #include "runtime/rt.hpp"
 #include "runtime/thread/runtime.hpp"
 #include "runtime/thread/safepoint.hpp"
+#include "runtime/thread/trace.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -43,13 +44,14 @@ void notify(ChannelHandle* ch, const SelectWaiter* self = nullptr) {
 }
 
 // With lk (ch->mu) held: waits for a change of the channel, safe for the collector. Returns with
-// lk held again and the thread running.
+// lk held again and the thread running. `kind`: send or receive (for --trace).
 // Registered in the wait graph with the channel's version: if every thread ends up waiting and
 // no channel it waits on has changed since, that is a global deadlock (a channel nobody sends on).
-void wait_change(VmThread& t, ChannelHandle* ch, Lock& lk) {
+void wait_change(VmThread& t, ChannelHandle* ch, Lock& lk, TraceKind kind) {
     WaitGraph& graph = t.vm.threading->graph();
     graph.begin_wait(t, ch, ch->version.load(std::memory_order_relaxed)); // relaxed: we hold mu
     t.waiting_for.store(ch, std::memory_order_relaxed);
+    TraceScope trace(t, kind);
     enter_safe(t);
     ch->cv.wait(lk);
     lk.unlock();
@@ -151,7 +153,7 @@ void chan_send(VmThread& t, ChannelHandle* ch, Value v) {
     Lock lk(ch->mu);
     if (ch->closed) closed_error(lk, "send on closed channel");
     if (ch->cap > 0) {
-        while (!ch->closed && static_cast<int64_t>(ch->buf.size()) >= ch->cap) wait_change(t, ch, lk);
+        while (!ch->closed && static_cast<int64_t>(ch->buf.size()) >= ch->cap) wait_change(t, ch, lk, TraceKind::ChanSend);
         if (ch->closed) closed_error(lk, "send on closed channel");
         put(ch, v, nullptr);
         return;
@@ -159,7 +161,7 @@ void chan_send(VmThread& t, ChannelHandle* ch, Value v) {
     // Unbuffered: the value waits in buf (a root) until a receiver takes it (and sets `taken`).
     bool taken = false;
     put(ch, v, &taken);
-    while (!taken && !ch->closed) wait_change(t, ch, lk);
+    while (!taken && !ch->closed) wait_change(t, ch, lk, TraceKind::ChanSend);
     if (!taken) closed_error(lk, "send on closed channel"); // dropped by close
 }
 
@@ -177,7 +179,7 @@ bool chan_recv_ok(VmThread& t, ChannelHandle* ch, Value& out) {
         if (take_live(ch, nullptr, 0, out) == Took::Value) return true;
         if (ch->closed) return false;
         ++ch->recv_waiting;
-        wait_change(t, ch, lk);
+        wait_change(t, ch, lk, TraceKind::ChanRecv);
         --ch->recv_waiting;
     }
 }
@@ -312,6 +314,7 @@ int64_t chan_select(VmThread& t, const std::vector<SelectCase>& cases, int64_t t
         {
             std::unique_lock<std::mutex> lk(w.mu);
             t.waiting_for.store(cases.empty() ? nullptr : cases[0].ch, std::memory_order_relaxed);
+            TraceScope trace(t, TraceKind::Select);
             enter_safe(t);
             auto woken = [&] { return w.fired || w.decided != kSelectOpen; };
             if (timeout_ms < 0) w.cv.wait(lk, woken);

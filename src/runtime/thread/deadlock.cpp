@@ -4,6 +4,7 @@
 
 #include "runtime/rt.hpp"
 #include "runtime/thread/runtime.hpp"
+#include "runtime/thread/trace.hpp"
 #include "vm/traceback.hpp"
 
 #include <algorithm>
@@ -215,6 +216,7 @@ void WaitGraph::check_global_locked() {
     std::fflush(stdout);
     std::fwrite(out.data(), 1, out.size(), stderr);
     std::fflush(stderr);
+    finish_trace(m_vm); // --trace: the timeline up to the deadlock
     std::_Exit(70);
 }
 

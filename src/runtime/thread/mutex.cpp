@@ -7,6 +7,7 @@
 #include "runtime/rt.hpp"
 #include "runtime/thread/runtime.hpp"
 #include "runtime/thread/safepoint.hpp"
+#include "runtime/thread/trace.hpp"
 
 #include <thread>
 
@@ -44,6 +45,7 @@ bool acquire_word(VmThread& t, MutexHandle* m, const Deadline* deadline = nullpt
     t.waiting_for.store(m, std::memory_order_relaxed);
     bool got = true;
     {
+        TraceScope trace(t, TraceKind::Lock);
         SafeRegion safe(t);
         ParkingLot& lot = lot_of(t);
         while (m->state.exchange(2, std::memory_order_acquire) != 0) {
@@ -151,6 +153,7 @@ bool cond_wait_until(VmThread& t, CondHandle* c, MutexHandle* m, const Deadline*
     t.waiting_for.store(c, std::memory_order_relaxed);
     bool signalled = true;
     {
+        TraceScope trace(t, TraceKind::CondWait);
         SafeRegion safe(t);
         signalled = lot_of(t).park(&c->seq, seq, deadline);
     }

@@ -6,6 +6,7 @@
 #include "runtime/rt.hpp"
 #include "runtime/thread/runtime.hpp"
 #include "runtime/thread/safepoint.hpp"
+#include "runtime/thread/trace.hpp"
 #include "vm/interp.hpp"
 
 #include <algorithm>
@@ -34,6 +35,7 @@ bool wait_future(VmThread& t, FutureHandle* f, const Deadline* deadline) {
     t.waiting_for.store(f, std::memory_order_relaxed);
     bool ok = true;
     {
+        TraceScope trace(t, TraceKind::FutureGet);
         SafeRegion safe(t);
         std::unique_lock<std::mutex> lk(f->mu);
         auto done = [&] { return finished(f->state.load(std::memory_order_relaxed)); };
@@ -135,9 +137,11 @@ PoolHandle* ThreadRuntime::default_pool(VmThread& t) {
 void ThreadRuntime::run_pool_thread(PoolHandle* p, uint32_t id) {
     {
         VmThread t(m_vm, id, 4096);
+        if (t.trace) m_vm.tracer->set_name(t.trace, "Thread-" + std::to_string(id) + " (" + what_of(p) + ")");
         for (;;) {
             FutureHandle* f = nullptr;
             {
+                TraceScope trace(t, TraceKind::PoolIdle);
                 SafeRegion safe(t);
                 std::unique_lock<std::mutex> lk(p->mu);
                 p->work_cv.wait(lk, [&] { return !p->queue.empty() || p->shutdown; });
@@ -259,6 +263,7 @@ void ThreadRuntime::pool_shutdown(VmThread& t, PoolHandle* p) {
     }
     t.waiting_for.store(p, std::memory_order_relaxed);
     {
+        TraceScope trace(t, TraceKind::PoolShutdown);
         SafeRegion safe(t);
         std::unique_lock<std::mutex> lk(p->mu);
         p->idle_cv.wait(lk, [&] { return p->live == 0; });

@@ -5,6 +5,7 @@
 #include "runtime/rt.hpp"
 #include "runtime/thread/runtime.hpp"
 #include "runtime/thread/safepoint.hpp"
+#include "runtime/thread/trace.hpp"
 #include "vm/interp.hpp"
 #include "vm/traceback.hpp"
 
@@ -221,6 +222,7 @@ void ThreadRuntime::run_thread(ThreadHandle* h) {
         // A small register stack (4,096 values): spawning stays cheap; it grows on demand.
         VmThread t(m_vm, h->id, 4096); // attaches (waits if a collection is under way)
         t.handle = h;
+        if (t.trace) m_vm.tracer->set_name(t.trace, h->name);
         Value out = Value::zero();
         bool ok = false;
         try {
@@ -327,6 +329,7 @@ Value ThreadRuntime::join(VmThread& t, ThreadHandle* h) {
         {
             // Blocked: safe for the collector. Only the handle (never freed) is used meanwhile.
             t.waiting_for.store(h, std::memory_order_relaxed);
+            TraceScope trace(t, TraceKind::Join);
             SafeRegion safe(t);
             std::unique_lock<std::mutex> wait_lk(h->mu);
             h->cv.wait(wait_lk, [&] { return h->state.load(std::memory_order_acquire) == ThreadState::Finished; });
@@ -382,6 +385,7 @@ bool ThreadRuntime::finish(VmThread& main) {
         if (!waiting) break;
         m_graph.begin_wait(main, waiting, 0, false); // a cycle here is a global deadlock
         {
+            TraceScope trace(main, TraceKind::ProgramEnd);
             SafeRegion safe(main);
             std::unique_lock<std::mutex> wl(waiting->mu);
             waiting->cv.wait(wl, [&] { return waiting->state.load() == ThreadState::Finished; });

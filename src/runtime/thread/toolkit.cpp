@@ -5,6 +5,7 @@
 #include "runtime/rt.hpp"
 #include "runtime/thread/runtime.hpp"
 #include "runtime/thread/safepoint.hpp"
+#include "runtime/thread/trace.hpp"
 #include "vm/interp.hpp"
 
 namespace bp::thread {
@@ -31,6 +32,7 @@ bool wait_and_take(VmThread& t, const void* what, std::mutex& mu, std::condition
     t.waiting_for.store(what, std::memory_order_relaxed);
     bool ok = true;
     {
+        TraceScope trace(t, TraceKind::SyncWait, static_cast<const Handle*>(what));
         SafeRegion safe(t);
         std::unique_lock<std::mutex> lk(mu);
         if (deadline) ok = cv.wait_until(lk, *deadline, ready);
