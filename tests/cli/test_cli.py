@@ -132,9 +132,22 @@ class Pty:
         os.write(self.fd, (line + "\n").encode())
 
     def close(self):
-        os.write(self.fd, b"\x04")
+        # Ctrl-D until the REPL exits: one typed while the terminal is still in canonical mode (the
+        # prompt is out, libedit not yet reading) can be swallowed by the line discipline. Never
+        # wait forever: after 20 s the REPL is killed and the exit code says so.
+        for _ in range(40):
+            try:
+                os.write(self.fd, b"\x04")
+            except OSError:
+                pass
+            for _ in range(10):
+                pid, status = os.waitpid(self.pid, os.WNOHANG)
+                if pid:
+                    return os.waitstatus_to_exitcode(status)
+                time.sleep(0.05)
+        os.kill(self.pid, 9)
         _, status = os.waitpid(self.pid, 0)
-        return os.waitstatus_to_exitcode(status)
+        return f"killed: no exit after Ctrl-D ({os.waitstatus_to_exitcode(status)})"
 
 
 def repl_tests(tmp):
