@@ -2,8 +2,6 @@
 // function bodies (top-level def, lambda, "<module>" global initialiser).
 #include "compile/fn_compiler.hpp"
 
-#include <cstdio>
-#include <cstdlib>
 
 namespace bp::compile {
 
@@ -57,10 +55,8 @@ uint16_t FnCompiler::add_const(Constant c) {
         }
         if (same) return static_cast<uint16_t>(i);
     }
-    if (ks.size() >= 0xFFFF) {
-        std::fprintf(stderr, "bp: too many constants in function %s\n", m_proto.name.c_str());
-        std::exit(65);
-    }
+    if (ks.size() >= 0xFFFF)
+        throw LimitError{m_span, "too many constants in function '" + m_proto.name + "' (the limit is 65535)"};
     ks.push_back(std::move(c));
     return static_cast<uint16_t>(ks.size() - 1);
 }
@@ -85,10 +81,9 @@ void FnCompiler::patch(uint32_t site, uint32_t target) {
     if (in.op == Op::ForArray || in.op == Op::ForStr || in.op == Op::ForBytes) {
         m_proto.code[site + 1].set_sbc(static_cast<int32_t>(off));
     } else if (fmt[2] == 's') {
-        if (off < -32768 || off > 32767) {
-            std::fprintf(stderr, "bp: function %s is too large (branch out of range)\n", m_proto.name.c_str());
-            std::exit(65);
-        }
+        if (off < -32768 || off > 32767)
+            throw LimitError{m_proto.spans[site], "function '" + m_proto.name +
+                                                      "' is too large: this branch spans more than 32767 instructions"};
         in.c = static_cast<uint16_t>(static_cast<int16_t>(off));
     } else {
         in.set_sbc(static_cast<int32_t>(off));
@@ -109,10 +104,8 @@ void FnCompiler::bind(Label& l) {
 // ---- registers ---------------------------------------------------------------------------------
 
 uint16_t FnCompiler::new_reg(bool ref) {
-    if (m_proto.reg_is_ref.size() >= 0xFFF0) {
-        std::fprintf(stderr, "bp: function %s needs too many registers\n", m_proto.name.c_str());
-        std::exit(65);
-    }
+    if (m_proto.reg_is_ref.size() >= 0xFFF0)
+        throw LimitError{m_span, "function '" + m_proto.name + "' needs too many registers (the limit is 65520)"};
     m_proto.reg_is_ref.push_back(ref ? 1 : 0);
     m_proto.nregs = static_cast<uint16_t>(m_proto.reg_is_ref.size());
     return static_cast<uint16_t>(m_proto.reg_is_ref.size() - 1);

@@ -28,6 +28,14 @@ using bytecode::Op;
 
 inline constexpr uint16_t kNoReg = 0xFFFF;
 
+// A per-function or per-program limit of the bytecode format was exceeded (registers, constants,
+// compare-and-branch distance, functions): thrown from where it is detected, caught by
+// compile_program, which reports it as a diagnostic at `span` (the construct being compiled).
+struct LimitError {
+    Span span;
+    std::string message;
+};
+
 struct ProgramBuilder {
     bytecode::Program& program;
     types::TypeTable& types;
