@@ -70,7 +70,7 @@ struct MainRun {
 };
 
 // The first line where a and b differ, for the report.
-std::string first_difference(const std::string& a, const std::string& b) {
+std::string first_difference(const std::string& a, const std::string& b, size_t run) {
     size_t i = 0, line = 1, start = 0;
     for (; i < a.size() && i < b.size() && a[i] == b[i]; ++i)
         if (a[i] == '\n') ++line, start = i + 1;
@@ -79,8 +79,8 @@ std::string first_difference(const std::string& a, const std::string& b) {
         std::string text = start <= s.size() ? s.substr(start, end == std::string::npos ? end : end - start) : "";
         return text.size() > 200 ? text.substr(0, 200) + "..." : text;
     };
-    return "  line " + std::to_string(line) + ", first run: \"" + line_of(a) + "\"\n" +
-           "  line " + std::to_string(line) + ", this run:  \"" + line_of(b) + "\"\n";
+    return "  line " + std::to_string(line) + " of run 1: \"" + line_of(a) + "\"\n" +
+           "  line " + std::to_string(line) + " of run " + std::to_string(run) + ": \"" + line_of(b) + "\"\n";
 }
 
 std::string divergence_report(const std::vector<MainRun>& runs) {
@@ -90,8 +90,8 @@ std::string divergence_report(const std::vector<MainRun>& runs) {
         const MainRun& b = runs[i];
         std::string what = "bp: --parallel-main: run " + std::to_string(i + 1) + " of " +
                            std::to_string(runs.size()) + " diverged from run 1";
-        if (a.out != b.out) report += what + " in stdout\n" + first_difference(a.out, b.out);
-        if (a.err != b.err) report += what + " in stderr\n" + first_difference(a.err, b.err);
+        if (a.out != b.out) report += what + " in stdout\n" + first_difference(a.out, b.out, i + 1);
+        if (a.err != b.err) report += what + " in stderr\n" + first_difference(a.err, b.err, i + 1);
         if (a.code != b.code)
             report += what + " in its exit code (" + std::to_string(a.code) + " vs " + std::to_string(b.code) + ")\n";
     }
