@@ -41,24 +41,31 @@ void FnCompiler::emit_args(const std::vector<uint16_t>& regs) {
     }
 }
 
+// The index key of a constant: its kind, then its bytes.
+static std::string const_key(const Constant& c) {
+    std::string key(1, static_cast<char>(c.kind));
+    auto append = [&key](const void* p, size_t n) { key.append(static_cast<const char*>(p), n); };
+    switch (c.kind) {
+    case Constant::Kind::Int: case Constant::Kind::Function: append(&c.i, sizeof c.i); break;
+    case Constant::Kind::Float: append(&c.f, sizeof c.f); break; // by bits: 0.0 and -0.0 differ
+    case Constant::Kind::Str: key += c.s; break;
+    case Constant::Kind::Type: append(&c.type, sizeof c.type); break;
+    }
+    return key;
+}
+
 uint16_t FnCompiler::add_const(Constant c) {
     auto& ks = m_proto.consts;
-    for (size_t i = 0; i < ks.size(); ++i) {
-        const Constant& k = ks[i];
-        if (k.kind != c.kind) continue;
-        bool same = false;
-        switch (c.kind) {
-        case Constant::Kind::Int: case Constant::Kind::Function: same = k.i == c.i; break;
-        case Constant::Kind::Float: same = __builtin_memcmp(&k.f, &c.f, sizeof(double)) == 0; break;
-        case Constant::Kind::Str: same = k.s == c.s; break;
-        case Constant::Kind::Type: same = k.type == c.type; break;
-        }
-        if (same) return static_cast<uint16_t>(i);
-    }
+    if (m_const_index.size() < ks.size()) // constants added before this compiler existed
+        for (size_t i = 0; i < ks.size(); ++i) m_const_index.emplace(const_key(ks[i]), static_cast<uint16_t>(i));
+    std::string key = const_key(c);
+    if (auto it = m_const_index.find(key); it != m_const_index.end()) return it->second;
     if (ks.size() >= 0xFFFF)
         throw LimitError{m_span, "too many constants in function '" + m_proto.name + "' (the limit is 65535)"};
     ks.push_back(std::move(c));
-    return static_cast<uint16_t>(ks.size() - 1);
+    auto slot = static_cast<uint16_t>(ks.size() - 1);
+    m_const_index.emplace(std::move(key), slot);
+    return slot;
 }
 
 uint16_t FnCompiler::type_const(const types::Type* t) {
