@@ -54,6 +54,7 @@ void declare_options(CLI::App& app, CliOptions& out, RawOptions& raw, bool check
     // Hidden (an empty group): the golden suite's shared-state shaker (docs/reliability.md).
     app.add_option("--parallel-main", raw.parallel_main, "run main in N threads at once and compare")
         ->type_name("N")
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast) // a test's .opts overrides the runner's
         ->group("");
     app.add_flag("--disasm", raw.disasm, "print the compiled bytecode instead of running");
     app.add_flag("--dump-tokens", raw.dump_tokens, "print the token stream instead of running");
