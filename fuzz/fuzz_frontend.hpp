@@ -35,7 +35,11 @@ inline void run_frontend(const uint8_t* data, size_t size, Stage last) {
         return;
     }
     if (last == Stage::Check) return;
-    std::unique_ptr<bytecode::Program> program = compile::compile_program(checked, sources, types);
+    std::unique_ptr<bytecode::Program> program = compile::compile_program(checked, sources, types, diags);
+    if (!program) { // a limit of the bytecode format: a diagnostic like any other
+        (void)diags.render();
+        return;
+    }
     if (!program->sources) program->sources = &sources;
     if (!program->types) program->types = &types;
     (void)bytecode::disassemble(*program);

@@ -11,6 +11,7 @@ A test is tests/<area>/<name>.bp with its expectations beside it:
   <name>.env   extra environment variables, KEY=VALUE per line (BETTERPYTHON_PATH is unset unless given here)
   <name>.slow  marker: skipped with --skip-slow (the gc-stress preset), for tests quadratic under stress
   <name>.opts  interpreter options, one per line, placed before the file name after any --bp-arg
+  <name>.nothreads  one-line reason: not run with --parallel-main (a NOTHREADS file marks a directory)
 The interpreter runs with cwd = the test's directory and the bare file name as its argument, so tracebacks
 print File "name.bp" and compile errors name.bp:line:col. Files whose name starts with `_` are helpers, not tests.
 A directory holding a file named SKIP is skipped (its tests wait for a later feature) unless --include-threads.
@@ -71,6 +72,9 @@ def parse_args(argv):
                    help="skip tests marked with a <name>.slow file (used by the gc-stress preset)")
     p.add_argument("--include-threads", action="store_true",
                    help="also run directories marked with a SKIP file (tests/threads)")
+    p.add_argument("--parallel-main", type=int, default=0, metavar="N",
+                   help="run every test's main in N threads at once (bp --parallel-main N), skipping tests "
+                        "marked with <name>.nothreads or a NOTHREADS directory file")
     p.add_argument("--verbose", "-v", action="store_true", help="list every test with its result and time")
     p.add_argument("paths", nargs="*", help="test files or directories (default: all of tests/)")
     return p.parse_args(argv)
@@ -79,6 +83,18 @@ def parse_args(argv):
 def is_skipped_dir(d: Path) -> bool:
     while True:
         if (d / "SKIP").exists():
+            return True
+        if d == TESTS_DIR or d.parent == d:
+            return False
+        d = d.parent
+
+
+def has_nothreads_marker(f: Path) -> bool:
+    if f.with_suffix(".nothreads").exists():
+        return True
+    d = f.parent
+    while True:
+        if (d / "NOTHREADS").exists():
             return True
         if d == TESTS_DIR or d.parent == d:
             return False
@@ -104,6 +120,9 @@ def discover(args) -> tuple[list[Test], list[Test]]:
         if args.filter and not any(s in t.id for s in args.filter):
             continue
         slow = args.skip_slow and t.sibling(".slow").exists()
+        if args.parallel_main and has_nothreads_marker(f):
+            args.nothreads_skipped += 1
+            continue
         (skipped if slow or (is_skipped_dir(f.parent) and not args.include_threads) else tests).append(t)
     return tests, skipped
 
@@ -140,7 +159,8 @@ def run_one(test: Test, args) -> Result:
     stdin = infile.read_bytes() if infile.exists() else b""
     optfile = test.sibling(".opts")
     bp_opts = [o for o in optfile.read_text().splitlines() if o] if optfile.exists() else []
-    cmd = [args.bp, *args.bp_arg, *bp_opts, test.path.name, *prog_args]
+    parallel = ["--parallel-main", str(args.parallel_main)] if args.parallel_main else []
+    cmd = [args.bp, *parallel, *args.bp_arg, *bp_opts, test.path.name, *prog_args]
     env = dict(os.environ, **TEST_ENV)
     env.pop("BETTERPYTHON_PATH", None)  # module search must not depend on the caller's setting
     envfile = test.sibling(".env")
@@ -207,6 +227,10 @@ def main(argv) -> int:
         print(f"run_golden: interpreter not found or not executable: {args.bp}", file=sys.stderr)
         return 2
     args.bp = str(bp.resolve())
+    args.nothreads_skipped = 0
+    if args.update and args.parallel_main:
+        print("run_golden: --update and --parallel-main do not mix", file=sys.stderr)
+        return 2
     tests, skipped = discover(args)
     if not tests:
         print("run_golden: no tests selected", file=sys.stderr)
@@ -223,12 +247,15 @@ def main(argv) -> int:
             write_expectations(r)
     for r in failed:
         rel = r.test.path.relative_to(REPO_DIR) if r.test.path.is_relative_to(REPO_DIR) else r.test.path
-        print(f"\n=== FAIL {r.test.id}  (cd {rel.parent} && {args.bp} {' '.join(args.bp_arg + [rel.name])})")
+        parallel = ["--parallel-main", str(args.parallel_main)] if args.parallel_main else []
+        print(f"\n=== FAIL {r.test.id}  (cd {rel.parent} && {args.bp} {' '.join(parallel + args.bp_arg + [rel.name])})")
         for p in r.problems:
             sys.stdout.write(p)
     if skipped:
         dirs = sorted({t.id.rpartition("/")[0] for t in skipped})
         print(f"\nskipped {len(skipped)} tests in {', '.join(d + '/' for d in dirs)} (SKIP file; --include-threads)")
+    if args.nothreads_skipped:
+        print(f"skipped {args.nothreads_skipped} tests marked .nothreads/NOTHREADS (--parallel-main)")
     if args.update:
         print(f"updated {len(results) - len(failed)} tests; {len(failed)} not updated (crash or timeout)")
     print(f"{len(results) - len(failed)} passed, {len(failed)} failed")

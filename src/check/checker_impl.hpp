@@ -129,7 +129,8 @@ public:
     const Type* check_name(ast::Name& n);
     const Type* check_unary(ast::Unary& u);
     const Type* check_binary(ast::Binary& b);
-    const Type* check_equality(ast::Binary& b);
+    const Type* check_binary_node(ast::Binary& b, const Type* l);
+    const Type* check_equality(ast::Binary& b, const Type* l);
     const Type* check_index(ast::Index& ix);
     const Type* check_field(ast::Field& f);
     const Type* check_array_lit(ast::ArrayLit& a, const Type* expected);

@@ -121,9 +121,23 @@ static const Type* binary_result(ast::BinaryOp op, const Type* t, types::TypeTab
     return nullptr;
 }
 
+// A left-deep chain (a + b + c + ..., any length) is checked bottom-up along its spine without
+// recursing: each operator node is checked with its left operand's type already known.
 const Type* Checker::check_binary(ast::Binary& b) {
-    if (b.op == ast::BinaryOp::Eq || b.op == ast::BinaryOp::Ne) return check_equality(b);
-    const Type* l = check_expr(b.lhs);
+    std::vector<ast::Binary*> spine{&b}; // top first
+    while (spine.back()->lhs && spine.back()->lhs->kind == ast::ExprKind::Binary)
+        spine.push_back(static_cast<ast::Binary*>(spine.back()->lhs.get()));
+    const Type* l = check_expr(spine.back()->lhs);
+    for (size_t i = spine.size(); i-- > 0;) {
+        ast::Binary& n = *spine[i];
+        l = n.op == ast::BinaryOp::Eq || n.op == ast::BinaryOp::Ne ? check_equality(n, l) : check_binary_node(n, l);
+        if (i > 0) n.type = l; // the top node's type is set by check_expr
+    }
+    return l;
+}
+
+// One operator whose left operand (type l, nullptr after an error) was checked already.
+const Type* Checker::check_binary_node(ast::Binary& b, const Type* l) {
     const Type* r = check_expr(b.rhs, l);
     if (!l || !r) return nullptr;
     const Type* res = l == r ? binary_result(b.op, l, m_types) : nullptr;
@@ -134,8 +148,7 @@ const Type* Checker::check_binary(ast::Binary& b) {
 }
 
 // == and != need one static type; `any` boxes the other side, Error compares with str as its message.
-const Type* Checker::check_equality(ast::Binary& b) {
-    const Type* l = check_expr(b.lhs);
+const Type* Checker::check_equality(ast::Binary& b, const Type* l) {
     const Type* r = check_expr(b.rhs, l);
     if (!l || !r) return m_types.bool_t();
     bool ok = l->kind != Kind::Void && r->kind != Kind::Void;

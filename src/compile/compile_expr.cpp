@@ -186,27 +186,47 @@ void FnCompiler::binary_op(BinaryOp op, const types::Type* t, uint16_t dst, uint
     emit(Instr::make(o, dst, l, r));
 }
 
+// A left-deep chain (a + b + c + ..., 10,000 terms or more) is compiled along its spine without
+// recursing: the running value lives in one accumulator register, each right operand in temporaries
+// released after its operator, so a chain needs a handful of registers whatever its length. The
+// last operator writes dst directly (dst may be a variable a right operand reads: it is written
+// only after every operand was read).
 void FnCompiler::binary_to(const Binary* b, uint16_t dst) {
-    const types::Type* t = b->lhs->type;
-    // x + k / x - k with a small literal: one instruction.
-    if ((b->op == BinaryOp::Add || b->op == BinaryOp::Sub) && t->kind == Kind::Int &&
-        b->rhs->kind == ExprKind::IntLit) {
-        int64_t k = static_cast<const IntLit*>(b->rhs.get())->value;
-        if (b->op == BinaryOp::Sub) k = -k;
-        if (fits_i16(k)) {
-            uint16_t l = expr(b->lhs.get());
-            if (dst == kNoReg) return;
-            m_span = b->span;
-            emit(Instr::make(Op::AddIntImm, dst, l, static_cast<uint16_t>(static_cast<int16_t>(k))));
-            return;
+    std::vector<const Binary*> spine{b}; // top first
+    while (spine.back()->lhs->kind == ExprKind::Binary) spine.push_back(static_cast<const Binary*>(spine.back()->lhs.get()));
+    uint16_t acc = expr(spine.back()->lhs.get()); // may be a variable's own register: never written
+    uint16_t own = kNoReg;                          // the accumulator temporary, once there is one
+    for (size_t i = spine.size(); i-- > 0;) {
+        const Binary* n = spine[i];
+        const types::Type* t = n->lhs->type;
+        bool last = i == 0;
+        size_t mark = temp_mark();
+        uint16_t out = last ? dst : own;
+        if (!last && (own == kNoReg || m_proto.reg_is_ref[own] != (n->type->is_ref() ? 1 : 0))) {
+            out = own = temp_for(n->type); // kept live until the whole chain is done
+            mark = temp_mark();
         }
+        // x + k / x - k with a small literal: one instruction.
+        if ((n->op == BinaryOp::Add || n->op == BinaryOp::Sub) && t->kind == Kind::Int &&
+            n->rhs->kind == ExprKind::IntLit) {
+            int64_t k = static_cast<const IntLit*>(n->rhs.get())->value;
+            if (n->op == BinaryOp::Sub) k = -k;
+            if (fits_i16(k)) {
+                if (out != kNoReg) {
+                    m_span = n->span;
+                    emit(Instr::make(Op::AddIntImm, out, acc, static_cast<uint16_t>(static_cast<int16_t>(k))));
+                }
+                acc = out;
+                continue;
+            }
+        }
+        uint16_t r = expr(n->rhs.get());
+        // Division and shifts may raise even when the result is unused.
+        if (out == kNoReg) out = temp_for(n->type);
+        binary_op(n->op, t, out, acc, r, n->span);
+        release_temps(mark);
+        acc = out;
     }
-    uint16_t l = expr(b->lhs.get());
-    uint16_t r = expr(b->rhs.get());
-    // Division and shifts may raise even when the result is unused.
-    uint16_t d = dst;
-    if (d == kNoReg) d = temp_for(b->type);
-    binary_op(b->op, t, d, l, r, b->span);
 }
 
 void FnCompiler::logical_to(const Logical* l, uint16_t dst) {

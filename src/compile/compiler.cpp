@@ -9,10 +9,8 @@
 namespace bp::compile {
 
 uint32_t compile_lambda_proto(ProgramBuilder& pb, const ast::Lambda& lam, uint32_t file) {
-    if (pb.program.functions.size() > 0xFFFF) { // MakeClosure's function operand is 16 bits
-        std::fprintf(stderr, "bp: too many functions and lambdas (the limit is 65536)\n");
-        std::exit(65);
-    }
+    if (pb.program.functions.size() > 0xFFFF) // MakeClosure's function operand is 16 bits
+        throw LimitError{lam.span, "too many functions and lambdas (the limit is 65536)"};
     auto proto = std::make_unique<bytecode::FunctionProto>();
     proto->name = "<lambda>";
     proto->index = static_cast<uint32_t>(pb.program.functions.size());
@@ -54,8 +52,34 @@ static void compile_module_inits(ProgramBuilder& pb, bytecode::FunctionProto& fi
     } while (begin < globals.size());
 }
 
+static std::unique_ptr<bytecode::Program> compile_all(const check::CheckedProgram& checked,
+                                                      const SourceMap& sources, types::TypeTable& types);
+
+std::unique_ptr<bytecode::Program> compile_program(const check::CheckedProgram& checked,
+                                                   const SourceMap& sources, types::TypeTable& types,
+                                                   diag::Diagnostics& diags) {
+    try {
+        return compile_all(checked, sources, types);
+    } catch (const LimitError& e) {
+        diags.error(e.span, e.message);
+        return nullptr;
+    }
+}
+
 std::unique_ptr<bytecode::Program> compile_program(const check::CheckedProgram& checked,
                                                    const SourceMap& sources, types::TypeTable& types) {
+    diag::Diagnostics diags(sources);
+    auto program = compile_program(checked, sources, types, diags);
+    if (!program) { // callers without a diagnostics sink: the message, then exit 65 as before
+        std::string text = diags.render();
+        std::fwrite(text.data(), 1, text.size(), stderr);
+        std::exit(65);
+    }
+    return program;
+}
+
+static std::unique_ptr<bytecode::Program> compile_all(const check::CheckedProgram& checked,
+                                                      const SourceMap& sources, types::TypeTable& types) {
     auto program = std::make_unique<bytecode::Program>();
     program->sources = &sources;
     program->types = &types;

@@ -2,8 +2,6 @@
 // function bodies (top-level def, lambda, "<module>" global initialiser).
 #include "compile/fn_compiler.hpp"
 
-#include <cstdio>
-#include <cstdlib>
 
 namespace bp::compile {
 
@@ -43,26 +41,31 @@ void FnCompiler::emit_args(const std::vector<uint16_t>& regs) {
     }
 }
 
+// The index key of a constant: its kind, then its bytes.
+static std::string const_key(const Constant& c) {
+    std::string key(1, static_cast<char>(c.kind));
+    auto append = [&key](const void* p, size_t n) { key.append(static_cast<const char*>(p), n); };
+    switch (c.kind) {
+    case Constant::Kind::Int: case Constant::Kind::Function: append(&c.i, sizeof c.i); break;
+    case Constant::Kind::Float: append(&c.f, sizeof c.f); break; // by bits: 0.0 and -0.0 differ
+    case Constant::Kind::Str: key += c.s; break;
+    case Constant::Kind::Type: append(&c.type, sizeof c.type); break;
+    }
+    return key;
+}
+
 uint16_t FnCompiler::add_const(Constant c) {
     auto& ks = m_proto.consts;
-    for (size_t i = 0; i < ks.size(); ++i) {
-        const Constant& k = ks[i];
-        if (k.kind != c.kind) continue;
-        bool same = false;
-        switch (c.kind) {
-        case Constant::Kind::Int: case Constant::Kind::Function: same = k.i == c.i; break;
-        case Constant::Kind::Float: same = __builtin_memcmp(&k.f, &c.f, sizeof(double)) == 0; break;
-        case Constant::Kind::Str: same = k.s == c.s; break;
-        case Constant::Kind::Type: same = k.type == c.type; break;
-        }
-        if (same) return static_cast<uint16_t>(i);
-    }
-    if (ks.size() >= 0xFFFF) {
-        std::fprintf(stderr, "bp: too many constants in function %s\n", m_proto.name.c_str());
-        std::exit(65);
-    }
+    if (m_const_index.size() < ks.size()) // constants added before this compiler existed
+        for (size_t i = 0; i < ks.size(); ++i) m_const_index.emplace(const_key(ks[i]), static_cast<uint16_t>(i));
+    std::string key = const_key(c);
+    if (auto it = m_const_index.find(key); it != m_const_index.end()) return it->second;
+    if (ks.size() >= 0xFFFF)
+        throw LimitError{m_span, "too many constants in function '" + m_proto.name + "' (the limit is 65535)"};
     ks.push_back(std::move(c));
-    return static_cast<uint16_t>(ks.size() - 1);
+    auto slot = static_cast<uint16_t>(ks.size() - 1);
+    m_const_index.emplace(std::move(key), slot);
+    return slot;
 }
 
 uint16_t FnCompiler::type_const(const types::Type* t) {
@@ -85,10 +88,9 @@ void FnCompiler::patch(uint32_t site, uint32_t target) {
     if (in.op == Op::ForArray || in.op == Op::ForStr || in.op == Op::ForBytes) {
         m_proto.code[site + 1].set_sbc(static_cast<int32_t>(off));
     } else if (fmt[2] == 's') {
-        if (off < -32768 || off > 32767) {
-            std::fprintf(stderr, "bp: function %s is too large (branch out of range)\n", m_proto.name.c_str());
-            std::exit(65);
-        }
+        if (off < -32768 || off > 32767)
+            throw LimitError{m_proto.spans[site], "function '" + m_proto.name +
+                                                      "' is too large: this branch spans more than 32767 instructions"};
         in.c = static_cast<uint16_t>(static_cast<int16_t>(off));
     } else {
         in.set_sbc(static_cast<int32_t>(off));
@@ -109,10 +111,8 @@ void FnCompiler::bind(Label& l) {
 // ---- registers ---------------------------------------------------------------------------------
 
 uint16_t FnCompiler::new_reg(bool ref) {
-    if (m_proto.reg_is_ref.size() >= 0xFFF0) {
-        std::fprintf(stderr, "bp: function %s needs too many registers\n", m_proto.name.c_str());
-        std::exit(65);
-    }
+    if (m_proto.reg_is_ref.size() >= 0xFFF0)
+        throw LimitError{m_span, "function '" + m_proto.name + "' needs too many registers (the limit is 65520)"};
     m_proto.reg_is_ref.push_back(ref ? 1 : 0);
     m_proto.nregs = static_cast<uint16_t>(m_proto.reg_is_ref.size());
     return static_cast<uint16_t>(m_proto.reg_is_ref.size() - 1);

@@ -28,6 +28,14 @@ using bytecode::Op;
 
 inline constexpr uint16_t kNoReg = 0xFFFF;
 
+// A per-function or per-program limit of the bytecode format was exceeded (registers, constants,
+// compare-and-branch distance, functions): thrown from where it is detected, caught by
+// compile_program, which reports it as a diagnostic at `span` (the construct being compiled).
+struct LimitError {
+    Span span;
+    std::string message;
+};
+
 struct ProgramBuilder {
     bytecode::Program& program;
     types::TypeTable& types;
@@ -158,6 +166,9 @@ private:
     Span m_span;                 // span recorded for emitted instructions
     std::vector<uint16_t> m_free[2];
     std::vector<uint16_t> m_live_temps;
+    // add_const's index: a constant's kind and bytes -> its slot (a linear search made a function
+    // with tens of thousands of constants compile in quadratic time).
+    std::unordered_map<std::string, uint16_t> m_const_index;
     std::unordered_map<const ast::LocalVar*, uint16_t> m_locals;
     std::vector<LoopCtx*> m_loops;
     std::vector<TryCtx*> m_tries;

@@ -100,7 +100,8 @@ struct Runtime::Impl {
         for (auto& m : modules) raw.push_back(m.get());
         if (!check::check_program(raw, *types, diags, checked, &natives) || diags.has_errors())
             return failure(kCompile, diags.render());
-        program = compile::compile_program(checked, *sources, *types);
+        program = compile::compile_program(checked, *sources, *types, diags);
+        if (!program) return failure(kCompile, diags.render()); // a limit of the bytecode format
         if (!program->sources) program->sources = sources.get();
         if (!program->types) program->types = types.get();
         return start();

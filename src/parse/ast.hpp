@@ -109,6 +109,17 @@ enum class BinaryOp { Add, Sub, Mul, Div, Mod, BitAnd, BitOr, BitXor, Shl, Shr, 
 struct Binary : Expr {
     Binary(Span s, BinaryOp o, ExprPtr l, ExprPtr r)
         : Expr(ExprKind::Binary, s), op(o), lhs(std::move(l)), rhs(std::move(r)) {}
+    // A left-deep chain (a + b + c + ..., any length: the parser does not cap it) is freed along
+    // its spine iteratively, not by one nested destructor call per operator.
+    ~Binary() override {
+        ExprPtr l = std::move(lhs);
+        while (l && l->kind == ExprKind::Binary) {
+            ExprPtr next = std::move(static_cast<Binary&>(*l).lhs);
+            l = std::move(next);
+        }
+    }
+    Binary(const Binary&) = delete;
+    Binary& operator=(const Binary&) = delete;
     BinaryOp op;
     ExprPtr lhs, rhs;
     Span op_span; // the operator token (carets in tracebacks point at the whole expression)

@@ -3,6 +3,9 @@
 
 #include <fmt/format.h>
 
+#include <string>
+#include <vector>
+
 namespace bp::parse {
 
 using namespace ast;
@@ -155,9 +158,15 @@ std::string dump_expr(const Expr& e) {
         const char* op = u.op == UnaryOp::Neg ? "neg" : u.op == UnaryOp::BitNot ? "~" : "not";
         return fmt::format("({} {})", op, dump_expr(*u.operand));
     }
-    case ExprKind::Binary: {
-        const auto& b = static_cast<const Binary&>(e);
-        return fmt::format("({} {} {})", binary_name(b.op), dump_expr(*b.lhs), dump_expr(*b.rhs));
+    case ExprKind::Binary: { // "(op lhs rhs)"; a left-deep chain is walked along its spine, not recursed
+        std::vector<const Binary*> spine{static_cast<const Binary*>(&e)};
+        while (spine.back()->lhs && spine.back()->lhs->kind == ExprKind::Binary)
+            spine.push_back(static_cast<const Binary*>(spine.back()->lhs.get()));
+        std::string out;
+        for (const Binary* b : spine) out += fmt::format("({} ", binary_name(b->op));
+        out += spine.back()->lhs ? dump_expr(*spine.back()->lhs) : "<null>";
+        for (size_t i = spine.size(); i-- > 0;) out += " " + (spine[i]->rhs ? dump_expr(*spine[i]->rhs) : "<null>") + ")";
+        return out;
     }
     case ExprKind::Logical: {
         const auto& l = static_cast<const Logical&>(e);

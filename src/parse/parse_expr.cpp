@@ -128,7 +128,6 @@ ExprPtr Parser::parse_comparison() {
 // level 0: bitor := bitxor {"|" bitxor}; 1: "^"; 2: "&"; 3: "<<" ">>"; 4: "+" "-"; 5: "*" "/" "%"
 ExprPtr Parser::parse_binary(int level) {
     if (level == kBinaryLevels) return parse_cast();
-    DepthGuard guard(*this);
     ExprPtr lhs = parse_binary(level + 1);
     for (;;) {
         const BinaryEntry* entry = nullptr;
@@ -136,8 +135,9 @@ ExprPtr Parser::parse_binary(int level) {
             if (e.token == m_tok.kind) entry = &e;
         }
         if (!entry) return lhs;
+        // No depth is counted per operator: a left-associative chain is built iteratively here and
+        // checked and compiled along its spine iteratively, so it may be arbitrarily long.
         Span op_span = advance().span;
-        guard.push(op_span);
         ExprPtr rhs = parse_binary(level + 1);
         Span s = Span::cover(lhs->span, rhs->span);
         auto bin = std::make_unique<Binary>(s, entry->op, std::move(lhs), std::move(rhs));

@@ -24,6 +24,11 @@ Value bi_print_(BuiltinArgs& a) {
         line += rt::to_display(a.args[i], a.arg_types[i], true);
     }
     line += '\n';
+    if (OutputCapture* c = a.thread.capture.get()) { // bp --parallel-main
+        std::lock_guard<std::mutex> lk(c->mu);
+        c->out += line;
+        return Value::zero();
+    }
     if (std::fwrite(line.data(), 1, line.size(), stdout) != line.size())
         rt::raise(ErrorKind::IOError, fmt::format("cannot write to stdout: {}", std::strerror(errno)));
     return Value::zero();

@@ -87,6 +87,7 @@ TypeTable::TypeTable() {
 
 const Type* TypeTable::intern(Type t) {
     std::string k = key_of(t);
+    std::lock_guard<std::mutex> lk(m_intern_mu);
     auto it = m_by_key.find(k);
     if (it != m_by_key.end()) return it->second;
     m_types.push_back(std::move(t));

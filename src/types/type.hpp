@@ -11,6 +11,7 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -173,6 +174,10 @@ public:
 
 private:
     const Type* intern(Type t);
+    // Threading: the runtime interns too (rt::map_keys/map_values build [K]/[V] types while threads
+    // run; found by `bp --parallel-main` under TSan), so interning is guarded by m_intern_mu.
+    // Interned types are immutable and never move (a deque), so readers of a Type* need no lock.
+    std::mutex m_intern_mu;
     std::deque<Type> m_types; // stable addresses
     std::deque<StructInfo> m_structs;
     std::map<std::string, const Type*> m_by_key;

@@ -68,6 +68,17 @@ struct Frame {
     uint16_t ret_reg;     // caller's register receiving the result (absolute: caller base + ret_reg)
 };
 
+// `bp --parallel-main N` (tools/bp/execute.cpp, docs/reliability.md): a thread whose `capture` is
+// set sends print's output and its uncaught traceback here instead of stdout/stderr, so that N
+// concurrent runs of main can be compared. Threads it spawns inherit the capture.
+// Threading: `out`/`err` are guarded by `mu` (a main and the threads it spawned share them);
+// `start_gate` (owned by the runner, which outlives the threads) is set once to release them all.
+struct OutputCapture {
+    std::mutex mu;
+    std::string out, err;
+    std::atomic<bool>* start_gate = nullptr;
+};
+
 class VmThread {
 public:
     // initial_stack: register stack size in values (0 = the default; it grows on demand).
@@ -98,6 +109,8 @@ public:
     std::vector<const void*> held_locks;
     // --trace only (runtime/thread/trace.hpp): this thread's event buffer; nullptr when off.
     thread::TraceBuffer* trace = nullptr;
+    // --parallel-main only: where print writes (nullptr: stdout). Set before the thread runs code.
+    std::shared_ptr<OutputCapture> capture;
 
     void ensure_stack(size_t needed); // grows (zero-filled) so that stack_cap >= needed
 };

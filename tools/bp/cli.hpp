@@ -13,6 +13,7 @@ constexpr int kExitUsage = 64;    // bad command line
 constexpr int kExitCompile = 65;  // compile error(s)
 constexpr int kExitNoInput = 66;  // unreadable source file
 constexpr int kExitRuntime = 70;  // uncaught exception / internal failure
+constexpr int kExitDiverged = 80; // --parallel-main: the concurrent runs of main disagreed
 
 enum class Dump { None, Tokens, Ast, Disasm };
 // Where the main file comes from: a path, -c CODE, stdin ("-" or no file with stdin not a
@@ -29,6 +30,7 @@ struct CliOptions {
     bool json_diagnostics = false; // --diagnostics=json
     bool quiet_diagnostics = false; // the REPL's probes: compile errors are not printed
     std::vector<std::string> args; // program arguments after the path
+    uint32_t parallel_main = 0;    // --parallel-main N (hidden, for the test suite): 0 = off
 };
 
 enum class CliAction { Run, Help, Version, BadUsage };

@@ -12,6 +12,12 @@
 
 #include <unistd.h>
 
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -51,7 +57,115 @@ void exit_if_threads_remain(Vm& machine, VmThread& main_thread, int code, bool w
     std::_Exit(code);
 }
 
-int run_main_thread(Vm& machine, const std::function<bool(Vm&, VmThread&)>& before_init) {
+// ---- bp --parallel-main N (docs/reliability.md, "The N-thread golden mode")
+//
+// After the module initialisers ran once on the main thread, main runs in N spawned threads at
+// once (released together by a gate), each printing into its own OutputCapture (vm/vm.hpp). When
+// all have ended (and the threads they left unjoined: the normal program end), the N outcomes -
+// stdout, stderr, exit code - must be identical: the first is written out and its code returned.
+// Otherwise the first is still written, followed by a report naming the run that diverged, and
+// the exit code is kExitDiverged. Shared state in the runtime that should be per thread shows up
+// as a divergence, a crash or a sanitizer report.
+
+struct MainRun {
+    std::string out, err;
+    int code = 0;
+};
+
+// The first line where a and b differ, for the report.
+std::string first_difference(const std::string& a, const std::string& b, size_t run) {
+    size_t i = 0, line = 1, start = 0;
+    for (; i < a.size() && i < b.size() && a[i] == b[i]; ++i)
+        if (a[i] == '\n') ++line, start = i + 1;
+    auto line_of = [&](const std::string& s) {
+        size_t end = s.find('\n', start);
+        std::string text = start <= s.size() ? s.substr(start, end == std::string::npos ? end : end - start) : "";
+        return text.size() > 200 ? text.substr(0, 200) + "..." : text;
+    };
+    return "  line " + std::to_string(line) + " of run 1: \"" + line_of(a) + "\"\n" +
+           "  line " + std::to_string(line) + " of run " + std::to_string(run) + ": \"" + line_of(b) + "\"\n";
+}
+
+std::string divergence_report(const std::vector<MainRun>& runs) {
+    std::string report;
+    for (size_t i = 1; i < runs.size(); ++i) {
+        const MainRun& a = runs[0];
+        const MainRun& b = runs[i];
+        std::string what = "bp: --parallel-main: run " + std::to_string(i + 1) + " of " +
+                           std::to_string(runs.size()) + " diverged from run 1";
+        if (a.out != b.out) report += what + " in stdout\n" + first_difference(a.out, b.out, i + 1);
+        if (a.err != b.err) report += what + " in stderr\n" + first_difference(a.err, b.err, i + 1);
+        if (a.code != b.code)
+            report += what + " in its exit code (" + std::to_string(a.code) + " vs " + std::to_string(b.code) + ")\n";
+    }
+    return report;
+}
+
+// Joins run i's thread; its outcome (a failure: the traceback, exit 70) goes into `run`.
+bool join_main_run(Vm& machine, VmThread& main_thread, thread::ThreadHandle* h, MainRun& run) {
+    try {
+        Value v = machine.threading->join(main_thread, h);
+        if (machine.program.entry_returns_int && v.o) run.code = static_cast<int>(static_cast<Box*>(v.o)->value.i & 0xFF);
+        return true;
+    } catch (const rt::Raise&) {
+        std::lock_guard<std::mutex> lk(h->mu);
+        run.err = h->error_traceback;
+        run.code = kExitRuntime;
+        return false;
+    }
+}
+
+int run_parallel_mains(Vm& machine, VmThread& main_thread, uint32_t n) {
+    const bytecode::Program& program = machine.program;
+    Closure* fn = machine.function_values.at(program.entry_function);
+    std::atomic<bool> gate{false};
+    std::vector<std::shared_ptr<OutputCapture>> captures;
+    std::vector<thread::ThreadHandle*> handles;
+    auto open_gate = [&] {
+        gate.store(true);
+        gate.notify_all();
+    };
+    for (uint32_t i = 0; i < n; ++i) {
+        auto capture = std::make_shared<OutputCapture>();
+        capture->start_gate = &gate;
+        main_thread.capture = capture; // spawn hands it to the new thread
+        try {
+            handles.push_back(machine.threading->spawn(main_thread, fn, program.functions[program.entry_function]->type,
+                                                       nullptr, nullptr, 0));
+        } catch (const rt::Raise& r) {
+            main_thread.capture = nullptr;
+            open_gate();
+            write_stderr("bp: --parallel-main: " + r.message + "\n");
+            exit_if_threads_remain(machine, main_thread, kExitRuntime, false);
+            return kExitRuntime;
+        }
+        captures.push_back(std::move(capture));
+    }
+    main_thread.capture = nullptr;
+    open_gate();
+    std::vector<MainRun> runs(n);
+    bool all_ok = true;
+    for (uint32_t i = 0; i < n; ++i) all_ok = join_main_run(machine, main_thread, handles[i], runs[i]) && all_ok;
+    // As after a normal main: wait for the threads the mains left unjoined (their failure reports
+    // go to the captures); after an uncaught exception the program ends at once.
+    bool clean = all_ok ? machine.threading->finish(main_thread) : !machine.threading->any_alive();
+    for (uint32_t i = 0; i < n; ++i) {
+        std::lock_guard<std::mutex> lk(captures[i]->mu);
+        runs[i].out = captures[i]->out;
+        runs[i].err = captures[i]->err + runs[i].err;
+    }
+    std::fwrite(runs[0].out.data(), 1, runs[0].out.size(), stdout);
+    std::fflush(stdout);
+    write_stderr(runs[0].err);
+    std::string report = divergence_report(runs);
+    write_stderr(report);
+    int code = report.empty() ? runs[0].code : kExitDiverged;
+    if (!clean) exit_if_threads_remain(machine, main_thread, flush_stdout(code), false);
+    return code;
+}
+
+int run_main_thread(Vm& machine, const std::function<bool(Vm&, VmThread&)>& before_init,
+                    uint32_t parallel_main = 0) {
     VmThread main_thread(machine, 0);
     try {
         machine.start(main_thread);
@@ -71,6 +185,7 @@ int run_main_thread(Vm& machine, const std::function<bool(Vm&, VmThread&)>& befo
             return code;
         }
     }
+    if (parallel_main > 0) return run_parallel_mains(machine, main_thread, parallel_main);
     result = Value::zero();
     if (!run(main_thread, program.entry_function, &result)) {
         int code = report_uncaught(main_thread);
@@ -99,7 +214,7 @@ int execute_program(const CliOptions& options, const bytecode::Program& program,
     int code = 0;
     {
         thread::DumpWatcher watcher(machine); // SIGQUIT: a thread dump (docs/threading.md)
-        code = run_main_thread(machine, nullptr);
+        code = run_main_thread(machine, nullptr, options.parallel_main);
     } // every thread has detached: the watcher ends before the Vm
     code = flush_stdout(code);
     if (!thread::finish_trace(machine) && code == 0) code = kExitRuntime; // --trace

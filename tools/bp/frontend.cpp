@@ -136,7 +136,8 @@ int compile_file(const CliOptions& options, Compiled& out, uint32_t file) {
         return 0;
     }
 
-    out.program = compile::compile_program(checked, out.sources, out.types);
+    out.program = compile::compile_program(checked, out.sources, out.types, diags);
+    if (!out.program) return report(options, out.sources, diags); // a limit of the bytecode format
     if (!out.program->sources) out.program->sources = &out.sources;
     if (!out.program->types) out.program->types = &out.types;
     if (options.dump == Dump::Disasm) {

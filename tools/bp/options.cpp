@@ -32,7 +32,7 @@ bool parse_thread_limit(std::string_view text, uint32_t& out) {
 }
 
 struct RawOptions {
-    std::string max_heap, max_threads, diagnostics, code, trace;
+    std::string max_heap, max_threads, diagnostics, code, trace, parallel_main;
     bool version = false, disasm = false, dump_tokens = false, dump_ast = false;
 };
 
@@ -54,6 +54,11 @@ void declare_options(CLI::App& app, CliOptions& out, RawOptions& raw, bool check
     app.add_option("--trace", raw.trace,
                    "write a thread timeline (Chrome trace-event JSON) to FILE at exit; see bp trace-view")
         ->type_name("FILE");
+    // Hidden (an empty group): the golden suite's shared-state shaker (docs/reliability.md).
+    app.add_option("--parallel-main", raw.parallel_main, "run main in N threads at once and compare")
+        ->type_name("N")
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast) // a test's .opts overrides the runner's
+        ->group("");
     app.add_flag("--disasm", raw.disasm, "print the compiled bytecode instead of running");
     app.add_flag("--dump-tokens", raw.dump_tokens, "print the token stream instead of running");
     app.add_flag("--dump-ast", raw.dump_ast, "print the syntax tree instead of running");
@@ -68,6 +73,11 @@ bool finish_options(const RawOptions& raw, CliOptions& out, std::string& error) 
     }
     if (!raw.max_threads.empty() && !parse_thread_limit(raw.max_threads, out.vm.max_threads)) {
         error = "invalid thread limit '" + raw.max_threads + "' (expected a number from 1 to 1000000)";
+        return false;
+    }
+    if (!raw.parallel_main.empty() &&
+        (!parse_thread_limit(raw.parallel_main, out.parallel_main) || out.parallel_main > 256)) {
+        error = "invalid --parallel-main count '" + raw.parallel_main + "' (expected a number from 1 to 256)";
         return false;
     }
     if (raw.diagnostics == "json") out.json_diagnostics = true;
@@ -115,7 +125,9 @@ int find_code_option(int begin, int end, char** argv) {
         std::string_view w = argv[i];
         if (w == "-c") return i;
         if (w == "--" || w.size() < 2 || w[0] != '-') return end; // the file: options are over
-        if (w == "--max-heap" || w == "--max-threads" || w == "--diagnostics" || w == "--trace") ++i; // its value
+        if (w == "--max-heap" || w == "--max-threads" || w == "--diagnostics" || w == "--trace" ||
+            w == "--parallel-main")
+            ++i; // its value
     }
     return end;
 }

@@ -18,10 +18,15 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <unordered_map>
 #include <vector>
+
+namespace bp {
+struct OutputCapture; // vm/vm.hpp
+}
 
 namespace bp::thread {
 
@@ -60,6 +65,7 @@ struct ThreadHandle : Handle {
     bool failed = false;
     bool failure_reported = false;  // "Exception in thread ..." already printed
     std::string error_kind, error_message, error_traceback; // a failed thread's exception
+    std::shared_ptr<OutputCapture> capture; // --parallel-main: the spawner's (immutable after spawn)
 };
 
 // Threading: `state` is the lock word (0 free, 1 held, 2 held with waiters), parked on with

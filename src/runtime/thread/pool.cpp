@@ -171,11 +171,13 @@ void ThreadRuntime::run_pool_thread(PoolHandle* p, uint32_t id) {
 void ThreadRuntime::run_task(VmThread& t, FutureHandle* f) {
     Value out = Value::zero();
     bool ok = false;
+    t.capture = f->capture; // --parallel-main (nullptr otherwise)
     try {
         ok = vm::run_closure(t, f->fn, f->args.data(), static_cast<uint32_t>(f->args.size()), &out);
     } catch (const std::exception&) {
         t.pending_error = nullptr;
     }
+    t.capture = nullptr;
     Box* result = nullptr;
     ErrorKind kind = ErrorKind::Exception;
     std::string message, trace;
@@ -206,6 +208,7 @@ FutureHandle* ThreadRuntime::submit(VmThread& t, PoolHandle* p, Closure* fn, con
                                     const Value* args, const types::Type* const* arg_types, uint32_t nargs) {
     (void)t;
     FutureHandle* f = make_future(p, fn, fn_type, args, arg_types, nargs);
+    f->capture = t.capture; // --parallel-main: the task prints into its submitter's capture
     register_handle(f); // from here the registry roots fn and the arguments
     std::lock_guard<std::mutex> lk(p->mu);
     if (p->shutdown) rt::raise(ErrorKind::ThreadError, std::string("cannot submit: the ") + what_of(p) + " is shut down");
@@ -220,6 +223,7 @@ Array* ThreadRuntime::pool_map(VmThread& t, PoolHandle* p, Closure* fn, const ty
     std::vector<FutureHandle*> tasks;
     tasks.reserve(elems.size());
     for (const Value& e : elems) tasks.push_back(make_future(p, fn, fn_type, &e, &elem_type, 1));
+    for (FutureHandle* f : tasks) f->capture = t.capture; // --parallel-main
     // The tasks are rooted through the pool (private_tasks) until this call ends.
     struct Cleanup {
         PoolHandle* p;

@@ -200,6 +200,7 @@ ThreadHandle* ThreadRuntime::spawn(VmThread& t, Closure* fn, const types::Type* 
     h->args.assign(args, args + nargs);
     for (uint32_t i = 0; i < nargs; ++i) h->arg_is_ref.push_back(arg_types[i]->is_ref() ? 1 : 0);
     h->result_type = fn_type->ret;
+    h->capture = t.capture;
     // From here the registry roots fn and the arguments until the thread ends.
     register_handle(h);
     if (!m_os_threads.start(&ThreadStart::entry, new ThreadStart{this, h}, kThreadStack)) {
@@ -223,6 +224,11 @@ void ThreadRuntime::run_thread(ThreadHandle* h) {
         VmThread t(m_vm, h->id, 4096); // attaches (waits if a collection is under way)
         t.handle = h;
         if (t.trace) m_vm.tracer->set_name(t.trace, h->name);
+        t.capture = h->capture;
+        if (t.capture && t.capture->start_gate) { // --parallel-main: all mains start together
+            SafeRegion safe(t);
+            t.capture->start_gate->wait(false);
+        }
         Value out = Value::zero();
         bool ok = false;
         try {
@@ -273,6 +279,11 @@ void ThreadRuntime::report_failure(ThreadHandle* h) {
     if (h->failure_reported) return;
     h->failure_reported = true;
     std::string text = "Exception in thread " + h->name + ":\n" + h->error_traceback;
+    if (h->capture) {
+        std::lock_guard<std::mutex> lk(h->capture->mu);
+        h->capture->err += text;
+        return;
+    }
     std::fflush(stdout);
     std::fwrite(text.data(), 1, text.size(), stderr);
     std::fflush(stderr);

@@ -86,6 +86,7 @@ struct FutureHandle : Handle {
     Box* result = nullptr;
     ErrorKind error_kind = ErrorKind::Exception;
     std::string error_message, error_traceback;
+    std::shared_ptr<OutputCapture> capture; // --parallel-main: the submitter's (immutable)
 };
 
 // A pool of threads (or a Worker: one thread) taking futures from a FIFO queue.

@@ -30,7 +30,8 @@ std::unique_ptr<Compiled> compile_src(const std::string& src) {
         c->errors = diags.render();
         return c;
     }
-    c->program = compile::compile_program(c->checked, c->sources, c->types);
+    c->program = compile::compile_program(c->checked, c->sources, c->types, diags);
+    if (!c->program) c->errors = diags.render(); // a limit of the bytecode format
     return c;
 }
 
@@ -178,4 +179,31 @@ TEST(Compile, GlobalsStructsTuplesMatch) {
                            "NewTuple", "GetTupleItem", "EqStr", "Box", "Unbox"})
         EXPECT_NE(d.find(op), std::string::npos) << op << "\n" << d;
     EXPECT_TRUE(c->program->entry_returns_int);
+}
+
+// A left-deep chain reuses one accumulator register whatever its length (docs/reliability.md).
+TEST(Compile, LongChainsUseFewRegisters) {
+    for (const char* term : {" + 1", " + x", " * x - y", " + s"}) {
+        std::string src = "def main() -> int:\n    let x: int = 2\n    let y: int = 3\n    let s: str = \"a\"\n";
+        std::string chain = std::string(term).find('s') != std::string::npos ? "s" : "x";
+        for (int i = 0; i < 10000; ++i) chain += term;
+        src += "    let z: " + std::string(chain[0] == 's' ? "str" : "int") + " = " + chain + "\n    return 0\n";
+        auto c = compile_src(src);
+        ASSERT_TRUE(c->program) << c->errors;
+        const bytecode::FunctionProto* f = find_fn(*c->program, "main");
+        ASSERT_TRUE(f);
+        EXPECT_LT(f->nregs, 10) << term;
+        check_well_formed(*c->program);
+    }
+}
+
+// Exceeding a limit of the format is a diagnostic at the construct, not an exit.
+TEST(Compile, LimitIsADiagnostic) {
+    std::string src = "def main() -> int:\n    let s: str = \"c0\"";
+    for (int i = 1; i < 66000; ++i) src += " + \"c" + std::to_string(i) + "\"";
+    src += "\n    return 0\n";
+    auto c = compile_src(src);
+    EXPECT_FALSE(c->program);
+    EXPECT_NE(c->errors.find("t.bp:2:"), std::string::npos) << c->errors.substr(0, 200);
+    EXPECT_NE(c->errors.find("error: too many constants in function 'main' (the limit is 65535)"), std::string::npos);
 }

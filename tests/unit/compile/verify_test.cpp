@@ -30,7 +30,7 @@ std::unique_ptr<Built> build(const std::string& src) {
     diag::Diagnostics diags(b->sources);
     b->module = std::make_unique<ast::Module>(parse::parse_file(b->sources, f, diags));
     if (!diags.has_errors()) check::check_program({b->module.get()}, b->types, diags, b->checked);
-    if (!diags.has_errors()) b->program = compile::compile_program(b->checked, b->sources, b->types);
+    if (!diags.has_errors()) b->program = compile::compile_program(b->checked, b->sources, b->types, diags);
     return b;
 }
 

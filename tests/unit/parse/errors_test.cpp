@@ -80,8 +80,17 @@ TEST(Robustness, DeepNesting) {
     EXPECT_NE(parse_source(src).errors.find("expression nested too deeply"), std::string::npos);
     src = "def f() -> void:\n    x = " + std::string(100000, '-') + "1\n";
     EXPECT_NE(parse_source(src).errors.find("expression nested too deeply"), std::string::npos);
+    // A left-associative chain is not nesting: 100,000 terms parse (and dump) without an error.
     src = "def f() -> void:\n    x = 1";
     for (int i = 0; i < 100000; ++i) src += " + 1";
+    auto chain = parse_source(src + "\n");
+    EXPECT_EQ(chain.errors, "");
+    EXPECT_EQ(chain.ast.rfind("(def f () void (block (= x (+ (+ (+ ", 0), 0u) << chain.ast.substr(0, 80);
+    // ... but a chain inside 200 brackets still hits the cap, and `or`/`and` chains still count
+    src = "def f() -> void:\n    x = " + std::string(300, '(') + "1 + 1" + std::string(300, ')') + "\n";
+    EXPECT_NE(parse_source(src).errors.find("expression nested too deeply"), std::string::npos);
+    src = "def f() -> void:\n    x = a";
+    for (int i = 0; i < 1000; ++i) src += " or a";
     EXPECT_NE(parse_source(src + "\n").errors.find("expression nested too deeply"), std::string::npos);
     src = "def f() -> void:\n";
     for (int i = 0; i < 5000; ++i) src += std::string(i + 1, ' ') + "if x:\n";
