@@ -132,12 +132,13 @@ class Pty:
         os.write(self.fd, (line + "\n").encode())
 
     def close(self):
-        # Ctrl-D until the REPL exits: one typed while the terminal is still in canonical mode (the
-        # prompt is out, libedit not yet reading) can be swallowed by the line discipline. Never
-        # wait forever: after 20 s the REPL is killed and the exit code says so.
+        # Ctrl-U (clear the line) then Ctrl-D, until the REPL exits: a Ctrl-D typed while the
+        # terminal is still in canonical mode (the prompt is out, libedit not yet reading) can be
+        # swallowed by the line discipline or leave a byte on the line, and libedit ends only on
+        # an empty line. Never wait forever: after 20 s the REPL is killed and the result says so.
         for _ in range(40):
             try:
-                os.write(self.fd, b"\x04")
+                os.write(self.fd, b"\x15\x04")
             except OSError:
                 pass
             for _ in range(10):
@@ -147,7 +148,8 @@ class Pty:
                 time.sleep(0.05)
         os.kill(self.pid, 9)
         _, status = os.waitpid(self.pid, 0)
-        return f"killed: no exit after Ctrl-D ({os.waitstatus_to_exitcode(status)})"
+        tail = self.buf.decode(errors="replace")[-300:]
+        return f"killed: no exit after Ctrl-D ({os.waitstatus_to_exitcode(status)}); last output {tail!r}"
 
 
 def repl_tests(tmp):
