@@ -90,9 +90,11 @@ let wake: Condition = thread.cond_new(gate)
 let woken: bool = false
 let waiting: bool = false
 let stop: Atomic = thread.atomic_new(0)
+let started: Atomic = thread.atomic_new(0)
 
 def spin() -> int:
     let n: int = 0
+    thread.atomic_store(started, 1)
     while thread.atomic_load(stop) == 0:
         n = n + 1
     return 1
@@ -116,6 +118,8 @@ def main() -> int:
     let a: Thread = thread.spawn(spin)
     let b: Thread = thread.spawn(locker)
     let c: Thread = thread.spawn(waiter)
+    while thread.atomic_load(started) == 0:
+        thread.yield()
     thread.mutex_lock(gate)
     while not waiting:
         thread.cond_wait(wake)
@@ -156,10 +160,11 @@ def states(bp: str, tmp: Path) -> None:
     out, err = Lines(proc.stdout), Lines(proc.stderr)
     try:
         check(out.readline() == "ready", "the program signals readiness")
-        # The locker may still be on its way into mutex_lock when the first dump is taken: dump
-        # again until every thread shows its blocked state (it settles at once in practice).
+        # The locker may still be on its way into mutex_lock when the first dump is taken (on a
+        # loaded machine, for a long time): dump again until every thread shows its blocked state.
         dumps = []
-        for _ in range(50):
+        deadline = time.monotonic() + TIMEOUT
+        while time.monotonic() < deadline:
             proc.send_signal(signal.SIGQUIT)
             dump = err.until(END)
             if dump is None:
@@ -167,6 +172,7 @@ def states(bp: str, tmp: Path) -> None:
             dumps.append(dump)
             if settled(threads_of(dump)):
                 break
+            time.sleep(0.02)
         # (a thread not yet attached is not listed: the header is checked on the settled dump)
         check(bool(dumps) and dumps[-1][0] == "--- thread dump: 4 threads ---",
               f"the dump starts with its header ({dumps[-1][0] if dumps else 'no dump'!r})")
