@@ -103,6 +103,20 @@ int main(int argc, char** argv) {
     check(detached.thread_starts == 2 && detached.thread_ends == 2 && detached.unloads == 1,
           "~Runtime waits for a detached thread still running (its hooks ran)");
 
+    StatsCounters pooled;
+    {
+        bp::embed::Runtime rt3;
+        rt3.add_module(make_stats_module(pooled));
+        r = rt3.load_string("import stats\nimport thread\n\ndef twice(x: int) -> int:\n    return stats.add(x, x)\n\n"
+                            "def main() -> void:\n    let p: Pool = thread.pool_new(2)\n"
+                            "    let f: Future[int] = thread.submit(p, twice, 21)\n    print(f.get())\n"
+                            "    thread.pool_shutdown(p)\n",
+                            "pooled.bp");
+        check(r.ok() && rt3.run_main().ok(), "a program using a pool of 2 threads " + r.error);
+        std::fflush(stdout);
+    }
+    check(pooled.thread_starts == 3 && pooled.thread_ends == 3, "thread hooks ran on the host and both pool threads");
+
     std::printf("%d failure(s)\n", failures);
     return failures == 0 ? 0 : 1;
 }

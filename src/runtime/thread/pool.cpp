@@ -135,6 +135,7 @@ PoolHandle* ThreadRuntime::default_pool(VmThread& t) {
 }
 
 void ThreadRuntime::run_pool_thread(PoolHandle* p, uint32_t id) {
+    for (const auto& hook : m_vm.thread_start_hooks) hook(id); // embedding: as run_thread, not attached yet
     {
         VmThread t(m_vm, id, 4096);
         if (t.trace) m_vm.tracer->set_name(t.trace, "Thread-" + std::to_string(id) + " (" + what_of(p) + ")");
@@ -165,6 +166,7 @@ void ThreadRuntime::run_pool_thread(PoolHandle* p, uint32_t id) {
         --p->live;
         p->idle_cv.notify_all();
     } // detaches the VmThread
+    for (const auto& hook : m_vm.thread_end_hooks) hook(id);
     thread_exited();
 }
 
