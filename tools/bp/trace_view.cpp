@@ -3,6 +3,7 @@
 // trace_page.cpp. The output appears whole or not at all (a temporary file renamed over it).
 #include "trace_view.hpp"
 
+#include "base/file_io.hpp"
 #include "cli.hpp"
 #include "trace_json.hpp"
 
@@ -192,32 +193,6 @@ bool read_file(const std::string& path, std::string& text, std::string& error) {
     std::fclose(f);
     return ok;
 }
-
-// Writes through a temporary file beside `path`, renamed over it: never a half-written page.
-bool write_file_atomically(const std::string& path, const std::string& text, std::string& error) {
-    std::string tmp = path + ".tmp." + std::to_string(::getpid());
-    std::FILE* f = std::fopen(tmp.c_str(), "wb");
-    if (!f) {
-        error = std::strerror(errno);
-        return false;
-    }
-    bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();
-    int saved = errno;
-    if (std::fclose(f) != 0 && ok) {
-        ok = false;
-        saved = errno;
-    }
-    if (ok && std::rename(tmp.c_str(), path.c_str()) != 0) {
-        ok = false;
-        saved = errno;
-    }
-    if (!ok) {
-        std::remove(tmp.c_str());
-        error = std::strerror(saved);
-    }
-    return ok;
-}
-
 int fail(int code, const std::string& message) {
     std::fflush(stdout);
     std::string text = "bp trace-view: " + message + "\n";
@@ -261,7 +236,7 @@ int run_trace_view(int argc, char** argv) {
     for (size_t i = 0; i < events->items.size(); ++i)
         if (!model.add(events->items[i], i, error)) return fail(kExitDataErr, "'" + in + "': " + error);
     std::string page = render_trace_page(model.to_json(title.empty() ? in : title));
-    if (!write_file_atomically(out, page, error)) return fail(kExitCantCreate, "cannot write '" + out + "': " + error);
+    if (!base::write_file_atomically(out, page, error)) return fail(kExitCantCreate, "cannot write '" + out + "': " + error);
     return 0;
 }
 

@@ -2,6 +2,7 @@
 // described atop trace.hpp; the format in docs/cli.md "--trace").
 #include "runtime/thread/trace.hpp"
 
+#include "base/file_io.hpp"
 #include "base/source.hpp"
 #include "runtime/thread/handles.hpp"
 
@@ -106,32 +107,6 @@ void append_event(std::string& out, const Vm& vm, uint32_t tid, const TraceEvent
     if (unfinished) out += out.back() == '{' ? "\"unfinished\":true" : ",\"unfinished\":true";
     out += "}}";
 }
-
-// Writes `text` to `path` through a temporary file in the same directory, renamed over `path`.
-bool write_atomically(const std::string& path, const std::string& text, std::string& error) {
-    std::string tmp = path + ".tmp." + std::to_string(::getpid());
-    std::FILE* f = std::fopen(tmp.c_str(), "wb");
-    if (!f) {
-        error = std::strerror(errno);
-        return false;
-    }
-    bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();
-    int saved = errno;
-    if (std::fclose(f) != 0 && ok) {
-        ok = false;
-        saved = errno;
-    }
-    if (ok && std::rename(tmp.c_str(), path.c_str()) != 0) {
-        ok = false;
-        saved = errno;
-    }
-    if (!ok) {
-        std::remove(tmp.c_str());
-        error = std::strerror(saved);
-    }
-    return ok;
-}
-
 } // namespace
 
 // ---- TraceBuffer
@@ -235,7 +210,7 @@ std::string Tracer::render(const Vm& vm) {
 
 bool Tracer::finish(const Vm& vm, std::string& error) {
     if (m_written.exchange(true)) return true;
-    return write_atomically(m_path, render(vm), error);
+    return base::write_file_atomically(m_path, render(vm), error);
 }
 
 // ---- recording
