@@ -16,7 +16,6 @@ namespace bp::thread {
 namespace {
 
 constexpr int kSpins = 100;
-constexpr int kCondSpins = 200;
 
 inline uint32_t self_tag(const VmThread& t) { return t.id + 1; }
 
@@ -30,17 +29,6 @@ bool try_acquire_word(MutexHandle* m) {
 }
 
 ParkingLot& lot_of(VmThread& t) { return t.vm.threading->lot(); }
-
-// True if `word` moves away from `seen` within a short spin (a few microseconds).
-bool spin_until_changed(const std::atomic<uint32_t>& word, uint32_t seen) {
-    for (int i = 0; i < kCondSpins; ++i) {
-        if (word.load(std::memory_order_acquire) != seen) return true;
-#if defined(__x86_64__) || defined(__i386__)
-        __builtin_ia32_pause();
-#endif
-    }
-    return false;
-}
 
 // Blocks until the lock word is ours (true) or the deadline passes (false; nullptr: none). Parks
 // (safe for the collector) after a short spin.

@@ -88,8 +88,9 @@ void OsThreads::serve(Job job, size_t stack_bytes) {
 void add_module_hooks(types::NativeModuleDecl& thread_module) {
     thread_module.on_thread_start = [](uint32_t id) {
         if (id == 0) return;
-        char name[16]; // the kernel's limit, NUL included
+        char name[32];
         std::snprintf(name, sizeof name, "Thread-%u", id);
+        name[15] = '\0'; // the kernel's limit: 16 bytes, NUL included
         pthread_setname_np(pthread_self(), name);
     };
 }

@@ -36,6 +36,20 @@ namespace bp::thread {
 using Clock = std::chrono::steady_clock;
 using Deadline = Clock::time_point;
 
+// True if `word` moves away from `seen` within a short spin (~200 pause instructions, a few
+// microseconds). Blocking waits (conditions, channels) call it before parking: a hand-off between
+// threads on two cores usually lands within that time, while a wake-up from the kernel costs tens
+// of microseconds. Call it in the safe state (it touches no heap object).
+inline bool spin_until_changed(const std::atomic<uint32_t>& word, uint32_t seen) {
+    for (int i = 0; i < 200; ++i) {
+        if (word.load(std::memory_order_acquire) != seen) return true;
+#if defined(__x86_64__) || defined(__i386__)
+        __builtin_ia32_pause();
+#endif
+    }
+    return false;
+}
+
 // A futex-like wait on a 32-bit word with an optional deadline, which std::atomic::wait lacks.
 // Addresses hash to 64 buckets of {std::mutex, std::condition_variable, waiter count}. park()
 // re-checks the word under the bucket lock, so an unpark() that changes the word first and then
