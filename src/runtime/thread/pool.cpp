@@ -94,7 +94,7 @@ PoolHandle* ThreadRuntime::new_pool(VmThread& t, int64_t n, bool is_worker) {
     for (int64_t i = 0; i < n; ++i) {
         {
             std::lock_guard<std::mutex> lk(m_life_mu);
-            if (m_alive + 1 >= m_vm.options.max_threads) {
+            if (m_alive - m_finished + 1 >= m_vm.options.max_threads) {
                 std::lock_guard<std::mutex> pl(p->mu);
                 p->shutdown = true;
                 p->work_cv.notify_all();

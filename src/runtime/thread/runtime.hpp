@@ -177,7 +177,8 @@ private:
     void finish_thread(VmThread& t, ThreadHandle* h, bool ok, Value out);
     void report_failure(ThreadHandle* h); // with h->mu held
     void abandon_mutexes(VmThread& t);    // at thread exit: release what it still holds
-    void thread_exited();
+    // `finished`: a spawned thread that finish_thread counted in m_finished.
+    void thread_exited(bool finished = false);
 
     Vm& m_vm;
     std::mutex m_mu; // guards m_handles, m_threads, m_tls
@@ -190,6 +191,10 @@ private:
     std::condition_variable m_life_cv;
     uint32_t m_alive = 0;
     uint32_t m_exiting = 0; // threads past m_alive but still in thread_exited (guarded by m_life_mu)
+    // Spawned threads whose function returned (joinable) but whose OS thread has not exited yet
+    // (guarded by m_life_mu): --max-threads does not count them, so a spawn right after a join
+    // never fails for a thread that is as good as gone.
+    uint32_t m_finished = 0;
     ParkingLot m_lot;
     std::mutex m_pool_mu; // guards m_pools, m_default_pool
     std::vector<PoolHandle*> m_pools;

@@ -187,7 +187,7 @@ ThreadHandle* ThreadRuntime::spawn(VmThread& t, Closure* fn, const types::Type* 
                                    const types::Type* const* arg_types, uint32_t nargs) {
     {
         std::lock_guard<std::mutex> lk(m_life_mu);
-        if (m_alive + 1 >= m_vm.options.max_threads)
+        if (m_alive - m_finished + 1 >= m_vm.options.max_threads)
             rt::raise(ErrorKind::ThreadError, "cannot start thread: limit of " +
                                                   std::to_string(m_vm.options.max_threads) +
                                                   " threads reached (--max-threads)");
@@ -240,7 +240,7 @@ void ThreadRuntime::run_thread(ThreadHandle* h) {
     } // detaches: from here this OS thread never touches the heap
     for (const auto& hook : m_vm.thread_end_hooks) hook(h->id);
     h->cv.notify_all();
-    thread_exited();
+    thread_exited(true);
 }
 
 // Still attached and running: stores the result (or the failure's text) in the handle.
@@ -263,6 +263,10 @@ void ThreadRuntime::finish_thread(VmThread& t, ThreadHandle* h, bool ok, Value o
     }
     if (t.held_mutexes) abandon_mutexes(t);
     clear_thread_locals(t.id);
+    {
+        std::lock_guard<std::mutex> ll(m_life_mu); // before Finished is published (see m_finished)
+        ++m_finished;
+    }
     std::lock_guard<std::mutex> lk(h->mu);
     h->fn = nullptr;
     h->args.clear();
@@ -305,10 +309,11 @@ void ThreadRuntime::abandon_mutexes(VmThread& t) {
     t.held_locks.clear();
 }
 
-void ThreadRuntime::thread_exited() {
+void ThreadRuntime::thread_exited(bool finished) {
     {
         std::lock_guard<std::mutex> lk(m_life_mu);
         --m_alive;
+        if (finished) --m_finished;
         ++m_exiting; // still touching the runtime: whoever waits for the threads waits for this too
     }
     m_graph.thread_exited(); // the others may all be waiting now
