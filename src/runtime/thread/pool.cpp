@@ -234,6 +234,8 @@ Array* ThreadRuntime::pool_map(VmThread& t, PoolHandle* p, Closure* fn, const ty
             std::lock_guard<std::mutex> lk(p->mu);
             for (FutureHandle* f : tasks) {
                 p->private_tasks.erase(f);
+                // The pool thread that completed f signals f->cv under f->mu: wait until it let go.
+                { std::lock_guard<std::mutex> fl(f->mu); }
                 delete f;
             }
         }
