@@ -85,21 +85,33 @@ const Type* Checker::check_chan_method(ast::Call& c, const Type* expected) {
     const char* flat = method_builtin(f.name);
     bool scope = f.object->type->kind == Kind::Scope;
     if (flat && scope != (std::string_view(flat) == "scope_spawn")) flat = nullptr;
+    if (!rewrite_method_as_builtin(c, flat)) return nullptr;
+    const Type* ret = scope ? check_thread_special(c, c.builtin_id) : check_chan_builtin(c, c.builtin_id, expected, true);
+    if (ret) type_rewritten_callee(c, ret);
+    else c.callee->type = nullptr;
+    return ret;
+}
+
+bool Checker::rewrite_method_as_builtin(ast::Call& c, const char* flat) {
+    auto& f = static_cast<ast::Field&>(*c.callee);
     auto it = flat ? m_builtins.find(flat) : m_builtins.end();
     if (it == m_builtins.end()) {
         error(f.name_span, "type " + f.object->type->name() + " has no method '" + f.name + "'");
         for (auto& a : c.args) check_expr(a);
-        return nullptr;
+        return false;
     }
+    Span name_span = f.name_span;
     c.args.insert(c.args.begin(), std::move(f.object));
-    c.callee = std::make_unique<ast::Name>(f.name_span, flat);
+    c.callee = std::make_unique<ast::Name>(name_span, flat);
     c.call_kind = ast::CallKind::Builtin;
     c.builtin_id = it->second;
-    const Type* ret = scope ? check_thread_special(c, it->second) : check_chan_builtin(c, it->second, expected, true);
+    return true;
+}
+
+void Checker::type_rewritten_callee(ast::Call& c, const Type* ret) {
     std::vector<const Type*> arg_types;
     for (auto& a : c.args) arg_types.push_back(a->type ? a->type : m_types.void_t());
-    c.callee->type = ret ? m_types.func_of(arg_types, ret) : nullptr;
-    return ret;
+    c.callee->type = m_types.func_of(arg_types, ret);
 }
 
 // select: every channel must be a Channel[T]; a send's value converts to T; a recv binding has

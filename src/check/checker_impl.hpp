@@ -158,6 +158,11 @@ public:
     // Channels (channels.cpp): the chan_X builtins and the method form ch.send(v).
     const Type* check_chan_builtin(ast::Call& c, uint32_t id, const Type* expected, bool first_checked);
     const Type* check_chan_method(ast::Call& c, const Type* expected);
+    // Method forms of handle builtins (channels.cpp): x.m(args) becomes flat(x, args), or reports
+    // "type T has no method 'm'" (checking the arguments) and returns false when flat is missing.
+    bool rewrite_method_as_builtin(ast::Call& c, const char* flat);
+    // The rewritten call's callee type: fn(its argument types) -> ret.
+    void type_rewritten_callee(ast::Call& c, const Type* ret);
     const Type* check_value_call(ast::Call& c, const Type* fn_type, const std::string& what);
 
     // ---- structs with methods, classes, new, super (classes.cpp)

@@ -129,18 +129,9 @@ const Type* Checker::future_get_type(ast::Call& c, bool first_checked) {
 const Type* Checker::check_future_method(ast::Call& c) {
     auto& f = static_cast<ast::Field&>(*c.callee);
     const char* flat = f.name == "get" ? "future_get" : f.name == "done" ? "future_done" : f.name == "cancel" ? "future_cancel" : nullptr;
-    auto it = flat ? m_builtins.find(flat) : m_builtins.end();
-    if (it == m_builtins.end()) {
-        error(f.name_span, "type " + f.object->type->name() + " has no method '" + f.name + "'");
-        for (auto& a : c.args) check_expr(a);
-        return nullptr;
-    }
-    c.args.insert(c.args.begin(), std::move(f.object));
-    c.callee = std::make_unique<ast::Name>(f.name_span, flat);
-    c.call_kind = ast::CallKind::Builtin;
-    c.builtin_id = it->second;
+    if (!rewrite_method_as_builtin(c, flat)) return nullptr;
     const Type* ret = nullptr;
-    if (static_cast<Builtin>(it->second) == Builtin::future_get) {
+    if (static_cast<Builtin>(c.builtin_id) == Builtin::future_get) {
         ret = future_get_type(c, true);
     } else {
         ret = m_types.bool_t();
@@ -150,9 +141,7 @@ const Type* Checker::check_future_method(ast::Call& c) {
         }
         coerce(c.args[0], m_types.sync_handle(types::SyncKind::Future), CoerceCtx::Argument, "the future");
     }
-    std::vector<const Type*> arg_types;
-    for (auto& a : c.args) arg_types.push_back(a->type ? a->type : m_types.void_t());
-    c.callee->type = m_types.func_of(arg_types, ret);
+    type_rewritten_callee(c, ret);
     return ret;
 }
 
