@@ -7,6 +7,7 @@
 #include "runtime/thread/toolkit.hpp"
 #include "vm/vm.hpp"
 
+#include <atomic>
 #include <condition_variable>
 #include <mutex>
 #include <unordered_set>
@@ -20,8 +21,18 @@ namespace bp::thread {
 // returned waits up to kIdleWait for another job before it exits, and `start` hands a job to such
 // an idle thread of the same stack size when there is one. Up to kMaxIdle threads wait at once.
 // Nothing of the VM survives between jobs: each job builds (and destroys) its own VmThread.
-// Threading: every member is guarded by m_mu; an idle thread's slot lives on its own stack and is
-// filled by `start` under m_mu.
+//
+// Hand-offs without the kernel (two cores, a spawn right after a join): an idle thread first spins
+// on its slot for kIdleSpin before it parks on its condition variable, and `start` only notifies a
+// thread that parked. A job that is about to return announces it (`job_ending`, called by the job
+// on its own OS thread once all that is left is bounded bookkeeping: no user code, no waits);
+// `start` then queues a job for such a thread instead of creating a new one, and the thread takes
+// it the moment its job returns. Invariant: per stack size, queued jobs <= announced threads, and
+// each announced thread takes a queued job of its size if there is one, so no queued job is left
+// behind.
+// Threading: every member is guarded by m_mu. An idle thread's slot lives on its own stack and is
+// filled by `start` under m_mu; `has_job` (release, after the job) is start's last touch of a slot
+// whose thread did not park, since that thread may leave as soon as it sees it.
 class OsThreads {
 public:
     OsThreads() = default;
@@ -30,9 +41,12 @@ public:
     // Wakes the idle threads and waits until every thread started here has left (the runtime is
     // destroyed only once no BetterPython thread runs, so only idle ones remain).
     ~OsThreads();
-    // Runs fn(arg) on an idle thread with `stack_bytes` of stack, or on a new detached one;
-    // false if the OS refuses a new thread.
+    // Runs fn(arg) on an idle thread with `stack_bytes` of stack, on a thread whose job is ending,
+    // or on a new detached one; false if the OS refuses a new thread.
     bool start(void (*fn)(void*), void* arg, size_t stack_bytes);
+    // Called by a job on the OS thread that runs it (a no-op elsewhere, and after the first call):
+    // the job will return soon without waiting for anything (see above).
+    static void job_ending();
 
 private:
     struct Job {
@@ -40,23 +54,36 @@ private:
         void* arg = nullptr;
     };
     struct Idle { // on the idle thread's stack while it is in m_idle
-        size_t stack_bytes;
+        size_t stack_bytes = 0;
         Job job;
+        std::atomic<bool> has_job{false};
+        bool parked = false; // waits on cv (else it spins or is about to lock m_mu)
         std::condition_variable cv;
+    };
+    struct Queued {
+        Job job;
+        size_t stack_bytes;
     };
     struct Start {
         OsThreads* self;
         Job job;
         size_t stack_bytes;
     };
+    struct Serving; // the running job's OS thread (thread-local, for job_ending)
+    static thread_local Serving* t_serving; // the job this OS thread runs, if any
     static void* thread_main(void* start);
     void serve(Job job, size_t stack_bytes); // runs jobs until idle too long; then the thread ends
+    bool take_queued(size_t stack_bytes, Job& job); // with m_mu held
+    void announce(size_t stack_bytes);
 
     std::mutex m_mu;
     std::condition_variable m_gone; // a thread left (for the destructor)
     std::vector<Idle*> m_idle;
+    std::vector<Queued> m_queued;    // jobs promised to announced threads
+    std::vector<size_t> m_announced; // stack sizes of threads whose job announced its end
     uint32_t m_threads = 0; // started here and not yet gone
     bool m_closing = false;
+    SpinGauge m_idle_spin; // idle threads waiting for a job (atomic, not guarded by m_mu)
 };
 
 class ThreadRuntime {
@@ -175,6 +202,7 @@ private:
     void register_handle(Handle* h);
     void run_thread(ThreadHandle* h);
     void finish_thread(VmThread& t, ThreadHandle* h, bool ok, Value out);
+    bool spin_until_finished(VmThread& t, ThreadHandle* h, std::unique_lock<std::mutex>& lk);
     void report_failure(ThreadHandle* h); // with h->mu held
     void abandon_mutexes(VmThread& t);    // at thread exit: release what it still holds
     // `finished`: a spawned thread that finish_thread counted in m_finished.
@@ -196,6 +224,7 @@ private:
     // never fails for a thread that is as good as gone.
     uint32_t m_finished = 0;
     ParkingLot m_lot;
+    SpinGauge m_join_spin; // join's spin before it parks (spin_until_finished)
     std::mutex m_pool_mu; // guards m_pools, m_default_pool
     std::vector<PoolHandle*> m_pools;
     PoolHandle* m_default_pool = nullptr;

@@ -239,11 +239,21 @@ void ThreadRuntime::run_thread(ThreadHandle* h) {
         finish_thread(t, h, ok, out);
     } // detaches: from here this OS thread never touches the heap
     for (const auto& hook : m_vm.thread_end_hooks) hook(h->id);
+    // Only bookkeeping is left (no user code, no waits): this OS thread may be promised the next
+    // spawn, which a joiner released below typically makes at once (OsThreads).
+    OsThreads::job_ending();
+    {
+        std::lock_guard<std::mutex> lk(h->mu);
+        h->state.store(ThreadState::Finished, std::memory_order_release);
+        if (h->failed && h->detached) report_failure(h);
+    }
     h->cv.notify_all();
     thread_exited(true);
 }
 
-// Still attached and running: stores the result (or the failure's text) in the handle.
+// Still attached and running: stores the result (or the failure's text) in the handle, where the
+// registry roots the result box. The thread is published Finished only after it detached and the
+// embedder's end hooks ran (run_thread), so a joiner never overtakes those.
 void ThreadRuntime::finish_thread(VmThread& t, ThreadHandle* h, bool ok, Value out) {
     Box* result = nullptr;
     std::string kind, message, trace;
@@ -275,8 +285,6 @@ void ThreadRuntime::finish_thread(VmThread& t, ThreadHandle* h, bool ok, Value o
     h->error_kind = std::move(kind);
     h->error_message = std::move(message);
     h->error_traceback = std::move(trace);
-    h->state.store(ThreadState::Finished, std::memory_order_release);
-    if (h->failed && h->detached) report_failure(h);
 }
 
 void ThreadRuntime::report_failure(ThreadHandle* h) {
@@ -327,14 +335,32 @@ size_t ThreadRuntime::live_threads() {
     return size_t{m_alive} + 1;
 }
 
+// Join's first try, with h->mu released (`lk`, re-locked on success): watch the state for
+// kJoinSpin before the full blocking path (graph registration, condition variable). A short
+// thread on the other core finishes within it, and a kernel wake-up would cost more than the spin.
+// The spin is in the safe state (it touches only the handle); a collection may run meanwhile.
+// Not registered in the wait-for graph: it ends by itself, and a join cycle is found when its
+// threads block for real. Not traced: a wait this short is not a wait worth drawing.
+bool ThreadRuntime::spin_until_finished(VmThread& t, ThreadHandle* h, std::unique_lock<std::mutex>& lk) {
+    constexpr auto kJoinSpin = std::chrono::microseconds(20);
+    lk.unlock();
+    bool done;
+    {
+        SafeRegion safe(t);
+        done = m_join_spin.spin([&] { return h->state.load(std::memory_order_acquire) == ThreadState::Finished; },
+                                kJoinSpin);
+    }
+    if (done) lk.lock();
+    return done;
+}
+
 Value ThreadRuntime::join(VmThread& t, ThreadHandle* h) {
     if (t.handle == h) rt::raise(ErrorKind::ThreadError, "a thread cannot join itself");
     std::unique_lock<std::mutex> lk(h->mu);
     if (h->detached) rt::raise(ErrorKind::ThreadError, "cannot join a detached thread");
     if (h->joined.load() || h->joining) rt::raise(ErrorKind::ThreadError, "thread already joined");
     h->joining = true;
-    if (h->state.load(std::memory_order_acquire) != ThreadState::Finished) {
-        lk.unlock();
+    if (h->state.load(std::memory_order_acquire) != ThreadState::Finished && !spin_until_finished(t, h, lk)) {
         try {
             m_graph.begin_wait(t, h); // DeadlockError if joining would close a cycle
         } catch (...) {

@@ -8,7 +8,14 @@
 #include "runtime/thread/trace.hpp"
 #include "vm/interp.hpp"
 
+#include <thread>
+
 namespace bp::thread {
+
+bool spinning_helps() {
+    static const bool helps = std::thread::hardware_concurrency() != 1; // 0: unknown, assume several
+    return helps;
+}
 
 namespace {
 

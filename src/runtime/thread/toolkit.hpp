@@ -50,6 +50,56 @@ inline bool spin_until_changed(const std::atomic<uint32_t>& word, uint32_t seen)
     return false;
 }
 
+// True if another core can run the thread we wait for (computed once). On one core a spin only
+// delays that thread, so spin_for gives up at once.
+bool spinning_helps();
+
+// True if done() holds within `budget` of spinning (pause instructions, the clock read every 32
+// rounds). For hand-offs that take a few microseconds on two cores (a thread's start and end),
+// where a kernel wake-up costs 10-50 us: spin about as long as a park + wake would cost, then
+// park. done() must only read atomics (it runs in the safe state, or with no VmThread at all).
+template <class Done>
+bool spin_for(Done done, std::chrono::nanoseconds budget) {
+    if (done()) return true;
+    if (!spinning_helps()) return false;
+    const auto until = Clock::now() + budget;
+    for (;;) {
+        for (int i = 0; i < 32; ++i) {
+#if defined(__x86_64__) || defined(__i386__)
+            __builtin_ia32_pause();
+#endif
+            if (done()) return true;
+        }
+        if (Clock::now() >= until) return false;
+    }
+}
+
+// Whether spinning pays at one call site, learnt from its recent outcomes. A spin only wins when
+// the thread we wait for is running on another core; when cores are oversubscribed (or the
+// awaited thread is a long one) spins keep failing, and each failed spin burns a core the awaited
+// thread may need. So a site whose spins mostly fail (score below 0) spins only on every 8th
+// wait, to notice when spinning starts paying again.
+// Threading: the score and probe counter are relaxed atomics shared by every thread at the site;
+// a lost update only nudges a heuristic.
+class SpinGauge {
+public:
+    template <class Done>
+    bool spin(Done done, std::chrono::nanoseconds budget) {
+        if (done()) return true;
+        int32_t s = m_score.load(std::memory_order_relaxed);
+        if (s < 0 && (m_probe.fetch_add(1, std::memory_order_relaxed) & 7) != 0) return false;
+        bool ok = spin_for(done, budget);
+        s = ok ? (s < kLimit ? s + 1 : s) : (s > -kLimit ? s - 1 : s);
+        m_score.store(s, std::memory_order_relaxed);
+        return ok;
+    }
+
+private:
+    static constexpr int32_t kLimit = 8;
+    std::atomic<int32_t> m_score{0};
+    std::atomic<uint32_t> m_probe{0};
+};
+
 // A futex-like wait on a 32-bit word with an optional deadline, which std::atomic::wait lacks.
 // Addresses hash to 64 buckets of {std::mutex, std::condition_variable, waiter count}. park()
 // re-checks the word under the bucket lock, so an unpark() that changes the word first and then
