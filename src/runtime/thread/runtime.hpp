@@ -202,6 +202,7 @@ private:
     void register_handle(Handle* h);
     void run_thread(ThreadHandle* h);
     void finish_thread(VmThread& t, ThreadHandle* h, bool ok, Value out);
+    void publish_finished(ThreadHandle* h);
     bool spin_until_finished(VmThread& t, ThreadHandle* h, std::unique_lock<std::mutex>& lk);
     void report_failure(ThreadHandle* h); // with h->mu held
     void abandon_mutexes(VmThread& t);    // at thread exit: release what it still holds

@@ -238,22 +238,34 @@ void ThreadRuntime::run_thread(ThreadHandle* h) {
         }
         finish_thread(t, h, ok, out);
     } // detaches: from here this OS thread never touches the heap
-    for (const auto& hook : m_vm.thread_end_hooks) hook(h->id);
-    // Only bookkeeping is left (no user code, no waits): this OS thread may be promised the next
-    // spawn, which a joiner released below typically makes at once (OsThreads).
-    OsThreads::job_ending();
-    {
-        std::lock_guard<std::mutex> lk(h->mu);
-        h->state.store(ThreadState::Finished, std::memory_order_release);
-        if (h->failed && h->detached) report_failure(h);
+    if (m_vm.thread_end_hooks.empty()) {
+        // Only bookkeeping is left (no user code, no waits): this OS thread may be promised the
+        // next spawn, which the joiner released below typically makes at once (OsThreads).
+        OsThreads::job_ending();
+        publish_finished(h);
+    } else {
+        // An embedder's end hooks may block (docs/embedding.md): joiners do not wait for them, and
+        // the promise comes after them.
+        publish_finished(h);
+        for (const auto& hook : m_vm.thread_end_hooks) hook(h->id);
+        OsThreads::job_ending();
     }
-    h->cv.notify_all();
     thread_exited(true);
 }
 
+// Joiners (and is_running) see the thread end: after it detached, before it leaves the runtime
+// (thread_exited: the global deadlock check must find it Finished).
+void ThreadRuntime::publish_finished(ThreadHandle* h) {
+    {
+        std::lock_guard<std::mutex> lk(h->mu);
+        h->state.store(ThreadState::Finished, std::memory_order_release);
+    }
+    h->cv.notify_all();
+}
+
 // Still attached and running: stores the result (or the failure's text) in the handle, where the
-// registry roots the result box. The thread is published Finished only after it detached and the
-// embedder's end hooks ran (run_thread), so a joiner never overtakes those.
+// registry roots the result box. The thread is published Finished only after it detached
+// (run_thread, publish_finished).
 void ThreadRuntime::finish_thread(VmThread& t, ThreadHandle* h, bool ok, Value out) {
     Box* result = nullptr;
     std::string kind, message, trace;
@@ -285,6 +297,7 @@ void ThreadRuntime::finish_thread(VmThread& t, ThreadHandle* h, bool ok, Value o
     h->error_kind = std::move(kind);
     h->error_message = std::move(message);
     h->error_traceback = std::move(trace);
+    if (h->failed && h->detached) report_failure(h); // here, not after job_ending: it may block on stderr
 }
 
 void ThreadRuntime::report_failure(ThreadHandle* h) {
