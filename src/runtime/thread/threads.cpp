@@ -358,11 +358,13 @@ bool ThreadRuntime::spin_until_finished(VmThread& t, ThreadHandle* h, std::uniqu
     constexpr auto kJoinSpin = std::chrono::microseconds(20);
     lk.unlock();
     bool done;
+    t.waiting_for.store(h, std::memory_order_relaxed); // a thread dump names what it waits for
     {
         SafeRegion safe(t);
         done = m_join_spin.spin([&] { return h->state.load(std::memory_order_acquire) == ThreadState::Finished; },
                                 kJoinSpin);
     }
+    t.waiting_for.store(nullptr, std::memory_order_relaxed);
     if (done) lk.lock();
     return done;
 }
