@@ -322,7 +322,8 @@ int64_t chan_select(VmThread& t, const std::vector<SelectCase>& cases, int64_t t
             WaitGraph& graph = t.vm.threading->graph();
             bool registered = false;
             if (timeout_ms < 0 && !w.fired && w.decided == kSelectOpen) {
-                graph.begin_wait(t, WaitOn{WaitOp::Select, cases[0].ch, &w.version, w.version.load(std::memory_order_relaxed)});
+                uint32_t seq = w.version.load(std::memory_order_relaxed);
+                graph.begin_wait(t, WaitOn{WaitOp::Select, cases[0].ch, &w.version, seq});
                 registered = true;
             }
             t.waiting_for.store(cases.empty() ? nullptr : cases[0].ch, std::memory_order_relaxed);

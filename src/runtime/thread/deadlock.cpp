@@ -29,7 +29,8 @@ WaitOn wait_on_handle(const Handle* on, uint32_t seq) {
     case HandleKind::Mutex: return WaitOn{WaitOp::Lock, on};
     case HandleKind::Thread: return WaitOn{WaitOp::Join, on};
     case HandleKind::Condition: return WaitOn{WaitOp::Cond, on, &static_cast<const CondHandle*>(on)->seq, seq};
-    case HandleKind::Channel: return WaitOn{WaitOp::Channel, on, &static_cast<const ChannelHandle*>(on)->version, seq};
+    case HandleKind::Channel:
+        return WaitOn{WaitOp::Channel, on, &static_cast<const ChannelHandle*>(on)->version, seq};
     default: break;
     }
     return WaitOn{WaitOp::Cond, on}; // not reached: the other kinds use the WaitOn form
@@ -136,16 +137,21 @@ std::string WaitGraph::describe_wait(const Waiter& w) {
     case WaitOp::Join: out += " waits to join " + label(on) + at; break;
     case WaitOp::Cond: out += " waits for " + label(on) + at + " (nobody signals it)"; break;
     case WaitOp::Channel: out += " waits on a channel" + at + " (no thread can send, receive or close)"; break;
-    case WaitOp::Select: out += " waits in select" + at + " (no thread can send, receive or close on its channels)"; break;
+    case WaitOp::Select:
+        out += " waits in select" + at + " (no thread can send, receive or close on its channels)";
+        break;
     case WaitOp::ReadLock:
     case WaitOp::WriteLock:
-        out += std::string(w.w.op == WaitOp::ReadLock ? " waits to read-lock " : " waits to write-lock ") + label(on) + at;
+        out += w.w.op == WaitOp::ReadLock ? " waits to read-lock " : " waits to write-lock ";
+        out += label(on) + at;
         if (owned) out += ", write-locked by " + name_by_id(holder);
         else if (w.w.op == WaitOp::WriteLock) out += " (read-locked; no reader can unlock)";
         else out += " (a writer waits first)";
         break;
     case WaitOp::Semaphore: out += " waits for " + label(on) + at + " (no permit; nobody can release one)"; break;
-    case WaitOp::WaitGroup: out += " waits for " + label(on) + at + " (count above zero; nobody can call wg_done)"; break;
+    case WaitOp::WaitGroup:
+        out += " waits for " + label(on) + at + " (count above zero; nobody can call wg_done)";
+        break;
     case WaitOp::Barrier: out += " waits at " + label(on) + at + " (the other parties cannot arrive)"; break;
     case WaitOp::Once:
         out += " waits for " + label(on) + at;
@@ -176,7 +182,9 @@ bool WaitGraph::holder_of(const Waiter& w, uint32_t& holder) const {
         return true;
     }
     case WaitOp::ReadLock:
-    case WaitOp::WriteLock: tag = static_cast<const RWLockHandle*>(w.w.on)->writer.load(std::memory_order_relaxed); break;
+    case WaitOp::WriteLock:
+        tag = static_cast<const RWLockHandle*>(w.w.on)->writer.load(std::memory_order_relaxed);
+        break;
     case WaitOp::Once: tag = static_cast<const OnceHandle*>(w.w.on)->runner.load(std::memory_order_relaxed); break;
     case WaitOp::Future: {
         auto* f = static_cast<const FutureHandle*>(w.w.on);
@@ -272,12 +280,16 @@ bool WaitGraph::stuck(const Waiter& w) const {
     case WaitOp::Join:
         return static_cast<const ThreadHandle*>(w.w.on)->state.load(std::memory_order_acquire) != ThreadState::Finished;
     case WaitOp::Future: return !future_finished(static_cast<const FutureHandle*>(w.w.on));
+    // sem_release wakes only one waiter, so the version would leave the others looking wakeable.
+    // No permit is exact instead: a waiter unregisters (under the semaphore's lock) before it
+    // takes one, so a permit still there is one some registered waiter can still take.
+    case WaitOp::Semaphore:
+        return static_cast<const SemaphoreHandle*>(w.w.on)->permits.load(std::memory_order_relaxed) == 0;
     case WaitOp::Cond:
     case WaitOp::Channel:
     case WaitOp::Select:
     case WaitOp::ReadLock:
     case WaitOp::WriteLock:
-    case WaitOp::Semaphore:
     case WaitOp::WaitGroup:
     case WaitOp::Barrier:
     case WaitOp::Once:

@@ -113,7 +113,8 @@ PoolHandle* ThreadRuntime::new_pool(VmThread& t, int64_t n, bool is_worker) {
                 p->work_seq.fetch_add(1, std::memory_order_release);
                 p->work_cv.notify_all();
             }
-            rt::raise(ErrorKind::ThreadError, "cannot start thread: limit of " + std::to_string(m_vm.options.max_threads) +
+            rt::raise(ErrorKind::ThreadError, "cannot start thread: limit of " +
+                                                  std::to_string(m_vm.options.max_threads) +
                                                   " threads reached (--max-threads)");
         }
         uint32_t id = m_next_id.fetch_add(1, std::memory_order_relaxed);

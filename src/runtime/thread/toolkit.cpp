@@ -101,8 +101,8 @@ bool rwlock_read_lock_until(VmThread& t, RWLockHandle* l, const Deadline* deadli
     }
     return wait_and_take(
         t, WaitOn{WaitOp::ReadLock, l, &l->version}, l->mu, l->cv,
-        [&] { return l->writer.load(std::memory_order_relaxed) == 0 && l->writers_waiting == 0; }, [&] { ++l->readers; },
-        deadline);
+        [&] { return l->writer.load(std::memory_order_relaxed) == 0 && l->writers_waiting == 0; },
+        [&] { ++l->readers; }, deadline);
 }
 
 void rwlock_read_unlock(RWLockHandle* l) {
@@ -153,7 +153,8 @@ void rwlock_write_unlock(VmThread& t, RWLockHandle* l) {
     std::lock_guard<std::mutex> lk(l->mu);
     uint32_t writer = l->writer.load(std::memory_order_relaxed);
     if (writer == 0) rt::raise(ErrorKind::LockError, "write_unlock: the lock is not write-locked");
-    if (writer != self_tag(t)) rt::raise(ErrorKind::LockError, "write_unlock: the write lock is held by another thread");
+    if (writer != self_tag(t))
+        rt::raise(ErrorKind::LockError, "write_unlock: the write lock is held by another thread");
     l->writer.store(0, std::memory_order_relaxed);
     bump(l->version);
     l->cv.notify_all();
@@ -161,23 +162,31 @@ void rwlock_write_unlock(VmThread& t, RWLockHandle* l) {
 
 // ---- Semaphore
 
+namespace {
+// With s->mu held (the only writers' lock): a plain load and store, no locked instruction.
+void add_permits(SemaphoreHandle* s, int64_t n) {
+    s->permits.store(s->permits.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+}
+} // namespace
+
 void sem_acquire(VmThread& t, SemaphoreHandle* s) { sem_acquire_until(t, s, nullptr); }
 
 bool sem_acquire_until(VmThread& t, SemaphoreHandle* s, const Deadline* deadline) {
-    return wait_and_take(t, WaitOn{WaitOp::Semaphore, s, &s->version}, s->mu, s->cv, [&] { return s->permits > 0; },
-                         [&] { --s->permits; }, deadline);
+    return wait_and_take(
+        t, WaitOn{WaitOp::Semaphore, s, &s->version}, s->mu, s->cv,
+        [&] { return s->permits.load(std::memory_order_relaxed) > 0; }, [&] { add_permits(s, -1); }, deadline);
 }
 
 bool sem_try_acquire(SemaphoreHandle* s) {
     std::lock_guard<std::mutex> lk(s->mu);
-    if (s->permits == 0) return false;
-    --s->permits;
+    if (s->permits.load(std::memory_order_relaxed) == 0) return false;
+    add_permits(s, -1);
     return true;
 }
 
 void sem_release(SemaphoreHandle* s) {
     std::lock_guard<std::mutex> lk(s->mu);
-    ++s->permits;
+    add_permits(s, 1);
     bump(s->version);
     s->cv.notify_one();
 }
@@ -257,8 +266,8 @@ void once_call(VmThread& t, OnceHandle* o, Closure* fn) {
         }
     }
     if (!fn) {
-        wait_and_take(t, WaitOn{WaitOp::Once, o, &o->version}, o->mu, o->cv, [&] { return o->state == OnceState::Done; },
-                      [] {});
+        wait_and_take(t, WaitOn{WaitOp::Once, o, &o->version}, o->mu, o->cv,
+                      [&] { return o->state == OnceState::Done; }, [] {});
         return;
     }
     struct Finish {

@@ -144,11 +144,13 @@ struct RWLockHandle : Handle {
     uint32_t serial = 0;
 };
 
-// Counting semaphore, wait group and barrier.
+// Counting semaphore, wait group and barrier. A semaphore's `permits` is changed under `mu` and
+// also read, relaxed, by the wait-for graph: sem_release wakes one waiter, so "no permit left"
+// (not the version) is what tells the graph that the others are still stuck.
 struct SemaphoreHandle : Handle {
     std::mutex mu;
     std::condition_variable cv;
-    int64_t permits = 0;
+    std::atomic<int64_t> permits{0};
     std::atomic<uint32_t> version{0};
     uint32_t serial = 0;
 };
