@@ -168,12 +168,17 @@ void ThreadRuntime::run_pool_thread(PoolHandle* p, uint32_t id) {
                 // wake this thread, so it is a waiter of the wait-for graph (never refused; the
                 // global check reports it as idle). Registered and unregistered under p->mu, with
                 // the work_seq it saw the queue empty at (lock order: p->mu, then the graph's).
+                // A wake-up whose task another pool thread took first re-registers from the new
+                // work_seq (rewait), or this thread would look wakeable from then on.
                 if (p->queue.empty() && !p->shutdown) {
-                    m_graph.begin_wait(t, WaitOn{WaitOp::PoolIdle, p, &p->work_seq,
-                                                 p->work_seq.load(std::memory_order_relaxed)},
-                                       false);
-                    do p->work_cv.wait(lk);
-                    while (p->queue.empty() && !p->shutdown);
+                    uint32_t seq = p->work_seq.load(std::memory_order_relaxed);
+                    m_graph.begin_wait(t, WaitOn{WaitOp::PoolIdle, p, &p->work_seq, seq}, false);
+                    for (;;) {
+                        p->work_cv.wait(lk);
+                        if (!p->queue.empty() || p->shutdown) break;
+                        uint32_t now = p->work_seq.load(std::memory_order_relaxed);
+                        if (now != seq) m_graph.rewait(t, seq = now);
+                    }
                     m_graph.end_wait(t);
                 }
                 if (!p->queue.empty()) {
@@ -298,7 +303,7 @@ Array* ThreadRuntime::pool_map(VmThread& t, PoolHandle* p, Closure* fn, const ty
     return out;
 }
 
-// Waiting for the pool's threads is a wait of the graph (refusable: no owner, never refused) with
+// Waiting for the pool's threads is a wait of the graph (no owner: never refused) with
 // exit_seq as its word, re-registered after each wake-up that still finds threads alive, so a
 // pool whose task is deadlocked is reported rather than waited for forever (at program end too).
 void ThreadRuntime::pool_shutdown(VmThread& t, PoolHandle* p) {
