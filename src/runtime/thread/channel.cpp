@@ -39,7 +39,7 @@ void notify(ChannelHandle* ch, const SelectWaiter* self = nullptr) {
         if (w == self) continue;
         std::lock_guard<std::mutex> g(w->mu);
         w->fired = true;
-        w->version.fetch_add(1, std::memory_order_release);
+        bump_locked(w->version);
         w->cv.notify_one();
     }
 }

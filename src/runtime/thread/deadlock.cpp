@@ -222,12 +222,14 @@ void WaitGraph::begin_wait(VmThread& t, const WaitOn& on, bool refusable, bool t
     std::unique_lock<std::mutex> lk(m_mu);
     Waiter self{&t, on, nullptr, 0};
     top_site(t, self.proto, self.pc);
-    // Follow holder -> waiting-for edges from what we want; coming back to t closes a cycle.
-    std::vector<const Waiter*> path{&self};
+    // Follow holder -> waiting-for edges from what we want; coming back to t closes a cycle. The
+    // path is only built once there is an edge (most waits have no owner: no allocation).
+    std::vector<const Waiter*> path;
     const Waiter* cur = &self;
     for (size_t steps = 0; refusable && steps <= m_waiters.size(); ++steps) {
         uint32_t holder;
         if (!holder_of(*cur, holder)) break; // no owner (or none any more): no cycle through here
+        if (path.empty()) path.push_back(&self);
         if (holder == t.id) {
             m_asking = &self;
             std::string msg = cycle_message(path);

@@ -110,7 +110,7 @@ PoolHandle* ThreadRuntime::new_pool(VmThread& t, int64_t n, bool is_worker) {
             {
                 std::lock_guard<std::mutex> pl(p->mu);
                 p->shutdown = true;
-                p->work_seq.fetch_add(1, std::memory_order_release);
+                bump_locked(p->work_seq);
                 p->work_cv.notify_all();
             }
             rt::raise(ErrorKind::ThreadError, "cannot start thread: limit of " +
@@ -127,8 +127,8 @@ PoolHandle* ThreadRuntime::new_pool(VmThread& t, int64_t n, bool is_worker) {
                 std::lock_guard<std::mutex> pl(p->mu);
                 --p->live;
                 p->shutdown = true;
-                p->work_seq.fetch_add(1, std::memory_order_release);
-                p->exit_seq.fetch_add(1, std::memory_order_release);
+                bump_locked(p->work_seq);
+                bump_locked(p->exit_seq);
                 p->work_cv.notify_all();
                 p->idle_cv.notify_all();
             }
@@ -200,7 +200,7 @@ void ThreadRuntime::run_pool_thread(PoolHandle* p, uint32_t id) {
         clear_thread_locals(t.id);
         std::lock_guard<std::mutex> lk(p->mu);
         --p->live;
-        p->exit_seq.fetch_add(1, std::memory_order_release);
+        bump_locked(p->exit_seq);
         p->idle_cv.notify_all();
     } // detaches the VmThread
     for (const auto& hook : m_vm.thread_end_hooks) hook(id);
@@ -254,7 +254,7 @@ FutureHandle* ThreadRuntime::submit(VmThread& t, PoolHandle* p, Closure* fn, con
     std::lock_guard<std::mutex> lk(p->mu);
     if (p->shutdown) rt::raise(ErrorKind::ThreadError, std::string("cannot submit: the ") + what_of(p) + " is shut down");
     p->queue.push_back(f);
-    p->work_seq.fetch_add(1, std::memory_order_release);
+    bump_locked(p->work_seq);
     p->work_cv.notify_one();
     return f;
 }
@@ -291,7 +291,7 @@ Array* ThreadRuntime::pool_map(VmThread& t, PoolHandle* p, Closure* fn, const ty
             p->private_tasks.insert(f);
             p->queue.push_back(f);
         }
-        p->work_seq.fetch_add(1, std::memory_order_release);
+        bump_locked(p->work_seq);
         p->work_cv.notify_all();
     }
     for (FutureHandle* f : tasks) wait_future(t, f, nullptr);
@@ -310,7 +310,7 @@ void ThreadRuntime::pool_shutdown(VmThread& t, PoolHandle* p) {
     {
         std::lock_guard<std::mutex> lk(p->mu);
         p->shutdown = true;
-        p->work_seq.fetch_add(1, std::memory_order_release);
+        bump_locked(p->work_seq);
         p->work_cv.notify_all();
         if (p->live == 0) return;
     }

@@ -68,9 +68,6 @@ bool wait_and_take(VmThread& t, WaitOn on, std::mutex& mu, std::condition_variab
     return ok;
 }
 
-// A change that can let waiters through: with `mu` held, before notifying.
-inline void bump(std::atomic<uint32_t>& version) { version.fetch_add(1, std::memory_order_release); }
-
 Deadline deadline_in(int64_t ms) { return Clock::now() + std::chrono::milliseconds(ms < 0 ? 0 : ms); }
 
 } // namespace
@@ -109,7 +106,7 @@ void rwlock_read_unlock(RWLockHandle* l) {
     std::lock_guard<std::mutex> lk(l->mu);
     if (l->readers == 0) rt::raise(ErrorKind::LockError, "read_unlock: the lock is not read-locked");
     if (--l->readers == 0) {
-        bump(l->version);
+        bump_locked(l->version);
         l->cv.notify_all();
     }
 }
@@ -128,7 +125,7 @@ bool rwlock_write_lock_until(VmThread& t, RWLockHandle* l, const Deadline* deadl
     auto withdraw = [&] {
         std::lock_guard<std::mutex> lk(l->mu);
         --l->writers_waiting;
-        bump(l->version);
+        bump_locked(l->version);
         l->cv.notify_all();
     };
     bool got = false;
@@ -156,7 +153,7 @@ void rwlock_write_unlock(VmThread& t, RWLockHandle* l) {
     if (writer != self_tag(t))
         rt::raise(ErrorKind::LockError, "write_unlock: the write lock is held by another thread");
     l->writer.store(0, std::memory_order_relaxed);
-    bump(l->version);
+    bump_locked(l->version);
     l->cv.notify_all();
 }
 
@@ -187,7 +184,7 @@ bool sem_try_acquire(SemaphoreHandle* s) {
 void sem_release(SemaphoreHandle* s) {
     std::lock_guard<std::mutex> lk(s->mu);
     add_permits(s, 1);
-    bump(s->version);
+    bump_locked(s->version);
     s->cv.notify_one();
 }
 
@@ -198,7 +195,7 @@ void wg_add(WaitGroupHandle* w, int64_t n) {
     if (w->count + n < 0) rt::raise(ErrorKind::ValueError, "WaitGroup counter would go negative");
     w->count += n;
     if (w->count == 0) {
-        bump(w->version);
+        bump_locked(w->version);
         w->cv.notify_all();
     }
 }
@@ -238,7 +235,7 @@ bool barrier_wait(VmThread& t, BarrierHandle* b) {
         if (++b->arrived == b->parties) {
             b->arrived = 0;
             ++b->generation;
-            bump(b->version);
+            bump_locked(b->version);
             b->cv.notify_all();
             return true;
         }
@@ -276,7 +273,7 @@ void once_call(VmThread& t, OnceHandle* o, Closure* fn) {
             std::lock_guard<std::mutex> lk(o->mu);
             o->state = OnceState::Done;
             o->runner.store(0, std::memory_order_relaxed);
-            bump(o->version);
+            bump_locked(o->version);
             o->cv.notify_all();
         }
     } finish{o};

@@ -74,6 +74,12 @@ private:
     Bucket m_buckets[kBuckets];
 };
 
+// A counter bumped only under its owner's lock (the wait-for graph's words: WaitOn in deadlock.hpp):
+// a plain load and store, no locked instruction; readers without the lock load it acquire.
+inline void bump_locked(std::atomic<uint32_t>& word) {
+    word.store(word.load(std::memory_order_relaxed) + 1, std::memory_order_release);
+}
+
 // Threading: one sequentially consistent std::atomic.
 struct AtomicHandle : Handle {
     std::atomic<int64_t> value{0};
