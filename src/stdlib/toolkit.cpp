@@ -127,7 +127,7 @@ Value bi_sem_new(BuiltinArgs& a) {
     int64_t n = arg_int(a, 0);
     if (n < 0) rt::raise(ErrorKind::ValueError, "sem_new: the initial count must be >= 0, got " + std::to_string(n));
     auto* s = runtime(a).new_handle<thread::SemaphoreHandle>(HandleKind::Semaphore);
-    s->permits = n;
+    s->permits.store(n, std::memory_order_relaxed);
     return obj(s);
 }
 Value bi_sem_acquire(BuiltinArgs& a) {

@@ -39,6 +39,7 @@ void notify(ChannelHandle* ch, const SelectWaiter* self = nullptr) {
         if (w == self) continue;
         std::lock_guard<std::mutex> g(w->mu);
         w->fired = true;
+        bump_locked(w->version);
         w->cv.notify_one();
     }
 }
@@ -313,12 +314,25 @@ int64_t chan_select(VmThread& t, const std::vector<SelectCase>& cases, int64_t t
         int64_t d = kSelectOpen;
         {
             std::unique_lock<std::mutex> lk(w.mu);
+            // An untimed select with nothing pending joins the wait-for graph (deadlock.hpp): not
+            // fired since the scan (w.mu held) means no channel of it changed since, and every
+            // later change bumps w.version; so "version unchanged" proves it still cannot go on.
+            // It has no owner: never refused, only part of global deadlocks. Registered and
+            // unregistered under w.mu (lock order: w.mu, then the graph's).
+            WaitGraph& graph = t.vm.threading->graph();
+            bool registered = false;
+            if (timeout_ms < 0 && !w.fired && w.decided == kSelectOpen) {
+                uint32_t seq = w.version.load(std::memory_order_relaxed);
+                graph.begin_wait(t, WaitOn{WaitOp::Select, cases[0].ch, &w.version, seq});
+                registered = true;
+            }
             t.waiting_for.store(cases.empty() ? nullptr : cases[0].ch, std::memory_order_relaxed);
             TraceScope trace(t, TraceKind::Select);
             enter_safe(t);
             auto woken = [&] { return w.fired || w.decided != kSelectOpen; };
             if (timeout_ms < 0) w.cv.wait(lk, woken);
             else timed_out = !w.cv.wait_until(lk, deadline, woken);
+            if (registered) graph.end_wait(t);
             w.fired = false;
             d = w.decided;
             lk.unlock();

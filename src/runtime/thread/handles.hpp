@@ -121,6 +121,9 @@ struct SelectWaiter {
     std::condition_variable cv;
     bool fired = false;
     int64_t decided = kSelectOpen;
+    // Bumped (under mu) with every `fired = true`: the wait-for graph's word for a blocked select
+    // (deadlock.hpp): unchanged since it registered means no channel of the select changed.
+    std::atomic<uint32_t> version{0};
 };
 
 // One value in a channel. A committed value (offer == nullptr) will be delivered: a buffered

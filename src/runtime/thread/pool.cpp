@@ -30,8 +30,15 @@ bool finished(FutureState s) {
 }
 
 // Waits (safe for the collector, publishing f) until f is finished or the deadline passes.
+// The wait-for graph (deadlock.hpp): a future is "held" by the pool thread running its task
+// (`runner`), so waiting on a future whose task waits, directly or not, for this thread is
+// refused with DeadlockError. A timed get is neither checked nor registered (it ends by its
+// deadline: TimeoutError). A future's state only moves forward, so "not finished" is its whole
+// global-deadlock check.
 bool wait_future(VmThread& t, FutureHandle* f, const Deadline* deadline) {
     if (finished(f->state.load(std::memory_order_acquire))) return true;
+    WaitGraph& graph = t.vm.threading->graph();
+    if (!deadline) graph.begin_wait(t, WaitOn{WaitOp::Future, f});
     t.waiting_for.store(f, std::memory_order_relaxed);
     bool ok = true;
     {
@@ -43,6 +50,7 @@ bool wait_future(VmThread& t, FutureHandle* f, const Deadline* deadline) {
         else f->cv.wait(lk, done);
     }
     t.waiting_for.store(nullptr, std::memory_order_relaxed);
+    if (!deadline) graph.end_wait(t);
     return ok;
 }
 
@@ -92,17 +100,22 @@ PoolHandle* ThreadRuntime::new_pool(VmThread& t, int64_t n, bool is_worker) {
         m_pools.push_back(p);
     }
     for (int64_t i = 0; i < n; ++i) {
+        bool full = false;
         {
             std::lock_guard<std::mutex> lk(m_life_mu);
-            if (m_alive - m_finished + 1 >= m_vm.options.max_threads) {
+            full = m_alive - m_finished + 1 >= m_vm.options.max_threads;
+            if (!full) ++m_alive;
+        }
+        if (full) { // p->mu is never taken under m_life_mu (p->mu -> graph -> m_life_mu, deadlock.hpp)
+            {
                 std::lock_guard<std::mutex> pl(p->mu);
                 p->shutdown = true;
+                bump_locked(p->work_seq);
                 p->work_cv.notify_all();
-                rt::raise(ErrorKind::ThreadError, "cannot start thread: limit of " +
-                                                      std::to_string(m_vm.options.max_threads) +
-                                                      " threads reached (--max-threads)");
             }
-            ++m_alive;
+            rt::raise(ErrorKind::ThreadError, "cannot start thread: limit of " +
+                                                  std::to_string(m_vm.options.max_threads) +
+                                                  " threads reached (--max-threads)");
         }
         uint32_t id = m_next_id.fetch_add(1, std::memory_order_relaxed);
         {
@@ -110,11 +123,15 @@ PoolHandle* ThreadRuntime::new_pool(VmThread& t, int64_t n, bool is_worker) {
             ++p->live;
         }
         if (!m_os_threads.start(&PoolStart::entry, new PoolStart{this, p, id}, kPoolStack)) {
-            std::lock_guard<std::mutex> pl(p->mu);
-            --p->live;
-            p->shutdown = true;
-            p->work_cv.notify_all();
-            p->idle_cv.notify_all();
+            {
+                std::lock_guard<std::mutex> pl(p->mu);
+                --p->live;
+                p->shutdown = true;
+                bump_locked(p->work_seq);
+                bump_locked(p->exit_seq);
+                p->work_cv.notify_all();
+                p->idle_cv.notify_all();
+            }
             thread_exited();
             rt::raise(ErrorKind::ThreadError, "cannot start thread");
         }
@@ -138,19 +155,38 @@ void ThreadRuntime::run_pool_thread(PoolHandle* p, uint32_t id) {
     for (const auto& hook : m_vm.thread_start_hooks) hook(id); // embedding: as run_thread, not attached yet
     {
         VmThread t(m_vm, id, 4096);
-        if (t.trace) m_vm.tracer->set_name(t.trace, "Thread-" + std::to_string(id) + " (" + what_of(p) + ")");
+        std::string name = "Thread-" + std::to_string(id) + " (" + what_of(p) + ")";
+        if (t.trace) m_vm.tracer->set_name(t.trace, name);
+        m_graph.set_name(t, std::move(name)); // deadlock reports and thread dumps
         for (;;) {
             FutureHandle* f = nullptr;
             {
                 TraceScope trace(t, TraceKind::PoolIdle);
                 SafeRegion safe(t);
                 std::unique_lock<std::mutex> lk(p->mu);
-                p->work_cv.wait(lk, [&] { return !p->queue.empty() || p->shutdown; });
+                // Idle with nothing queued: only a submit or a shutdown (by a running thread) can
+                // wake this thread, so it is a waiter of the wait-for graph (never refused; the
+                // global check reports it as idle). Registered and unregistered under p->mu, with
+                // the work_seq it saw the queue empty at (lock order: p->mu, then the graph's).
+                // A wake-up whose task another pool thread took first re-registers from the new
+                // work_seq (rewait), or this thread would look wakeable from then on.
+                if (p->queue.empty() && !p->shutdown) {
+                    uint32_t seq = p->work_seq.load(std::memory_order_relaxed);
+                    m_graph.begin_wait(t, WaitOn{WaitOp::PoolIdle, p, &p->work_seq, seq}, false);
+                    for (;;) {
+                        p->work_cv.wait(lk);
+                        if (!p->queue.empty() || p->shutdown) break;
+                        uint32_t now = p->work_seq.load(std::memory_order_relaxed);
+                        if (now != seq) m_graph.rewait(t, seq = now);
+                    }
+                    m_graph.end_wait(t);
+                }
                 if (!p->queue.empty()) {
                     f = p->queue.front();
                     p->queue.pop_front();
                     ++p->running;
                     std::lock_guard<std::mutex> fl(f->mu);
+                    f->runner.store(id + 1, std::memory_order_relaxed);
                     f->state.store(FutureState::Running, std::memory_order_release);
                 }
             }
@@ -164,6 +200,7 @@ void ThreadRuntime::run_pool_thread(PoolHandle* p, uint32_t id) {
         clear_thread_locals(t.id);
         std::lock_guard<std::mutex> lk(p->mu);
         --p->live;
+        bump_locked(p->exit_seq);
         p->idle_cv.notify_all();
     } // detaches the VmThread
     for (const auto& hook : m_vm.thread_end_hooks) hook(id);
@@ -202,6 +239,7 @@ void ThreadRuntime::run_task(VmThread& t, FutureHandle* f) {
     f->error_kind = kind;
     f->error_message = std::move(message);
     f->error_traceback = std::move(trace);
+    f->runner.store(0, std::memory_order_relaxed);
     f->state.store(ok ? FutureState::Done : FutureState::Failed, std::memory_order_release);
     f->cv.notify_all();
 }
@@ -210,11 +248,13 @@ FutureHandle* ThreadRuntime::submit(VmThread& t, PoolHandle* p, Closure* fn, con
                                     const Value* args, const types::Type* const* arg_types, uint32_t nargs) {
     (void)t;
     FutureHandle* f = make_future(p, fn, fn_type, args, arg_types, nargs);
+    f->serial = m_next_serial[static_cast<size_t>(HandleKind::Future)].fetch_add(1, std::memory_order_relaxed) + 1;
     f->capture = t.capture; // --parallel-main: the task prints into its submitter's capture
     register_handle(f); // from here the registry roots fn and the arguments
     std::lock_guard<std::mutex> lk(p->mu);
     if (p->shutdown) rt::raise(ErrorKind::ThreadError, std::string("cannot submit: the ") + what_of(p) + " is shut down");
     p->queue.push_back(f);
+    bump_locked(p->work_seq);
     p->work_cv.notify_one();
     return f;
 }
@@ -251,6 +291,7 @@ Array* ThreadRuntime::pool_map(VmThread& t, PoolHandle* p, Closure* fn, const ty
             p->private_tasks.insert(f);
             p->queue.push_back(f);
         }
+        bump_locked(p->work_seq);
         p->work_cv.notify_all();
     }
     for (FutureHandle* f : tasks) wait_future(t, f, nullptr);
@@ -262,10 +303,14 @@ Array* ThreadRuntime::pool_map(VmThread& t, PoolHandle* p, Closure* fn, const ty
     return out;
 }
 
+// Waiting for the pool's threads is a wait of the graph (no owner: never refused) with
+// exit_seq as its word, re-registered after each wake-up that still finds threads alive, so a
+// pool whose task is deadlocked is reported rather than waited for forever (at program end too).
 void ThreadRuntime::pool_shutdown(VmThread& t, PoolHandle* p) {
     {
         std::lock_guard<std::mutex> lk(p->mu);
         p->shutdown = true;
+        bump_locked(p->work_seq);
         p->work_cv.notify_all();
         if (p->live == 0) return;
     }
@@ -274,7 +319,16 @@ void ThreadRuntime::pool_shutdown(VmThread& t, PoolHandle* p) {
         TraceScope trace(t, TraceKind::PoolShutdown);
         SafeRegion safe(t);
         std::unique_lock<std::mutex> lk(p->mu);
-        p->idle_cv.wait(lk, [&] { return p->live == 0; });
+        if (p->live != 0) {
+            WaitOn on{WaitOp::PoolShutdown, p, &p->exit_seq, p->exit_seq.load(std::memory_order_relaxed)};
+            m_graph.begin_wait(t, on, false);
+            while (p->live != 0) {
+                p->idle_cv.wait(lk);
+                uint32_t now = p->exit_seq.load(std::memory_order_relaxed);
+                if (p->live != 0 && now != on.seq) m_graph.rewait(t, on.seq = now);
+            }
+            m_graph.end_wait(t);
+        }
     }
     t.waiting_for.store(nullptr, std::memory_order_relaxed);
 }

@@ -116,6 +116,8 @@ public:
         h->kind = ObjKind::Handle;
         h->mark.store(1, std::memory_order_relaxed); // never traced or swept (see handles.hpp)
         h->hkind = k;
+        if constexpr (requires { h->serial; }) // toolkit primitives: "RWLock-3" in deadlock reports
+            h->serial = m_next_serial[static_cast<size_t>(k)].fetch_add(1, std::memory_order_relaxed) + 1;
         register_handle(h);
         return h;
     }
@@ -232,6 +234,7 @@ private:
     WaitGraph m_graph;
     std::atomic<uint32_t> m_next_mutex{1};
     std::atomic<uint32_t> m_next_cond{1};
+    std::atomic<uint32_t> m_next_serial[32]{}; // per HandleKind: the last serial given (new_handle, submit)
     // Last, so destroyed first: waits for the cached OS threads while the members above still exist.
     OsThreads m_os_threads;
 };

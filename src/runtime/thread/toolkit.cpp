@@ -22,12 +22,21 @@ namespace {
 inline uint32_t self_tag(const VmThread& t) { return t.id + 1; }
 
 // The blocking pattern of toolkit.hpp: `take` runs under `mu` once `ready` holds. Fast path while
-// running; otherwise blocks safe for the collector, publishing `what` in waiting_for. With a
+// running; otherwise blocks safe for the collector, publishing the handle in waiting_for. With a
 // deadline (nullptr: none) it gives up when it passes: returns false and `take` does not run.
-// A timed wait is never registered with the wait-for graph: time can always wake it, so it must
-// not count towards a global deadlock (docs/threading.md "Deadlocks").
+//
+// The wait-for graph (deadlock.hpp): `on.word` is the primitive's version, bumped under `mu`
+// wherever it notifies `cv`. The version is read under `mu` in the same critical section that
+// found `ready` false, so "the version has not moved" proves nothing could have let this thread
+// through since. For an untimed wait begin_wait then checks for a cycle (may raise DeadlockError:
+// nothing is held yet) and registers. A wake-up that finds `ready` still false (another thread
+// took the permit first) re-registers from the current version (rewait), so the graph never keeps
+// a stale "something happened" that would hide a later deadlock. The waiter unregisters under
+// `mu` before `take` runs: no walk sees it both waiting for and holding an RWLock. Lock order:
+// the primitive's `mu`, then the graph's. A timed wait is never checked nor registered: time can
+// always wake it, so it is never part of a deadlock (docs/threading.md "Deadlocks").
 template <class Ready, class Take>
-bool wait_and_take(VmThread& t, const void* what, std::mutex& mu, std::condition_variable& cv, Ready ready, Take take,
+bool wait_and_take(VmThread& t, WaitOn on, std::mutex& mu, std::condition_variable& cv, Ready ready, Take take,
                    const Deadline* deadline = nullptr) {
     {
         std::lock_guard<std::mutex> lk(mu);
@@ -35,15 +44,31 @@ bool wait_and_take(VmThread& t, const void* what, std::mutex& mu, std::condition
             take();
             return true;
         }
+        on.seq = on.word->load(std::memory_order_relaxed); // relaxed: we hold mu, its only writer's lock
     }
-    t.waiting_for.store(what, std::memory_order_relaxed);
+    WaitGraph& graph = t.vm.threading->graph();
+    bool timed = deadline != nullptr;
+    // DeadlockError if it closes a cycle (nothing is registered then). A timed wait is neither
+    // checked nor registered: it ends by its deadline, so it is never part of a deadlock.
+    if (!timed) graph.begin_wait(t, on);
+    t.waiting_for.store(on.on, std::memory_order_relaxed);
     bool ok = true;
     {
-        TraceScope trace(t, TraceKind::SyncWait, static_cast<const Handle*>(what));
+        TraceScope trace(t, TraceKind::SyncWait, on.on);
         SafeRegion safe(t);
         std::unique_lock<std::mutex> lk(mu);
-        if (deadline) ok = cv.wait_until(lk, *deadline, ready);
-        else cv.wait(lk, ready);
+        for (;;) {
+            if (ready()) break;
+            if (!timed) {
+                uint32_t now = on.word->load(std::memory_order_relaxed);
+                if (now != on.seq) graph.rewait(t, on.seq = now); // woken, but someone else got through
+                cv.wait(lk);
+            } else if (cv.wait_until(lk, *deadline) == std::cv_status::timeout && !ready()) {
+                ok = false;
+                break;
+            }
+        }
+        if (!timed) graph.end_wait(t);
         if (ok) take();
     } // the std::mutex is released before leaving the safe state
     t.waiting_for.store(nullptr, std::memory_order_relaxed);
@@ -75,66 +100,98 @@ void rwlock_read_lock(VmThread& t, RWLockHandle* l) { rwlock_read_lock_until(t, 
 bool rwlock_read_lock_until(VmThread& t, RWLockHandle* l, const Deadline* deadline) {
     {
         std::lock_guard<std::mutex> lk(l->mu);
-        if (l->writer == self_tag(t)) rt::raise(ErrorKind::DeadlockError, "read_lock: this thread holds the write lock");
+        if (l->writer.load(std::memory_order_relaxed) == self_tag(t))
+            rt::raise(ErrorKind::DeadlockError, "read_lock: this thread holds the write lock");
     }
-    return wait_and_take(t, l, l->mu, l->cv, [&] { return l->writer == 0 && l->writers_waiting == 0; },
-                         [&] { ++l->readers; }, deadline);
+    return wait_and_take(
+        t, WaitOn{WaitOp::ReadLock, l, &l->version}, l->mu, l->cv,
+        [&] { return l->writer.load(std::memory_order_relaxed) == 0 && l->writers_waiting == 0; },
+        [&] { ++l->readers; }, deadline);
 }
 
 void rwlock_read_unlock(RWLockHandle* l) {
     std::lock_guard<std::mutex> lk(l->mu);
     if (l->readers == 0) rt::raise(ErrorKind::LockError, "read_unlock: the lock is not read-locked");
-    if (--l->readers == 0) l->cv.notify_all();
+    if (--l->readers == 0) {
+        bump_locked(l->version);
+        l->cv.notify_all();
+    }
 }
 
 void rwlock_write_lock(VmThread& t, RWLockHandle* l) { rwlock_write_lock_until(t, l, nullptr); }
 
-// A writer that gives up withdraws from writers_waiting and wakes the readers it was holding back.
+// A writer that gives up (or is refused: its wait would close a cycle) withdraws from
+// writers_waiting and wakes the readers it was holding back.
 bool rwlock_write_lock_until(VmThread& t, RWLockHandle* l, const Deadline* deadline) {
     {
         std::lock_guard<std::mutex> lk(l->mu);
-        if (l->writer == self_tag(t))
+        if (l->writer.load(std::memory_order_relaxed) == self_tag(t))
             rt::raise(ErrorKind::DeadlockError, "write_lock: this thread already holds the write lock");
         ++l->writers_waiting;
     }
-    bool got = wait_and_take(t, l, l->mu, l->cv, [&] { return l->writer == 0 && l->readers == 0; }, [&] {
-        --l->writers_waiting;
-        l->writer = self_tag(t);
-    }, deadline);
-    if (!got) {
+    auto withdraw = [&] {
         std::lock_guard<std::mutex> lk(l->mu);
         --l->writers_waiting;
+        bump_locked(l->version);
         l->cv.notify_all();
+    };
+    bool got = false;
+    try {
+        got = wait_and_take(
+            t, WaitOn{WaitOp::WriteLock, l, &l->version}, l->mu, l->cv,
+            [&] { return l->writer.load(std::memory_order_relaxed) == 0 && l->readers == 0; },
+            [&] {
+                --l->writers_waiting;
+                l->writer.store(self_tag(t), std::memory_order_relaxed);
+            },
+            deadline);
+    } catch (...) {
+        withdraw();
+        throw;
     }
+    if (!got) withdraw();
     return got;
 }
 
 void rwlock_write_unlock(VmThread& t, RWLockHandle* l) {
     std::lock_guard<std::mutex> lk(l->mu);
-    if (l->writer == 0) rt::raise(ErrorKind::LockError, "write_unlock: the lock is not write-locked");
-    if (l->writer != self_tag(t)) rt::raise(ErrorKind::LockError, "write_unlock: the write lock is held by another thread");
-    l->writer = 0;
+    uint32_t writer = l->writer.load(std::memory_order_relaxed);
+    if (writer == 0) rt::raise(ErrorKind::LockError, "write_unlock: the lock is not write-locked");
+    if (writer != self_tag(t))
+        rt::raise(ErrorKind::LockError, "write_unlock: the write lock is held by another thread");
+    l->writer.store(0, std::memory_order_relaxed);
+    bump_locked(l->version);
     l->cv.notify_all();
 }
 
 // ---- Semaphore
 
+namespace {
+// With s->mu held (the only writers' lock): a plain load and store, no locked instruction.
+void add_permits(SemaphoreHandle* s, int64_t n) {
+    s->permits.store(s->permits.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+}
+} // namespace
+
 void sem_acquire(VmThread& t, SemaphoreHandle* s) { sem_acquire_until(t, s, nullptr); }
 
 bool sem_acquire_until(VmThread& t, SemaphoreHandle* s, const Deadline* deadline) {
-    return wait_and_take(t, s, s->mu, s->cv, [&] { return s->permits > 0; }, [&] { --s->permits; }, deadline);
+    return wait_and_take(
+        t, WaitOn{WaitOp::Semaphore, s, &s->version}, s->mu, s->cv,
+        [&] { return s->permits.load(std::memory_order_relaxed) > 0; }, [&] { add_permits(s, -1); }, deadline);
 }
 
 bool sem_try_acquire(SemaphoreHandle* s) {
     std::lock_guard<std::mutex> lk(s->mu);
-    if (s->permits == 0) return false;
-    --s->permits;
+    if (s->permits.load(std::memory_order_relaxed) == 0) return false;
+    add_permits(s, -1);
     return true;
 }
 
 void sem_release(SemaphoreHandle* s) {
     std::lock_guard<std::mutex> lk(s->mu);
-    ++s->permits;
+    add_permits(s, 1);
+    bump_locked(s->version);
     s->cv.notify_one();
 }
 
@@ -144,13 +201,17 @@ void wg_add(WaitGroupHandle* w, int64_t n) {
     std::lock_guard<std::mutex> lk(w->mu);
     if (w->count + n < 0) rt::raise(ErrorKind::ValueError, "WaitGroup counter would go negative");
     w->count += n;
-    if (w->count == 0) w->cv.notify_all();
+    if (w->count == 0) {
+        bump_locked(w->version);
+        w->cv.notify_all();
+    }
 }
 
 void wg_wait(VmThread& t, WaitGroupHandle* w) { wg_wait_until(t, w, nullptr); }
 
 bool wg_wait_until(VmThread& t, WaitGroupHandle* w, const Deadline* deadline) {
-    return wait_and_take(t, w, w->mu, w->cv, [&] { return w->count == 0; }, [] {}, deadline);
+    return wait_and_take(t, WaitOn{WaitOp::WaitGroup, w, &w->version}, w->mu, w->cv, [&] { return w->count == 0; },
+                         [] {}, deadline);
 }
 
 // ---- timed forms: false when the timeout passed first (nothing acquired)
@@ -181,12 +242,14 @@ bool barrier_wait(VmThread& t, BarrierHandle* b) {
         if (++b->arrived == b->parties) {
             b->arrived = 0;
             ++b->generation;
+            bump_locked(b->version);
             b->cv.notify_all();
             return true;
         }
         gen = b->generation;
     }
-    wait_and_take(t, b, b->mu, b->cv, [&] { return b->generation != gen; }, [] {});
+    wait_and_take(t, WaitOn{WaitOp::Barrier, b, &b->version}, b->mu, b->cv, [&] { return b->generation != gen; },
+                  [] {});
     return false;
 }
 
@@ -197,17 +260,18 @@ void once_call(VmThread& t, OnceHandle* o, Closure* fn) {
     {
         std::lock_guard<std::mutex> lk(o->mu);
         if (o->state == OnceState::Done) return;
-        if (o->state == OnceState::Running && o->runner == self_tag(t))
+        if (o->state == OnceState::Running && o->runner.load(std::memory_order_relaxed) == self_tag(t))
             rt::raise(ErrorKind::DeadlockError, "once_call: called again from inside its own function");
         if (o->state == OnceState::Fresh) {
             o->state = OnceState::Running;
-            o->runner = self_tag(t);
+            o->runner.store(self_tag(t), std::memory_order_relaxed);
         } else {
             fn = nullptr; // another thread runs it: wait below
         }
     }
     if (!fn) {
-        wait_and_take(t, o, o->mu, o->cv, [&] { return o->state == OnceState::Done; }, [] {});
+        wait_and_take(t, WaitOn{WaitOp::Once, o, &o->version}, o->mu, o->cv,
+                      [&] { return o->state == OnceState::Done; }, [] {});
         return;
     }
     struct Finish {
@@ -215,7 +279,8 @@ void once_call(VmThread& t, OnceHandle* o, Closure* fn) {
         ~Finish() {
             std::lock_guard<std::mutex> lk(o->mu);
             o->state = OnceState::Done;
-            o->runner = 0;
+            o->runner.store(0, std::memory_order_relaxed);
+            bump_locked(o->version);
             o->cv.notify_all();
         }
     } finish{o};

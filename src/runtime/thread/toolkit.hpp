@@ -124,6 +124,12 @@ private:
     Bucket m_buckets[kBuckets];
 };
 
+// A counter bumped only under its owner's lock (the wait-for graph's words: WaitOn in deadlock.hpp):
+// a plain load and store, no locked instruction; readers without the lock load it acquire.
+inline void bump_locked(std::atomic<uint32_t>& word) {
+    word.store(word.load(std::memory_order_relaxed) + 1, std::memory_order_release);
+}
+
 // Threading: one sequentially consistent std::atomic.
 struct AtomicHandle : Handle {
     std::atomic<int64_t> value{0};
@@ -147,6 +153,10 @@ struct FutureHandle : Handle {
     std::mutex mu;
     std::condition_variable cv; // signalled when the state becomes Done, Failed or Cancelled
     std::atomic<FutureState> state{FutureState::Pending};
+    // The pool thread running the task (id + 1; 0 before it starts and once it finished): the
+    // wait-for graph's owner of the future (deadlock.hpp). Written under `mu`, read relaxed.
+    std::atomic<uint32_t> runner{0};
+    uint32_t serial = 0; // "Future-<serial>" in deadlock reports; 0 for pool_map's (immutable)
     Box* result = nullptr;
     ErrorKind error_kind = ErrorKind::Exception;
     std::string error_message, error_traceback;
@@ -167,27 +177,45 @@ struct PoolHandle : Handle {
     uint32_t running = 0; // tasks being run now
     uint32_t live = 0;    // threads that have not finished their loop
     bool shutdown = false;
+    // Bumped under `mu` when work arrives or shutdown begins (work_seq) and when a thread ends its
+    // loop (exit_seq): the wait-for graph's "has anything happened" words for idle pool threads
+    // and pool_shutdown waits (deadlock.hpp, WaitOn).
+    std::atomic<uint32_t> work_seq{0}, exit_seq{0};
 };
 
-// Writer-preferring read-write lock. Threading: fields guarded by `mu`.
+// The toolkit primitives below share two fields for the wait-for graph (deadlock.hpp): `serial`
+// ("RWLock-3" in deadlock reports; set at creation, immutable) and `version`, bumped under `mu`
+// wherever the primitive notifies its condition variable, i.e. at every change that can let a
+// waiter through (the WaitOn word). Everything else is guarded by `mu`.
+
+// Writer-preferring read-write lock. `writer` is written under `mu` and also read, relaxed, by
+// the wait-for graph (the write holder is an owner, like a mutex's).
 struct RWLockHandle : Handle {
     std::mutex mu;
     std::condition_variable cv;
     uint32_t readers = 0;
     uint32_t writers_waiting = 0;
-    uint32_t writer = 0; // owner's thread id + 1, 0 = not write-locked
+    std::atomic<uint32_t> writer{0}; // owner's thread id + 1, 0 = not write-locked
+    std::atomic<uint32_t> version{0};
+    uint32_t serial = 0;
 };
 
-// Counting semaphore, wait group and barrier. Threading: fields guarded by `mu`.
+// Counting semaphore, wait group and barrier. A semaphore's `permits` is changed under `mu` and
+// also read, relaxed, by the wait-for graph: sem_release wakes one waiter, so "no permit left"
+// (not the version) is what tells the graph that the others are still stuck.
 struct SemaphoreHandle : Handle {
     std::mutex mu;
     std::condition_variable cv;
-    int64_t permits = 0;
+    std::atomic<int64_t> permits{0};
+    std::atomic<uint32_t> version{0};
+    uint32_t serial = 0;
 };
 struct WaitGroupHandle : Handle {
     std::mutex mu;
     std::condition_variable cv;
     int64_t count = 0;
+    std::atomic<uint32_t> version{0};
+    uint32_t serial = 0;
 };
 struct BarrierHandle : Handle {
     std::mutex mu;
@@ -195,15 +223,20 @@ struct BarrierHandle : Handle {
     int64_t parties = 0; // immutable
     int64_t arrived = 0;
     uint64_t generation = 0;
+    std::atomic<uint32_t> version{0};
+    uint32_t serial = 0;
 };
 
 enum class OnceState : uint8_t { Fresh, Running, Done };
-// Threading: fields guarded by `mu`; `runner` is the running thread's id + 1.
+// Threading: fields guarded by `mu`; `runner` is the running thread's id + 1 (also read, relaxed,
+// by the wait-for graph: the owner that callers wait for).
 struct OnceHandle : Handle {
     std::mutex mu;
     std::condition_variable cv;
     OnceState state = OnceState::Fresh;
-    uint32_t runner = 0;
+    std::atomic<uint32_t> runner{0};
+    std::atomic<uint32_t> version{0};
+    uint32_t serial = 0;
 };
 
 // One value per thread (keyed by thread id). Threading: `values` guarded by `mu`; the collector
