@@ -93,6 +93,13 @@ public:
     }
     // Runs job(0) on the calling thread and job(1..helpers) on helper threads; returns when all ended.
     void run(uint32_t helpers, const std::function<void(uint32_t)>& job) {
+        start(helpers, job);
+        job(0);
+        wait();
+    }
+    // Background form: job(1..helpers) on helper threads, while the caller goes on; `job` must live
+    // until wait(). Helpers that have not woken by the time wait() is called skip the job.
+    void start(uint32_t helpers, const std::function<void(uint32_t)>& job) {
         {
             std::lock_guard<std::mutex> lock(m_mu);
             while (m_threads.size() < helpers) {
@@ -104,10 +111,17 @@ public:
             ++m_epoch;
         }
         m_cv.notify_all();
-        job(0);
+    }
+    // Closes the job (late helpers skip it) and waits for the helpers running it.
+    void wait() {
         std::unique_lock<std::mutex> lock(m_mu);
-        m_job = nullptr; // closed: late helpers skip it
+        m_job = nullptr;
         m_done_cv.wait(lock, [&] { return m_running == 0; });
+    }
+    // Whether a helper is still running the job (a hint: it may end at any moment).
+    bool busy() {
+        std::lock_guard<std::mutex> lock(m_mu);
+        return m_running != 0;
     }
 
 private:
@@ -194,6 +208,7 @@ struct Heap::Impl {
     // Cleared by the sweep, which rebuilds every free list from the pages.
     std::vector<FreeCell*> returned[kClassCount];
     std::vector<LargeObject> large;
+    std::vector<Obj*> dead_large;          // unreachable large objects, freed after the pause
     uint64_t heap_bytes = 0;               // pages (including pooled) + large objects
     uint64_t since_gc = 0;                 // bytes handed out since the last collection
     uint64_t threshold = kMinThreshold;
@@ -203,6 +218,23 @@ struct Heap::Impl {
     uint32_t mark_threads = 0;                 // set_mark_threads; 0 = automatic
     std::vector<std::unique_ptr<Marker>> helper_markers; // [i - 1]: helper i's marker
     std::unique_ptr<HelperPool> helpers;
+    // Concurrent cycles (heap.hpp, "Concurrent marking"). These fields change only while the world
+    // is stopped (or in ~Heap), except the atomics.
+    Heap::Concurrent concurrent = Heap::Concurrent::Auto;
+    bool cycle_active = false;             // marking runs beside the program (Heap::marking is set)
+    bool background = false;               // helpers may be running async_job (marking or sweeping)
+    uint32_t cycle_markers = 0;            // helpers marking in the current cycle
+    uint32_t markers_override = UINT32_MAX; // set_concurrent_markers (tests)
+    std::function<void(uint32_t)> async_job;
+    std::unique_ptr<MarkShare> share;      // the cycle's work sharing between background markers
+    std::atomic<bool> markers_done{false}; // the background markers ran out of work
+    std::atomic<bool> stop_async{false};   // background job: stop at the next check
+    SatbQueue satb;                        // shaded by the write barrier, not yet traced
+    std::chrono::steady_clock::time_point cycle_start;
+    struct PauseTimes {
+        uint64_t mark_ns = 0;
+        uint64_t sweep_ns = 0;
+    };
 
     FreeCell* refill(uint32_t cls, Heap& heap);
     Page* new_page(uint32_t cls);
@@ -218,6 +250,18 @@ struct Heap::Impl {
     uint32_t marking_threads() const;
     void ensure_helpers(uint32_t n);
     void mark(VmThread& t);
+    void reset_allocators(VmThread& t);
+    void full_collection(VmThread& t, PauseTimes& pt);
+    bool use_concurrent() const;
+    uint32_t concurrent_markers() const;
+    bool marking_ahead();
+    void start_cycle(VmThread& t, Heap& heap, PauseTimes& pt);
+    void finish_cycle(VmThread& t, Heap& heap, PauseTimes& pt);
+    void verify_marks(VmThread& t);
+    void start_background(Heap& heap);
+    void stop_background();
+    void record_pause(std::chrono::steady_clock::time_point start, std::chrono::steady_clock::time_point stopped,
+                      const PauseTimes& pt, bool ends_collection);
     void start_lazy_sweep(uint64_t live_bytes);
     void free_all();
 };
@@ -422,7 +466,7 @@ uint64_t Heap::Impl::sweep_large() {
             live_bytes += lo.size;
             large[n++] = lo;
         } else {
-            std::free(lo.obj);
+            dead_large.push_back(lo.obj); // freed after the pause: unmapping takes time
             heap_bytes -= lo.size;
         }
     }
@@ -463,6 +507,8 @@ void Heap::Impl::free_all() {
     }
     for (Page* p : pool) std::free(p);
     for (LargeObject& lo : large) std::free(lo.obj);
+    for (Obj* o : dead_large) std::free(o);
+    dead_large.clear();
     pages.clear();
     pool.clear();
     large.clear();
@@ -472,6 +518,10 @@ void Heap::Impl::free_all() {
 Heap::Heap() : impl(new Impl) {}
 
 Heap::~Heap() {
+    if (impl->background) { // markers or a sweep still running: stop them before the pages go
+        impl->stop_async.store(true, std::memory_order_relaxed);
+        impl->helpers->wait();
+    }
     impl->free_all();
     delete impl;
 }
@@ -513,6 +563,7 @@ Obj* Heap::allocate_prefix_zeroed(VmThread& t, ObjKind kind, size_t size, size_t
         Obj* o = &c->header;
         o->kind = kind;
         o->size_class = cell;
+        if (__builtin_expect(marking.load(std::memory_order_relaxed), 0)) o->mark.store(1, std::memory_order_relaxed);
         t.alloc.allocated += cell;
         return o;
     }
@@ -554,63 +605,263 @@ Obj* Heap::allocate_slow(VmThread& t, ObjKind kind, size_t size) {
     }
     o->kind = kind;
     o->size_class = size > kMaxSmall ? 0 : static_cast<uint32_t>(cell);
+    if (marking.load(std::memory_order_relaxed)) o->mark.store(1, std::memory_order_relaxed); // black
     t.alloc.allocated += cell;
     return o;
 }
 
+namespace {
+using Clock = std::chrono::steady_clock;
+uint64_t elapsed_ns(Clock::time_point from, Clock::time_point to) {
+    return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(to - from).count());
+}
+} // namespace
+
+// A collection is either one pause that stops the world throughout, or a concurrent cycle: an
+// initial pause (roots), marking beside the program, and a remark pause (the rest); see heap.hpp.
 void Heap::collect(VmThread& t, bool force) {
     Vm& vm = t.vm;
     std::unique_lock<std::mutex> threads_lock(vm.threads_mu);
-    if (!force && !collection_due.load(std::memory_order_relaxed) && !vm.stop_requested.load()) return;
-    auto start = std::chrono::steady_clock::now();
+    bool stop_pending = vm.stop_requested.load();
+    if (!force && !collection_due.load(std::memory_order_relaxed) && !stop_pending) return;
+    if (!force && !stop_pending && impl->marking_ahead()) {
+        collection_due.store(false, std::memory_order_relaxed); // the markers will raise it again
+        return;
+    }
+    auto start = Clock::now();
     uint64_t trace_start = thread::trace_now(t); // --trace (runtime/thread/trace.hpp); 0 when off
     if (!thread::stop_world(t, threads_lock)) { // parked for another thread's collection
         thread::trace_gc_wait(t, trace_start);
         return;
     }
-    auto stopped = std::chrono::steady_clock::now();
+    auto stopped = Clock::now();
     uint64_t trace_stopped = thread::trace_now(t);
+    Impl::PauseTimes pt;
+    bool ends = impl->cycle_active; // this pause ends a collection (a remark, or all of one)
+    if (impl->cycle_active) impl->finish_cycle(t, *this, pt);
+    if (force || (!ends && !impl->use_concurrent())) {
+        impl->full_collection(t, pt);
+        ends = true;
+    } else if (!ends) {
+        impl->start_cycle(t, *this, pt);
+    }
+    collection_due.store(false, std::memory_order_relaxed);
+    impl->record_pause(start, stopped, pt, ends);
+    thread::trace_gc_pause(t, trace_start, trace_stopped);
+    impl->start_background(*this);
+    std::vector<Obj*> dead;
+    {
+        std::lock_guard<std::mutex> lock(impl->mu);
+        dead.swap(impl->dead_large);
+    }
+    thread::resume_world(vm);
+    threads_lock.unlock();
+    for (Obj* o : dead) std::free(o);
+}
+
+// With the world stopped: forgets every thread's free lists (the sweep rebuilds them from the
+// pages) and collects their allocation counters.
+void Heap::Impl::reset_allocators(VmThread& t) {
     bool self_attached = false;
-    for (VmThread* th : vm.threads) {
-        impl->stats.bytes_allocated_total += th->alloc.allocated;
-        th->alloc.allocated = 0;
-        th->alloc.reset();
+    auto reset = [&](VmThread& th) {
+        stats.bytes_allocated_total += th.alloc.allocated;
+        th.alloc.allocated = 0;
+        th.alloc.reset();
+    };
+    for (VmThread* th : vm->threads) {
+        reset(*th);
         self_attached |= th == &t;
     }
-    if (!self_attached) {
-        impl->stats.bytes_allocated_total += t.alloc.allocated;
-        t.alloc.allocated = 0;
-        t.alloc.reset();
+    if (!self_attached) reset(t);
+}
+
+// With the world stopped and no cycle active: the whole collection in this pause.
+void Heap::Impl::full_collection(VmThread& t, PauseTimes& pt) {
+    stop_background();
+    reset_allocators(t);
+    std::unique_lock<std::mutex> lock(mu);
+    auto sweeping = Clock::now();
+    finish_sweep_locked(); // every mark byte is 0 from here
+    auto marking = Clock::now();
+    mark(t);
+    auto marked = Clock::now();
+    uint64_t live_bytes = marker.live_bytes + sweep_large();
+    start_lazy_sweep(live_bytes);
+    stats.last_live_bytes = live_bytes;
+    stats.last_live_objects = marker.live_objects;
+    pt.mark_ns += elapsed_ns(marking, marked);
+    pt.sweep_ns += elapsed_ns(sweeping, marking) + elapsed_ns(marked, Clock::now());
+}
+
+// Whether a collection that is due should run as a concurrent cycle. Stress mode alternates, so
+// that both kinds of collection run at every safepoint.
+bool Heap::Impl::use_concurrent() const {
+    constexpr uint64_t kConcurrentMinObjects = 10000; // below: the whole pause is well under 1 ms
+    switch (concurrent) {
+    case Heap::Concurrent::Always: return true;
+    case Heap::Concurrent::Never: return false;
+    case Heap::Concurrent::Auto: break;
     }
-    auto elapsed = [](auto from, auto to) {
-        return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(to - from).count());
+    if (stress) return stats.collections % 2 == 1;
+    return stats.last_live_objects >= kConcurrentMinObjects;
+}
+
+// Background markers: half the cores (at least one, at most four), leaving the rest to the program.
+uint32_t Heap::Impl::concurrent_markers() const {
+    if (markers_override != UINT32_MAX) return markers_override;
+    return std::clamp<uint32_t>(std::thread::hardware_concurrency() / 2, 1, 4);
+}
+
+// A cycle is marking, its markers still have work, and the program has allocated less than a
+// threshold's worth since the cycle began: the remark can wait. (threads_mu held.)
+bool Heap::Impl::marking_ahead() {
+    if (!cycle_active || markers_done.load(std::memory_order_acquire)) return false;
+    std::lock_guard<std::mutex> lock(mu);
+    return since_gc < threshold;
+}
+
+// The initial pause of a concurrent cycle, world stopped: finish the last sweep (marks all 0), grey
+// the roots, switch on the barrier and black allocation. The markers start in start_background.
+void Heap::Impl::start_cycle(VmThread& t, Heap& heap, PauseTimes& pt) {
+    stop_background();
+    std::unique_lock<std::mutex> lock(mu);
+    auto sweeping = Clock::now();
+    finish_sweep_locked();
+    auto marking = Clock::now();
+    share = std::make_unique<MarkShare>(0);
+    marker.clear();
+    marker.set_share(share.get()); // claims by exchange: nothing else marks yet, but it is the rule
+    mark_roots(*vm, t, marker);
+    marker.hand_over(*share);
+    marker.set_share(nullptr);
+    cycle_markers = concurrent_markers();
+    ensure_helpers(cycle_markers);
+    for (auto& m : helper_markers) m->clear();
+    markers_done.store(cycle_markers == 0, std::memory_order_relaxed); // none: remark when next due
+    heap.marking.store(true, std::memory_order_relaxed); // published by resume_world's handshake
+    cycle_active = true;
+    since_gc = 0;
+    cycle_start = Clock::now();
+    pt.mark_ns += elapsed_ns(marking, cycle_start);
+    pt.sweep_ns += elapsed_ns(sweeping, marking);
+}
+
+// The remark pause, world stopped: let the markers finish (nothing new turns grey while the world
+// is stopped), trace what they left and what the barrier shaded since, then switch the barrier off
+// and set up the lazy sweep exactly as a stop-the-world collection does.
+void Heap::Impl::finish_cycle(VmThread& t, Heap& heap, PauseTimes& pt) {
+    auto marking = Clock::now();
+    if (background) helpers->wait();
+    background = false;
+    std::vector<Obj*> grey;
+    share->steal_all(grey); // chunks no helper took (helpers the OS did not schedule in time)
+    satb.take(grey);
+    reset_allocators(t);
+    std::unique_lock<std::mutex> lock(mu);
+    marker.clear();
+    marker.push_grey(grey);
+    marker.drain();
+    if (stress) verify_marks(t);
+    uint64_t live_bytes = marker.live_bytes;
+    uint64_t live_objects = marker.live_objects;
+    for (uint32_t i = 0; i < cycle_markers; ++i) {
+        live_bytes += helper_markers[i]->live_bytes;
+        live_objects += helper_markers[i]->live_objects;
+    }
+    heap.marking.store(false, std::memory_order_relaxed);
+    cycle_active = false;
+    share.reset();
+    stats.concurrent_cycles++;
+    stats.concurrent_mark_ns += elapsed_ns(cycle_start, marking);
+    stats.barrier_shaded = satb.total();
+    auto marked = Clock::now();
+    live_bytes += sweep_large();
+    start_lazy_sweep(live_bytes);
+    stats.last_live_bytes = live_bytes;
+    stats.last_live_objects = live_objects;
+    pt.mark_ns += elapsed_ns(marking, marked);
+    pt.sweep_ns += elapsed_ns(marked, Clock::now());
+}
+
+// Stress mode, at every remark: everything reachable must be marked, or the sweep would free it.
+// A miss is a VM bug (a missing write barrier); fail loudly rather than corrupt the heap later.
+void Heap::Impl::verify_marks(VmThread& t) {
+    marker.start_verify();
+    mark_roots(*vm, t, marker);
+    uint64_t missed = marker.end_verify();
+    if (missed == 0) return;
+    fmt::print(stderr, "bp: internal error: concurrent marking missed {} reachable objects\n", missed);
+    std::abort();
+}
+
+// End of a pause: start the cycle's markers, or (once collections are big enough to run
+// concurrently) a helper that sweeps what the pause left unswept, so that the next cycle's initial
+// pause finds nothing left to sweep.
+void Heap::Impl::start_background(Heap& heap) {
+    if (cycle_active) {
+        if (cycle_markers == 0) return;
+        async_job = [this, &heap](uint32_t i) {
+            Marker& m = *helper_markers[i - 1];
+            if (!share->join()) return; // marking already over
+            m.set_share(share.get());
+            m.drain_shared(&satb, &stop_async);
+            m.set_share(nullptr);
+            markers_done.store(true, std::memory_order_release);
+            heap.collection_due.store(true, std::memory_order_relaxed); // the next safepoint remarks
+        };
+        helpers->start(cycle_markers, async_job);
+        background = true;
+        return;
+    }
+    {
+        std::lock_guard<std::mutex> lock(mu);
+        if (unswept_count == 0 || !use_concurrent()) return;
+    }
+    ensure_helpers(1);
+    async_job = [this](uint32_t) {
+        std::unique_lock<std::mutex> lock(mu);
+        while (!stop_async.load(std::memory_order_relaxed))
+            if (Page* p = pop_unswept_any()) file_swept(p, sweep_unlocked(lock, p));
+            else break;
     };
-    std::unique_lock<std::mutex> lock(impl->mu);
-    impl->finish_sweep_locked(); // every mark byte is 0 from here
-    auto marking = std::chrono::steady_clock::now();
-    impl->mark(t);
-    auto marked = std::chrono::steady_clock::now();
-    uint64_t live_bytes = impl->marker.live_bytes + impl->sweep_large();
-    impl->start_lazy_sweep(live_bytes);
-    impl->stats.last_live_bytes = live_bytes;
-    impl->stats.last_live_objects = impl->marker.live_objects;
-    lock.unlock();
-    collection_due.store(false, std::memory_order_relaxed);
-    auto end = std::chrono::steady_clock::now();
-    uint64_t ns = elapsed(start, end);
-    uint64_t ttsp = elapsed(start, stopped);
-    GcStats& s = impl->stats;
-    s.collections++;
+    helpers->start(1, async_job);
+    background = true;
+}
+
+// Stops a background sweep (a cycle's markers end only in finish_cycle, or at ~Heap). Without mu.
+void Heap::Impl::stop_background() {
+    if (!background) return;
+    stop_async.store(true, std::memory_order_relaxed);
+    helpers->wait();
+    stop_async.store(false, std::memory_order_relaxed);
+    background = false;
+}
+
+void Heap::Impl::record_pause(Clock::time_point start, Clock::time_point stopped, const PauseTimes& pt,
+                              bool ends_collection) {
+    uint64_t ns = elapsed_ns(start, Clock::now());
+    uint64_t ttsp = elapsed_ns(start, stopped);
+    if (getenv("BP_GC_DEBUG")) fprintf(stderr, "pause %.3f ms ends=%d mark %.3f sweep %.3f\n", ns/1e6, ends_collection, pt.mark_ns/1e6, pt.sweep_ns/1e6);
+    GcStats& s = stats;
+    if (ends_collection) s.collections++;
     s.total_pause_ns += ns;
     s.max_pause_ns = std::max(s.max_pause_ns, ns);
     s.max_ttsp_ns = std::max(s.max_ttsp_ns, ttsp);
     s.pauses.add(ns);
     s.ttsp.add(ttsp);
-    s.mark_ns += elapsed(marking, marked);
-    s.sweep_ns += elapsed(stopped, marking) + elapsed(marked, end);
-    thread::trace_gc_pause(t, trace_start, trace_stopped);
-    thread::resume_world(vm);
+    s.mark_ns += pt.mark_ns;
+    s.sweep_ns += pt.sweep_ns;
 }
+
+void Heap::shade(Obj* old) {
+    if (!old || old->mark.load(std::memory_order_relaxed)) return;
+    if (old->mark.exchange(1, std::memory_order_relaxed)) return; // a marker or another store won
+    impl->satb.push(old);
+}
+
+void Heap::set_concurrent(Concurrent mode) { impl->concurrent = mode; }
+
+void Heap::set_concurrent_markers(uint32_t n) { impl->markers_override = n; }
 
 void Heap::set_mark_threads(uint32_t n) { impl->mark_threads = n; }
 
@@ -726,7 +977,12 @@ std::string Heap::stats_report() const {
                        static_cast<double>(s.pauses.max) / 1e6, static_cast<double>(s.ttsp.percentile(0.5)) / 1e6,
                        static_cast<double>(s.ttsp.percentile(0.99)) / 1e6, static_cast<double>(s.ttsp.max) / 1e6,
                        static_cast<double>(s.mark_ns) / 1e6, static_cast<double>(s.sweep_ns) / 1e6,
-                       static_cast<double>(s.lazy_sweep_ns) / 1e6, static_cast<double>(s.last_live_bytes) / kMiB);
+                       static_cast<double>(s.lazy_sweep_ns) / 1e6, static_cast<double>(s.last_live_bytes) / kMiB) +
+           (s.concurrent_cycles == 0
+                ? std::string()
+                : fmt::format("\ngc: {} concurrent cycles (2 pauses each), marking beside the program {:.1f} ms, "
+                              "{} objects shaded by the write barrier",
+                              s.concurrent_cycles, static_cast<double>(s.concurrent_mark_ns) / 1e6, s.barrier_shaded));
 }
 
 } // namespace bp::gc

@@ -165,6 +165,9 @@ struct GcStats {
     uint64_t mark_ns = 0;            // total marking time (in pauses)
     uint64_t sweep_ns = 0;           // total sweeping time in pauses (finishing the lazy sweep, large objects)
     uint64_t lazy_sweep_ns = 0;      // total sweeping time spent by allocating threads (outside pauses)
+    uint64_t concurrent_cycles = 0;  // collections whose marking ran beside the program
+    uint64_t concurrent_mark_ns = 0; // total time from a concurrent cycle's start to its remark
+    uint64_t barrier_shaded = 0;     // objects the write barrier shaded (objects, not stores)
 };
 
 class Heap {
@@ -181,6 +184,15 @@ public:
     // Like allocate, but only the first `zero` bytes (rounded up to 16) are zero-filled: for
     // objects whose caller writes the rest at once (string bytes). Never collects.
     Obj* allocate_prefix_zeroed(VmThread& t, ObjKind kind, size_t size, size_t zero);
+    // The snapshot-at-the-beginning write barrier. Call it with a reference slot's old value right
+    // before overwriting it (any thread, any time; `old` may be null). Outside concurrent marking it
+    // costs one relaxed load and a branch that is not taken; see "Concurrent marking" above.
+    void write_barrier(Obj* old) {
+        // relaxed: `marking` changes only while the world is stopped, and the handshake that
+        // resumes a thread orders that change before the thread's next store.
+        if (__builtin_expect(marking.load(std::memory_order_relaxed), 0)) shade(old);
+    }
+    bool is_marking() const { return marking.load(std::memory_order_relaxed); }
     // Collects if due. Call only where every live reference is in a root (interpreter safepoints).
     void safepoint(VmThread& t) {
         // relaxed: a late view of the flag only delays the collection to the next safepoint.
@@ -196,6 +208,13 @@ public:
     // cores, once the live heap is big enough to pay for them), n >= 1: exactly n (tests).
     // Call before collecting, or between collections from the only running thread.
     void set_mark_threads(uint32_t n);
+    // Concurrent marking: Auto (once the live heap is big enough to make pauses long), Always (every
+    // collection that is not forced; stress mode), Never (every collection stops the world throughout).
+    enum class Concurrent : uint8_t { Auto, Always, Never };
+    void set_concurrent(Concurrent mode);
+    // Tests: how many helpers mark beside the program (0: none, so the remark pause does all the
+    // tracing and the write barrier alone keeps overwritten references alive). Default: automatic.
+    void set_concurrent_markers(uint32_t n);
     // Accounts the allocation counter of a thread that is detaching (call with threads_mu held).
     void retire_allocator(LocalAllocator& a);
     uint64_t heap_bytes() const;
@@ -206,6 +225,9 @@ public:
     std::atomic<bool> collection_due{false};
 private:
     Obj* allocate_slow(VmThread& t, ObjKind kind, size_t size);
+    void shade(Obj* old);
+    // True while a concurrent cycle marks: set and cleared only while the world is stopped.
+    std::atomic<bool> marking{false};
 
 public:
     // Implementation detail pointer (pages, lists, thresholds).

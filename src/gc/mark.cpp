@@ -1,6 +1,8 @@
 // Marking: traces objects from the mark stack by ObjKind. Which words of an object hold
 // references is known from its static type (Tuple, Instance, Box, Map) or from flag bits
 // (Storage, Cell); every such word holds nullptr or a valid object (gc/heap.hpp invariants).
+// Mutable reference words are read with slot_load/ref_load: during a concurrent cycle the
+// program writes them while markers read them (gc/heap.hpp, "Concurrent marking").
 #include "gc/marker.hpp"
 #include "runtime/rt.hpp"
 #include "vm/vm.hpp"
@@ -20,21 +22,54 @@ void Marker::drain() {
     live_objects += objects;
 }
 
-void Marker::drain_shared() {
+void Marker::drain_shared(SatbQueue* satb, const std::atomic<bool>* stop) {
     uint64_t bytes = 0, objects = 0;
+    uint32_t polls = 0;
+    auto stopped = [&] { return stop && stop->load(std::memory_order_relaxed); };
     for (;;) {
         while (!m_stack.empty()) {
             if (m_share->hungry() && m_stack.size() >= 2) m_share->give(m_stack);
+            if ((++polls & 1023) == 0) {
+                if (stopped()) m_stack.clear(); // the heap is going away: leave the rest
+                if (satb && satb->size()) satb->take(m_stack);
+                if (m_stack.empty()) break;
+            }
             Obj* o = m_stack.back();
             m_stack.pop_back();
             bytes += o->size_class;
             ++objects;
             trace(o);
         }
+        if (satb && !stopped() && satb->take(m_stack)) continue;
         if (!m_share->take(m_stack)) break;
+        if (stopped()) m_stack.clear();
     }
     live_bytes += bytes;
     live_objects += objects;
+}
+
+bool SatbQueue::take(std::vector<Obj*>& out) {
+    std::lock_guard<std::mutex> lock(m_mu);
+    if (m_objs.empty()) return false;
+    out.insert(out.end(), m_objs.begin(), m_objs.end());
+    m_objs.clear();
+    m_size.store(0, std::memory_order_relaxed);
+    return true;
+}
+
+void MarkShare::add_chunk(std::vector<Obj*>&& chunk) {
+    if (chunk.empty()) return;
+    std::lock_guard<std::mutex> lock(m_mu);
+    m_chunks.push_back(std::move(chunk));
+    update_hungry();
+    m_cv.notify_one();
+}
+
+void MarkShare::steal_all(std::vector<Obj*>& out) {
+    std::lock_guard<std::mutex> lock(m_mu);
+    for (auto& chunk : m_chunks) out.insert(out.end(), chunk.begin(), chunk.end());
+    m_chunks.clear();
+    update_hungry();
 }
 
 void MarkShare::give(std::vector<Obj*>& stack) {
@@ -82,13 +117,13 @@ void Marker::trace_storage(Storage* s) {
         bool key_ref = s->flags & rt::kStorageKeyRef;
         bool value_ref = s->flags & rt::kStorageValueRef;
         for (uint64_t i = 0; i + 2 < s->capacity; i += 3) {
-            mark_value_if(s->slots[i + 1], key_ref);
-            mark_value_if(s->slots[i + 2], value_ref);
+            if (key_ref) mark(slot_load(&s->slots[i + 1]).o);
+            if (value_ref) mark(slot_load(&s->slots[i + 2]).o);
         }
         return;
     }
     if (!(s->flags & rt::kStorageRefs)) return;
-    for (uint64_t i = 0; i < s->capacity; ++i) mark(s->slots[i].o);
+    for (uint64_t i = 0; i < s->capacity; ++i) mark(slot_load(&s->slots[i]).o);
 }
 
 void Marker::trace(Obj* o) {
@@ -112,14 +147,14 @@ void Marker::trace(Obj* o) {
     case ObjKind::Tuple: {
         auto* t = static_cast<Tuple*>(o);
         for (size_t i = 0; i < t->type->items.size(); ++i)
-            mark_value_if(t->items[i], t->type->items[i]->is_ref());
+            if (t->type->items[i]->is_ref()) mark(slot_load(&t->items[i]).o);
         return;
     }
     case ObjKind::Instance: {
         auto* inst = static_cast<Instance*>(o);
         const auto& fields = inst->type->info->fields;
         for (size_t i = 0; i < fields.size(); ++i)
-            mark_value_if(inst->fields[i], fields[i].type->is_ref());
+            if (fields[i].type->is_ref()) mark(slot_load(&inst->fields[i]).o);
         return;
     }
     case ObjKind::Closure: {
@@ -129,7 +164,7 @@ void Marker::trace(Obj* o) {
     }
     case ObjKind::Cell: {
         auto* c = static_cast<Cell*>(o);
-        mark_value_if(c->value, c->flags & 1);
+        if (c->flags & 1) mark(slot_load(&c->value).o);
         return;
     }
     case ObjKind::Box: {
@@ -140,8 +175,8 @@ void Marker::trace(Obj* o) {
     case ObjKind::Error: {
         auto* e = static_cast<ErrorObj*>(o);
         mark(e->message);
-        mark(e->traceback);
-        mark(e->trace);
+        mark(ref_load(&e->traceback)); // set lazily, maybe while a concurrent cycle marks
+        mark(ref_load(&e->trace));
         return;
     }
     case ObjKind::Bytes:

@@ -5,7 +5,9 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <cstdint>
 #include <mutex>
+#include <unordered_set>
 #include <vector>
 
 namespace bp {
@@ -25,6 +27,13 @@ namespace bp::gc {
 // Threading: everything is guarded by m_mu except m_hungry, a hint read racily by busy markers.
 class MarkShare {
 public:
+    // `markers`: the markers that take part without join() (1: the collecting thread; 0 for a
+    // concurrent cycle, where only helpers mark and the roots arrive as a chunk).
+    explicit MarkShare(uint32_t markers = 1) : m_markers(markers) {}
+    // Queues grey objects for whoever takes them (the roots of a concurrent cycle).
+    void add_chunk(std::vector<Obj*>&& chunk);
+    // Moves every chunk nobody took into `out` (after the markers ended).
+    void steal_all(std::vector<Obj*>& out);
     // A helper joins before marking (false: marking is over, nothing to do).
     bool join();
     bool hungry() const { return m_hungry.load(std::memory_order_relaxed); }
@@ -39,9 +48,37 @@ private:
     std::condition_variable m_cv;
     std::vector<std::vector<Obj*>> m_chunks;
     std::atomic<bool> m_hungry{false};
-    uint32_t m_markers = 1;
+    uint32_t m_markers;
     uint32_t m_idle = 0;
     bool m_done = false;
+};
+
+// Objects the write barrier shaded during a concurrent cycle (marked, not yet traced): the grey
+// objects the mutators hand to the markers. Markers poll it while they mark; the remark pause
+// drains what is left.
+// Threading: guarded by m_mu; size() is a racy hint.
+class SatbQueue {
+public:
+    void push(Obj* o) {
+        std::lock_guard<std::mutex> lock(m_mu);
+        m_objs.push_back(o);
+        ++m_total;
+        m_size.store(m_objs.size(), std::memory_order_relaxed);
+    }
+    // Appends every queued object to `out`; false if there was none.
+    bool take(std::vector<Obj*>& out);
+    size_t size() const { return m_size.load(std::memory_order_relaxed); }
+    // Objects ever queued (stats).
+    uint64_t total() {
+        std::lock_guard<std::mutex> lock(m_mu);
+        return m_total;
+    }
+
+private:
+    std::mutex m_mu;
+    std::vector<Obj*> m_objs;
+    uint64_t m_total = 0;
+    std::atomic<size_t> m_size{0};
 };
 
 // One marking thread's state. Serial marking (no share) is the collecting thread alone; parallel
@@ -52,7 +89,14 @@ class Marker {
 public:
     // Marks `o` (if not null and not yet marked) and queues it for tracing.
     void mark(Obj* o) {
-        if (!o || o->mark.load(std::memory_order_relaxed)) return; // relaxed: the world is stopped
+        if (!o) return;
+        if (__builtin_expect(m_verify != nullptr, 0)) {
+            verify_visit(o);
+            return;
+        }
+        // relaxed: the world is stopped, or (concurrent cycle) o's contents were published by
+        // the release store of the slot we loaded it from with acquire.
+        if (o->mark.load(std::memory_order_relaxed)) return;
         if (m_share) {
             // Parallel: two markers may see the object unmarked; the exchange lets one claim it.
             // Relaxed: the object's contents were published before the world stopped.
@@ -68,10 +112,35 @@ public:
     }
     // Traces queued objects until the stack is empty.
     void drain();
+    // Grey objects (already marked) to trace.
+    void push_grey(const std::vector<Obj*>& objs) { m_stack.insert(m_stack.end(), objs.begin(), objs.end()); }
+    // Moves this marker's stack to `share` as a chunk for other markers.
+    void hand_over(MarkShare& share) {
+        share.add_chunk(std::move(m_stack));
+        m_stack.clear();
+    }
     // Parallel marking: marks through `share` (nullptr: serial again).
     void set_share(MarkShare* share) { m_share = share; }
-    // Traces, giving work to idle markers and taking theirs, until every marker is idle.
-    void drain_shared();
+    // Traces, giving work to idle markers and taking theirs, until every marker is idle. A
+    // concurrent cycle's markers also poll `satb` and give up when `stop` is raised.
+    void drain_shared(SatbQueue* satb = nullptr, const std::atomic<bool>* stop = nullptr);
+    // Verification (stress mode): instead of marking, walks everything reachable from what is
+    // marked through this marker and counts the objects found without a mark (each is a bug: the
+    // sweep would free a reachable object).
+    void start_verify() {
+        m_seen.clear();
+        m_unmarked = 0;
+        m_verify = &m_seen;
+    }
+    uint64_t end_verify() {
+        uint64_t bytes = live_bytes, objects = live_objects;
+        drain();
+        live_bytes = bytes;
+        live_objects = objects;
+        m_verify = nullptr;
+        m_seen.clear();
+        return m_unmarked;
+    }
     void clear() {
         m_stack.clear();
         live_bytes = 0;
@@ -85,8 +154,16 @@ public:
 private:
     void trace(Obj* o);
     void trace_storage(Storage* s);
+    void verify_visit(Obj* o) {
+        if (!m_seen.insert(o).second) return;
+        if (!o->mark.load(std::memory_order_relaxed)) ++m_unmarked;
+        m_stack.push_back(o);
+    }
     std::vector<Obj*> m_stack;
     MarkShare* m_share = nullptr;
+    std::unordered_set<const Obj*>* m_verify = nullptr;
+    std::unordered_set<const Obj*> m_seen;
+    uint64_t m_unmarked = 0;
 };
 
 // Marks every root of `vm` (every attached thread's frames and pending error, globals,

@@ -1,6 +1,7 @@
 // Arrays ([T]): a header with an element Storage that is replaced (never resized in place) when it
 // grows. Mutators take the array's ObjLock; readers load len, then storage, both with acquire, and
 // bound-check against the storage they got, so a racing reader sees a stale but valid view.
+#include "runtime/barrier.hpp"
 #include "runtime/rt.hpp"
 #include "vm/vm.hpp"
 
@@ -29,6 +30,7 @@ Storage* reserve_locked(VmThread& t, Array* a, int64_t need) {
     Storage* ns = new_storage(t, grown, elem_flags(a->type));
     int64_t n = a->len.load(std::memory_order_relaxed);
     for (int64_t i = 0; i < n; ++i) slot_store(&ns->slots[i], slot_load(&s->slots[i]));
+    barrier_ref(t, a->storage); // the new storage is black: the old one must be traced
     a->storage.store(ns, std::memory_order_release);
     return ns;
 }
@@ -69,10 +71,12 @@ Value array_get(const Array* a, int64_t i) {
     return slot_load(&s->slots[j]);
 }
 
-void array_set(Array* a, int64_t i, Value v) {
+void array_set(VmThread& t, Array* a, int64_t i, Value v) {
     ObjLockGuard guard(a->lock);
     int64_t j = normalize_index(i, a->len.load(std::memory_order_relaxed));
-    slot_store(&a->storage.load(std::memory_order_relaxed)->slots[j], v);
+    Storage* s = a->storage.load(std::memory_order_relaxed);
+    barrier_slots(t, s, j, j + 1);
+    slot_store(&s->slots[j], v);
 }
 
 void array_push(VmThread& t, Array* a, Value v) {
@@ -99,17 +103,19 @@ void array_insert(VmThread& t, Array* a, int64_t i, Value v) {
     int64_t n = a->len.load(std::memory_order_relaxed);
     i = std::clamp<int64_t>(i, 0, n);
     Storage* s = reserve_locked(t, a, n + 1);
+    barrier_slots(t, s, i, n);
     for (int64_t k = n; k > i; --k) slot_store(&s->slots[k], slot_load(&s->slots[k - 1]));
     slot_store(&s->slots[i], v);
     a->len.store(n + 1, std::memory_order_release);
 }
 
-Value array_remove(Array* a, int64_t i) {
+Value array_remove(VmThread& t, Array* a, int64_t i) {
     ObjLockGuard guard(a->lock);
     int64_t n = a->len.load(std::memory_order_relaxed);
     if (i < 0 || i >= n) raise(ErrorKind::IndexError, fmt::format("index {} out of range for length {}", i, n));
     Storage* s = a->storage.load(std::memory_order_relaxed);
     Value v = slot_load(&s->slots[i]);
+    barrier_slots(t, s, i, n - 1);
     for (int64_t k = i; k + 1 < n; ++k) slot_store(&s->slots[k], slot_load(&s->slots[k + 1]));
     a->len.store(n - 1, std::memory_order_release);
     return v;
@@ -117,8 +123,9 @@ Value array_remove(Array* a, int64_t i) {
 
 // Drops the storage rather than zeroing it: readers holding it keep a valid view, and the
 // elements become garbage.
-void array_clear(Array* a) {
+void array_clear(VmThread& t, Array* a) {
     ObjLockGuard guard(a->lock);
+    barrier_ref(t, a->storage);
     a->len.store(0, std::memory_order_release);
     a->storage.store(nullptr, std::memory_order_release);
 }
@@ -156,11 +163,12 @@ Array* array_fill(VmThread& t, const types::Type* array_type, int64_t n, Value v
     return a;
 }
 
-void array_reverse(Array* a) {
+void array_reverse(VmThread& t, Array* a) {
     ObjLockGuard guard(a->lock);
     int64_t n = a->len.load(std::memory_order_relaxed);
     if (n < 2) return;
     Storage* s = a->storage.load(std::memory_order_relaxed);
+    barrier_slots(t, s, 0, n);
     for (int64_t i = 0, j = n - 1; i < j; ++i, --j) {
         Value x = slot_load(&s->slots[i]);
         slot_store(&s->slots[i], slot_load(&s->slots[j]));

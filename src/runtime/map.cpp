@@ -8,6 +8,7 @@
 // Threading: mutators hold m->lock. Writers fill an entry before publishing its index slot
 // (release) and `used` (release); readers load index, then entries (acquire), and retry once
 // when a rebuild replaced them under their feet.
+#include "runtime/barrier.hpp"
 #include "runtime/rt.hpp"
 #include "vm/vm.hpp"
 
@@ -145,6 +146,7 @@ void rebuild(VmThread& t, Map* m, uint64_t need) {
         for (int j = 0; j < 3; ++j) entries->slots[k * 3 + j] = w[j];
         index_insert(index, w[0].u, k++);
     }
+    barrier_ref(t, m->entries); // the new entries are black: the old ones must be traced
     m->entries.store(entries, std::memory_order_release);
     m->index.store(index, std::memory_order_release);
     m->used.store(k, std::memory_order_release);
@@ -194,6 +196,7 @@ void map_set(VmThread& t, Map* m, Value key, Value v) {
     Storage* entries = nullptr;
     int64_t e = 0;
     if (find_entry(m, key, &entries, &e)) {
+        if (m->type->elem->is_ref()) barrier_slot(t, &entries->slots[e * 3 + 2]);
         slot_store(&entries->slots[e * 3 + 2], v);
         return;
     }

@@ -110,6 +110,11 @@ struct Box : Obj {
     Value value;
 };
 
+// A reference field that is set after its object was published (ErrorObj's lazy traceback) is
+// written and read with these: a concurrent marker may read it meanwhile (gc/heap.hpp).
+template <class T> T* ref_load(T* const* p) { return __atomic_load_n(p, __ATOMIC_ACQUIRE); }
+template <class T> void ref_store(T** p, T* v) { __atomic_store_n(p, v, __ATOMIC_RELEASE); }
+
 struct ErrorObj : Obj {
     ErrorKind error_kind;
     String* message;

@@ -76,22 +76,22 @@ String* string_at(VmThread& t, const String* s, int64_t i); // s[i] (§6.2 index
 Array* new_array(VmThread& t, const types::Type* array_type, int64_t reserve = 0);
 int64_t array_len(const Array* a);
 Value array_get(const Array* a, int64_t i);          // i may be negative (from the end); IndexError
-void array_set(Array* a, int64_t i, Value v);        // same index rule
+void array_set(VmThread& t, Array* a, int64_t i, Value v);        // same index rule
 void array_push(VmThread& t, Array* a, Value v);
 Value array_pop(Array* a);                            // IndexError "array_pop on empty array"
 void array_insert(VmThread& t, Array* a, int64_t i, Value v); // i clamped to 0..len
-Value array_remove(Array* a, int64_t i);              // IndexError unless 0 <= i < len
-void array_clear(Array* a);
+Value array_remove(VmThread& t, Array* a, int64_t i);              // IndexError unless 0 <= i < len
+void array_clear(VmThread& t, Array* a);
 // Additional array helpers (LANGUAGE.md §10 semantics).
 Array* array_from(VmThread& t, const types::Type* array_type, const Value* items, size_t n); // literals
 Array* array_slice(VmThread& t, const Array* a, int64_t start, int64_t end); // clamped, never from end
 Array* array_copy(VmThread& t, const Array* a);                              // shallow
 Array* array_concat(VmThread& t, const Array* a, const Array* b);
 Array* array_fill(VmThread& t, const types::Type* array_type, int64_t n, Value v); // n <= 0: []
-void array_reverse(Array* a);
+void array_reverse(VmThread& t, Array* a);
 // Stable ascending sort for [int], [float], [str]; [any] needs all elements int, all float or all
 // str (TypeError "array_sort: elements must all be int, float or str" otherwise).
-void array_sort(Array* a);
+void array_sort(VmThread& t, Array* a);
 int64_t array_index_of(const Array* a, Value v); // first values_equal match, or -1
 
 // ---- maps ({K: V}), insertion-ordered

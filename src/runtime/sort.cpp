@@ -1,5 +1,6 @@
 // array_sort: stable ascending sort of [int], [float], [str] and of [any] holding one of those.
 // Sorting works on a private copy taken under the array's lock, then writes the result back.
+#include "runtime/barrier.hpp"
 #include "runtime/rt.hpp"
 
 #include <algorithm>
@@ -43,7 +44,7 @@ void sort_values(std::vector<Value>& v, const types::Type* elem) {
 
 } // namespace
 
-void array_sort(Array* a) {
+void array_sort(VmThread& t, Array* a) {
     ObjLockGuard guard(a->lock);
     int64_t n = a->len.load(std::memory_order_relaxed);
     if (n == 0) return;
@@ -51,6 +52,7 @@ void array_sort(Array* a) {
     std::vector<Value> v(static_cast<size_t>(n));
     for (int64_t i = 0; i < n; ++i) v[static_cast<size_t>(i)] = slot_load(&s->slots[i]);
     sort_values(v, a->type->elem);
+    barrier_slots(t, s, 0, n);
     for (int64_t i = 0; i < n; ++i) slot_store(&s->slots[i], v[static_cast<size_t>(i)]);
 }
 

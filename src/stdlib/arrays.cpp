@@ -18,10 +18,10 @@ Value bi_array_insert(BuiltinArgs& a) {
     return Value::zero();
 }
 
-Value bi_array_remove(BuiltinArgs& a) { return rt::array_remove(arg_array(a, 0), arg_int(a, 1)); }
+Value bi_array_remove(BuiltinArgs& a) { return rt::array_remove(a.thread, arg_array(a, 0), arg_int(a, 1)); }
 
 Value bi_array_sort(BuiltinArgs& a) {
-    rt::array_sort(arg_array(a, 0));
+    rt::array_sort(a.thread, arg_array(a, 0));
     return Value::zero();
 }
 
@@ -36,12 +36,12 @@ Value bi_array_concat(BuiltinArgs& a) {
 Value bi_array_copy(BuiltinArgs& a) { return Value::from_obj(rt::array_copy(a.thread, arg_array(a, 0))); }
 
 Value bi_array_clear(BuiltinArgs& a) {
-    rt::array_clear(arg_array(a, 0));
+    rt::array_clear(a.thread, arg_array(a, 0));
     return Value::zero();
 }
 
 Value bi_array_reverse(BuiltinArgs& a) {
-    rt::array_reverse(arg_array(a, 0));
+    rt::array_reverse(a.thread, arg_array(a, 0));
     return Value::zero();
 }
 

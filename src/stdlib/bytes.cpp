@@ -82,7 +82,7 @@ Value bi_bytes_set(BuiltinArgs& a) {
     int64_t i = arg_int(a, 1), v = arg_int(a, 2) & 0xFF;
     if (i < 0 || i >= buf_len(a, 0)) raise_bounds("bytes_set", "index out of bounds");
     if (is_bytes(a, 0)) rt::bytes_set(arg_bytes(a, 0), i, v);
-    else rt::array_set(arg_array(a, 0), i, Value::from_int(v));
+    else rt::array_set(a.thread, arg_array(a, 0), i, Value::from_int(v));
     return Value::zero();
 }
 

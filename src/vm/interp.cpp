@@ -17,6 +17,7 @@
 // opcodes: every live value is then in a register of a live frame, a global or a constant.
 #include "vm/interp.hpp"
 
+#include "runtime/barrier.hpp"
 #include "runtime/rt.hpp"
 #include "vm/ffi.hpp"
 #include "vm/traceback.hpp"
@@ -77,8 +78,8 @@ inline String* str_of(Value v) { return static_cast<String*>(v.o); }
     case 1: return Value::from_obj(e->message);
     default: break;
     }
-    if (!e->traceback) e->traceback = rt::new_string(t, format_traceback(t.vm, e));
-    return Value::from_obj(e->traceback);
+    if (!ref_load(&e->traceback)) ref_store(&e->traceback, rt::new_string(t, format_traceback(t.vm, e)));
+    return Value::from_obj(ref_load(&e->traceback));
 }
 
 // An error with a cause (a joined thread's failure): its traceback text is fixed now, the cause's
@@ -101,7 +102,9 @@ Value call_with_args(const Value* R, const bytecode::Instr* ip, uint32_t n, Fn&&
 
 [[gnu::noinline]] void attach_cause(VmThread& t, ErrorObj* err, const std::string& cause) {
     try {
-        err->traceback = rt::new_string(t, cause + format_traceback(t.vm, err));
+        String* text = rt::new_string(t, cause + format_traceback(t.vm, err));
+        t.vm.heap.write_barrier(ref_load(&err->traceback));
+        ref_store(&err->traceback, text);
     } catch (const rt::Raise&) {
     }
 }
@@ -262,9 +265,19 @@ bool execute(VmThread& t, size_t entry_depth, Value* out) {
                 NEXT(1);
             }
             OP(GetCell) R[A] = slot_load(&static_cast<Cell*>(R[B].o)->value); NEXT(1);
-            OP(SetCell) slot_store(&static_cast<Cell*>(R[A].o)->value, R[B]); NEXT(1);
+            OP(SetCell) {
+                Cell* c = static_cast<Cell*>(R[A].o);
+                if (c->flags & 1) rt::barrier_slot(t, &c->value);
+                slot_store(&c->value, R[B]);
+                NEXT(1);
+            }
             OP(GetCapture) R[A] = slot_load(&closure->captures[B]->value); NEXT(1);
-            OP(SetCapture) slot_store(&closure->captures[A]->value, R[B]); NEXT(1);
+            OP(SetCapture) {
+                Cell* c = closure->captures[A];
+                if (c->flags & 1) rt::barrier_slot(t, &c->value);
+                slot_store(&c->value, R[B]);
+                NEXT(1);
+            }
             OP(LoadCaptureCell) R[A] = Value::from_obj(closure->captures[B]); NEXT(1);
             OP(MakeClosure) {
                 BP_SAFEPOINT();
@@ -555,10 +568,12 @@ bool execute(VmThread& t, size_t entry_depth, Value* out) {
                 int64_t n = arr->len.load(std::memory_order_acquire);
                 Storage* s = arr->storage.load(std::memory_order_acquire);
                 int64_t j = i < 0 ? i + n : i;
-                if (__builtin_expect(j >= 0 && j < n && static_cast<uint64_t>(j) < s->capacity, 1))
+                if (__builtin_expect(j >= 0 && j < n && static_cast<uint64_t>(j) < s->capacity, 1)) {
+                    rt::barrier_slots(t, s, j, j + 1);
                     slot_store(&s->slots[j], R[C]);
-                else
-                    rt::array_set(arr, i, R[C]);
+                } else {
+                    rt::array_set(t, arr, i, R[C]);
+                }
                 NEXT(1);
             }
             OP(LenArray) R[A].i = static_cast<const Array*>(R[B].o)->len.load(std::memory_order_acquire); NEXT(1);
@@ -602,7 +617,13 @@ bool execute(VmThread& t, size_t entry_depth, Value* out) {
                 NEXT(bytecode::instr_length(*ip));
             }
             OP(GetField) R[A] = slot_load(&static_cast<Instance*>(R[B].o)->fields[C]); NEXT(1);
-            OP(SetField) slot_store(&static_cast<Instance*>(R[A].o)->fields[B], R[C]); NEXT(1);
+            OP(SetField) {
+                Instance* in = static_cast<Instance*>(R[A].o);
+                if (__builtin_expect(vm.heap.is_marking(), 0) && in->type->info->fields[B].type->is_ref())
+                    vm.heap.write_barrier(slot_load(&in->fields[B]).o);
+                slot_store(&in->fields[B], R[C]);
+                NEXT(1);
+            }
 
             // ---- classes
             OP(NewObject) {

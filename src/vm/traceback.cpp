@@ -121,18 +121,19 @@ void append_error_line(std::string& out, const ErrorObj* err) {
 
 void record_trace(VmThread& t, ErrorObj* err, uint32_t top_pc) {
     std::vector<TraceEntry> entries = collect_entries(t, top_pc);
-    err->trace = nullptr;
+    t.vm.heap.write_barrier(ref_load(&err->trace));
+    ref_store(&err->trace, static_cast<Storage*>(nullptr));
     err->trace_len = 0;
     err->trace_repeat = t.frames.size();
     if (entries.empty()) return;
     try {
-        err->trace = store_entries(t, entries.data(), entries.size());
+        ref_store(&err->trace, store_entries(t, entries.data(), entries.size()));
         err->trace_len = entries.size();
     } catch (const rt::Raise&) {
         // Out of heap: keep the most recent frames rather than losing the error itself.
         size_t keep = std::min(entries.size(), kFallbackEntries);
         try {
-            err->trace = store_entries(t, entries.data() + entries.size() - keep, keep);
+            ref_store(&err->trace, store_entries(t, entries.data() + entries.size() - keep, keep));
             err->trace_len = keep;
         } catch (const rt::Raise&) {
         }
@@ -140,7 +141,7 @@ void record_trace(VmThread& t, ErrorObj* err, uint32_t top_pc) {
 }
 
 std::string format_traceback(const Vm& vm, const ErrorObj* err) {
-    if (err->traceback) return std::string(err->traceback->view()); // fixed (or cached) text
+    if (const String* text = ref_load(&err->traceback)) return std::string(text->view()); // fixed (or cached) text
     std::string out = "Traceback (most recent call last):\n";
     for (uint64_t i = 0; err->trace && i < err->trace_len; ++i) {
         auto* proto = static_cast<const bytecode::FunctionProto*>(err->trace->slots[2 * i].p);

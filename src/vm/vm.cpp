@@ -93,6 +93,7 @@ Vm::Vm(const bytecode::Program& prog, VmOptions opts) : program(prog), options(o
     if (!options.trace_path.empty()) tracer = std::make_unique<thread::Tracer>(options.trace_path);
     uint64_t limit = options.max_heap ? options.max_heap : default_heap_limit();
     heap.init(*this, limit, options.gc_stress || stress_compiled_in());
+    heap.set_concurrent(options.gc_concurrent);
 
     globals.assign(program.globals.size(), Value::zero());
     global_is_ref.resize(program.globals.size());

@@ -32,7 +32,7 @@ bool parse_thread_limit(std::string_view text, uint32_t& out) {
 }
 
 struct RawOptions {
-    std::string max_heap, max_threads, diagnostics, code, trace, parallel_main;
+    std::string max_heap, max_threads, diagnostics, code, trace, parallel_main, gc_concurrent;
     bool version = false, disasm = false, dump_tokens = false, dump_ast = false;
 };
 
@@ -49,6 +49,9 @@ void declare_options(CLI::App& app, CliOptions& out, RawOptions& raw, bool check
         ->type_name("N");
     app.add_flag("--gc-stats", out.vm.gc_stats, "print garbage collector statistics to stderr at exit");
     app.add_flag("--gc-stress", out.vm.gc_stress, "collect garbage at every allocation safepoint (slow; testing)");
+    app.add_option("--gc-concurrent", raw.gc_concurrent,
+                   "mark beside the program: auto (default: once the live heap is big), always, never")
+        ->type_name("WHEN");
     app.add_flag("--lock-order", out.vm.lock_order,
                  "warn about lock-order inversions (A then B here, B then A there); also BP_LOCK_ORDER=1");
     app.add_option("--trace", raw.trace,
@@ -70,6 +73,15 @@ bool finish_options(const RawOptions& raw, CliOptions& out, std::string& error) 
     if (!raw.max_heap.empty() && !parse_size(raw.max_heap, out.vm.max_heap)) {
         error = "invalid heap size '" + raw.max_heap + "' (expected a positive number with an optional K, M or G suffix)";
         return false;
+    }
+    if (!raw.gc_concurrent.empty()) {
+        if (raw.gc_concurrent == "auto") out.vm.gc_concurrent = gc::Heap::Concurrent::Auto;
+        else if (raw.gc_concurrent == "always") out.vm.gc_concurrent = gc::Heap::Concurrent::Always;
+        else if (raw.gc_concurrent == "never") out.vm.gc_concurrent = gc::Heap::Concurrent::Never;
+        else {
+            error = "invalid --gc-concurrent '" + raw.gc_concurrent + "' (expected auto, always or never)";
+            return false;
+        }
     }
     if (!raw.max_threads.empty() && !parse_thread_limit(raw.max_threads, out.vm.max_threads)) {
         error = "invalid thread limit '" + raw.max_threads + "' (expected a number from 1 to 1000000)";
@@ -126,7 +138,7 @@ int find_code_option(int begin, int end, char** argv) {
         if (w == "-c") return i;
         if (w == "--" || w.size() < 2 || w[0] != '-') return end; // the file: options are over
         if (w == "--max-heap" || w == "--max-threads" || w == "--diagnostics" || w == "--trace" ||
-            w == "--parallel-main")
+            w == "--parallel-main" || w == "--gc-concurrent")
             ++i; // its value
     }
     return end;
@@ -219,6 +231,8 @@ std::string usage_text() {
            "  --gc-stats         print garbage collector statistics to stderr at exit\n"
            "  --max-threads=N    threads alive at once, main included (default 4096)\n"
            "  --gc-stress        collect garbage at every allocation safepoint (slow; for testing)\n"
+           "  --gc-concurrent=WHEN  mark beside the program: auto (default: once the live heap\n"
+           "                     is big), always or never (every collection stops the world)\n"
            "  --trace=FILE       write a thread timeline to FILE at exit (Chrome trace-event JSON:\n"
            "                     open it in Perfetto, or run bp trace-view FILE -o OUT.html)\n"
            "  --diagnostics=FMT  compile errors as text (default) or json: an array of\n"

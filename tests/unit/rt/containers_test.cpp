@@ -46,29 +46,29 @@ TEST_F(ContainersTest, ArrayOperationsAndIndexErrors) {
     EXPECT_EQ(rt::array_get(a, -5).i, 0);
     EXPECT_EQ(raise_message([&] { rt::array_get(a, 5); }, ErrorKind::IndexError), "index 5 out of range for length 5");
     EXPECT_EQ(raise_message([&] { rt::array_get(a, -6); }, ErrorKind::IndexError), "index -6 out of range for length 5");
-    EXPECT_EQ(raise_message([&] { rt::array_set(a, 9, Value::zero()); }, ErrorKind::IndexError),
+    EXPECT_EQ(raise_message([&] { rt::array_set(t(), a, 9, Value::zero()); }, ErrorKind::IndexError),
               "index 9 out of range for length 5");
-    rt::array_set(a, -2, Value::from_int(30)); // 0 1 2 30 4
+    rt::array_set(t(), a, -2, Value::from_int(30)); // 0 1 2 30 4
     rt::array_insert(t(), a, -10, Value::from_int(-1)); // clamped to 0
     rt::array_insert(t(), a, 100, Value::from_int(99)); // clamped to len
     rt::array_insert(t(), a, 2, Value::from_int(7));   // -1 0 7 1 2 30 4 99
-    EXPECT_EQ(rt::array_remove(a, 3).i, 1);            // -1 0 7 2 30 4 99
-    EXPECT_EQ(raise_message([&] { rt::array_remove(a, -1); }, ErrorKind::IndexError), "index -1 out of range for length 7");
+    EXPECT_EQ(rt::array_remove(t(), a, 3).i, 1);            // -1 0 7 2 30 4 99
+    EXPECT_EQ(raise_message([&] { rt::array_remove(t(), a, -1); }, ErrorKind::IndexError), "index -1 out of range for length 7");
     EXPECT_EQ(rt::array_pop(a).i, 99);
     EXPECT_EQ(rt::to_display(Value::from_obj(a), a->type), "[-1, 0, 7, 2, 30, 4]");
-    rt::array_reverse(a);
+    rt::array_reverse(t(), a);
     EXPECT_EQ(rt::to_display(Value::from_obj(a), a->type), "[4, 30, 2, 7, 0, -1]");
     Array* s = rt::array_slice(t(), a, -3, 2);
     EXPECT_EQ(rt::to_display(Value::from_obj(s), a->type), "[4, 30]");
     EXPECT_EQ(rt::array_len(rt::array_slice(t(), a, 4, 2)), 0);
     Array* c = rt::array_concat(t(), s, a);
     EXPECT_EQ(rt::array_len(c), 8);
-    rt::array_sort(c);
+    rt::array_sort(t(), c);
     EXPECT_EQ(rt::to_display(Value::from_obj(c), a->type), "[-1, 0, 2, 4, 4, 7, 30, 30]");
     EXPECT_EQ(rt::array_index_of(c, Value::from_int(4)), 3);
     EXPECT_EQ(rt::array_index_of(c, Value::from_int(5)), -1);
     Array* cp = rt::array_copy(t(), c);
-    rt::array_clear(c);
+    rt::array_clear(t(), c);
     EXPECT_EQ(rt::array_len(c), 0);
     EXPECT_EQ(rt::array_len(cp), 8);
     EXPECT_EQ(raise_message([&] { rt::array_pop(c); }, ErrorKind::IndexError), "array_pop on empty array");
@@ -81,20 +81,20 @@ TEST_F(ContainersTest, ArrayOperationsAndIndexErrors) {
 TEST_F(ContainersTest, SortStringsFloatsAndAny) {
     Array* s = rt::new_array(t(), types.array_of(types.str_t()));
     for (const char* w : {"pear", "apple", "fig", "apple"}) rt::array_push(t(), s, Value::from_obj(str(w)));
-    rt::array_sort(s);
+    rt::array_sort(t(), s);
     EXPECT_EQ(rt::to_display(Value::from_obj(s), s->type), R"(["apple", "apple", "fig", "pear"])");
     Array* f = rt::new_array(t(), types.array_of(types.float_t()));
     for (double d : {2.5, double(NAN), -1.0, 0.5}) rt::array_push(t(), f, Value::from_float(d));
-    rt::array_sort(f);
+    rt::array_sort(t(), f);
     EXPECT_EQ(rt::array_get(f, 0).f, -1.0);
     EXPECT_TRUE(std::isnan(rt::array_get(f, 3).f));
     Array* any = rt::new_array(t(), types.array_of(types.any_t()));
     rt::array_push(t(), any, Value::from_obj(rt::new_box(t(), types.int_t(), Value::from_int(3))));
     rt::array_push(t(), any, Value::from_obj(rt::new_box(t(), types.int_t(), Value::from_int(1))));
-    rt::array_sort(any);
+    rt::array_sort(t(), any);
     EXPECT_EQ(static_cast<Box*>(rt::array_get(any, 0).o)->value.i, 1);
     rt::array_push(t(), any, Value::from_obj(rt::new_box(t(), types.str_t(), Value::from_obj(str("x")))));
-    raise_message([&] { rt::array_sort(any); }, ErrorKind::TypeError);
+    raise_message([&] { rt::array_sort(t(), any); }, ErrorKind::TypeError);
 }
 
 TEST_F(ContainersTest, MapInsertDeleteOrderGrowth) {

@@ -125,6 +125,7 @@ protected:
 };
 
 TEST_F(StressGcTest, SafepointCollectsAfterAnyAllocation) {
+    vm->heap.set_concurrent(gc::Heap::Concurrent::Never); // every collection complete in its pause
     vm->heap.safepoint(t());
     uint64_t n = vm->heap.stats().collections;
     vm->heap.safepoint(t()); // nothing allocated since

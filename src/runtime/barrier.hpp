@@ -1,0 +1,26 @@
+// The write barrier at the runtime's reference stores (gc/heap.hpp, "Concurrent marking"): call
+// these right before overwriting reference slots. Outside a concurrent cycle each costs one relaxed
+// load and a branch that is not taken.
+#pragma once
+#include "runtime/rt.hpp"
+#include "vm/vm.hpp"
+
+namespace bp::rt {
+
+// Before overwriting the reference in *slot.
+inline void barrier_slot(VmThread& t, const Value* slot) {
+    if (__builtin_expect(t.vm.heap.is_marking(), 0)) t.vm.heap.write_barrier(slot_load(slot).o);
+}
+
+// Before overwriting (or moving) slots [from, to) of `s` in place: array shifts, reverse, sort.
+inline void barrier_slots(VmThread& t, const Storage* s, int64_t from, int64_t to) {
+    if (__builtin_expect(!t.vm.heap.is_marking(), 1) || !s || !(s->flags & kStorageRefs)) return;
+    for (int64_t i = from; i < to; ++i) t.vm.heap.write_barrier(slot_load(&s->slots[i]).o);
+}
+
+// Before replacing the object a pointer field refers to (a container's storage).
+template <class T> void barrier_ref(VmThread& t, const std::atomic<T*>& field) {
+    if (__builtin_expect(t.vm.heap.is_marking(), 0)) t.vm.heap.write_barrier(field.load(std::memory_order_acquire));
+}
+
+} // namespace bp::rt
