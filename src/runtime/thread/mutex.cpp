@@ -5,6 +5,7 @@
 // mutex_lock_timeout and cond_wait_timeout). Errors (LockError, DeadlockError) are raised before
 // anything blocks.
 #include "runtime/rt.hpp"
+#include "runtime/thread/mutex_fast.hpp"
 #include "runtime/thread/runtime.hpp"
 #include "runtime/thread/safepoint.hpp"
 #include "runtime/thread/trace.hpp"
@@ -125,6 +126,11 @@ void mutex_unlock(VmThread& t, MutexHandle* m) {
     m->owner.store(0, std::memory_order_relaxed);
     release_word(lot_of(t), m);
 }
+
+// The interpreter's inline paths (mutex_fast.hpp) end here when the CAS took the word but the
+// owner's bookkeeping needs more than the fast path does, or when an unlock found waiters.
+void mutex_finish_lock(VmThread& t, MutexHandle* m) { take_ownership(t, m); }
+void mutex_wake(VmThread& t, MutexHandle* m) { lot_of(t).unpark(&m->state); }
 
 void mutex_destroy(VmThread& t, MutexHandle* m) {
     check_live(m);
