@@ -66,8 +66,10 @@ void notify(ChannelHandle* ch, const SelectWaiter* self = nullptr) {
 // park and wake-up) of a core that the peer, or anyone, could use. A spin that saw no change is a
 // miss; after kSpinMisses misses in a row the channel's waits park at once and only every
 // 2^spin_backoff-th wait spins again to find out whether hand-offs became fast, the interval
-// doubling with every probe that misses (up to 2^kSpinMaxBackoff waits); one spin that saw the
-// change resets all of it. So a busy, oversubscribed machine pays about one budget per 256 waits,
+// doubling with every probe that misses (up to 2^kSpinMaxBackoff waits) and halving with every
+// spin that saw the change (so a lucky hit on a busy machine does not bring back a spin at every
+// wait; from the longest interval, eight hits in about 500 waits do). So a busy, oversubscribed
+// machine pays about one budget per 256 waits,
 // and a channel whose peer is slow (a consumer that waits long for each value) likewise; two
 // threads on idle cores spin at every wait. Single-core machines never spin.
 //
@@ -95,7 +97,7 @@ bool may_spin(ChannelHandle* ch) {
 void spun(ChannelHandle* ch, bool moved) {
     if (moved) {
         ch->spin_misses = 0;
-        ch->spin_backoff = 0;
+        if (ch->spin_backoff > 0) --ch->spin_backoff;
         ch->spin_skips = 0;
         return;
     }
