@@ -17,10 +17,6 @@ namespace bp::thread {
 namespace {
 
 constexpr int kSpins = 100;
-// cond_wait watches the sequence word for a shorter time than the channels' adaptive spin
-// (channel.cpp), as it did before that existed (~200 pause instructions): it keeps no per-condition
-// record of whether spinning pays, and a long fixed spin is a loss on an oversubscribed machine.
-constexpr std::chrono::microseconds kCondSpinBudget{5};
 
 inline uint32_t self_tag(const VmThread& t) { return t.id + 1; }
 
@@ -167,7 +163,7 @@ bool cond_wait_until(VmThread& t, CondHandle* c, MutexHandle* m, const Deadline*
         SafeRegion safe(t);
         // A hand-off between threads on two cores usually signals within microseconds, while a
         // wake-up from the kernel costs tens of them: watch the sequence word briefly first.
-        if (!spin_until_changed(c->seq, seq, kCondSpinBudget)) signalled = lot_of(t).park(&c->seq, seq, deadline);
+        if (!spin_until_changed(c->seq, seq)) signalled = lot_of(t).park(&c->seq, seq, deadline);
     }
     t.waiting_for.store(nullptr, std::memory_order_relaxed);
     graph.end_wait(t);

@@ -36,31 +36,18 @@ namespace bp::thread {
 using Clock = std::chrono::steady_clock;
 using Deadline = Clock::time_point;
 
-// How long a blocking wait watches its word before parking: about what parking and being woken
-// costs on the VMs we run on (a futex wake-up reaches a thread on another core after ~25 us).
-// Spinning for as long as blocking would cost is the classic competitive choice: a wait never
-// costs more than twice what the better of the two would have, and a peer that answers within the
-// budget is seen within a microsecond instead of a kernel wake-up later.
-inline constexpr std::chrono::microseconds kSpinBudget{25};
-
-// True if `word` moves away from `seen` within `budget` (pause instructions between loads; the
-// clock is read every 32 of them, so a quick change costs no clock read). Blocking waits
-// (conditions, unbuffered channels) call it before parking. Call it in the safe state (it touches
-// no heap object) and holding no lock the peer needs.
-inline bool spin_until_changed(const std::atomic<uint32_t>& word, uint32_t seen,
-                               std::chrono::nanoseconds budget = kSpinBudget) {
-    Clock::time_point start{};
-    for (;;) {
-        for (int i = 0; i < 32; ++i) {
-            if (word.load(std::memory_order_acquire) != seen) return true;
+// True if `word` moves away from `seen` within a short spin (~200 pause instructions, a few
+// microseconds). Blocking waits (conditions, channels) call it before parking: a hand-off between
+// threads on two cores usually lands within that time, while a wake-up from the kernel costs tens
+// of microseconds. Call it in the safe state (it touches no heap object).
+inline bool spin_until_changed(const std::atomic<uint32_t>& word, uint32_t seen) {
+    for (int i = 0; i < 200; ++i) {
+        if (word.load(std::memory_order_acquire) != seen) return true;
 #if defined(__x86_64__) || defined(__i386__)
-            __builtin_ia32_pause();
+        __builtin_ia32_pause();
 #endif
-        }
-        Clock::time_point now = Clock::now();
-        if (start == Clock::time_point{}) start = now;
-        else if (now - start >= budget) return false;
     }
+    return false;
 }
 
 // True if another core can run the thread we wait for (computed once). On one core a spin only
