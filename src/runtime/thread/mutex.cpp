@@ -92,16 +92,25 @@ void take_ownership(VmThread& t, MutexHandle* m, bool blocking = true) {
 
 } // namespace
 
-void mutex_lock(VmThread& t, MutexHandle* m) {
+namespace {
+
+// `tried`: the caller's CAS just failed (mutex_fast.hpp), so go straight to the spin, which reads
+// before it writes: another CAS now would only pull the line away from the owner about to unlock.
+void lock_slow(VmThread& t, MutexHandle* m, bool tried) {
     check_live(m);
     if (m->owner.load(std::memory_order_relaxed) == self_tag(t)) {
         if (!m->recursive) rt::raise(ErrorKind::DeadlockError, "mutex is already locked by this thread (not recursive)");
         ++m->count;
         return;
     }
-    if (!try_acquire_word(m)) acquire_word(t, m);
+    if (tried || !try_acquire_word(m)) acquire_word(t, m);
     take_ownership(t, m);
 }
+
+} // namespace
+
+void mutex_lock(VmThread& t, MutexHandle* m) { lock_slow(t, m, false); }
+void mutex_lock_contended(VmThread& t, MutexHandle* m) { lock_slow(t, m, true); }
 
 bool mutex_trylock(VmThread& t, MutexHandle* m) {
     check_live(m);

@@ -25,6 +25,8 @@ namespace bp::thread {
 
 void mutex_lock(VmThread& t, MutexHandle* m);
 void mutex_unlock(VmThread& t, MutexHandle* m);
+// mutex_lock after a failed CAS of the word (contention, or a relock).
+[[gnu::noinline]] void mutex_lock_contended(VmThread& t, MutexHandle* m);
 // The word was just taken by a CAS, but the owner's bookkeeping needs the full path (abandoned,
 // destroyed, --lock-order): records the owner as mutex_lock does and raises as it would.
 [[gnu::noinline]] void mutex_finish_lock(VmThread& t, MutexHandle* m);
@@ -39,7 +41,7 @@ inline void mutex_lock_inline(VmThread& t, MutexHandle* m, const void* proto, ui
                                                             std::memory_order_relaxed),
                          0)) {
         t.frames.back().pc = pc;
-        mutex_lock(t, m);
+        mutex_lock_contended(t, m);
         return;
     }
     if (__builtin_expect(m->abandoned.load(std::memory_order_relaxed) || m->destroyed.load(std::memory_order_acquire) ||
