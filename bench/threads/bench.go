@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 )
 
+var sharedCounter int
+
 type node struct{ kids []*node }
 
 func build(d int) *node {
@@ -98,6 +100,23 @@ func main() {
 		}
 		wg.Wait()
 		fmt.Println(counter)
+	case "mutex1", "mutex1-empty":
+		// One goroutine, no contention: 5,000,000 Lock/counter++/Unlock (or just counter++ for
+		// "mutex1-empty", the loop's own cost). The counter is a package variable, like the other
+		// languages' global, and is printed, so the loop is not optimised away.
+		var m sync.Mutex
+		if os.Args[1] == "mutex1" {
+			for i := 0; i < 5000000; i++ {
+				m.Lock()
+				sharedCounter++
+				m.Unlock()
+			}
+		} else {
+			for i := 0; i < 5000000; i++ {
+				sharedCounter++
+			}
+		}
+		fmt.Println(sharedCounter)
 	case "atomic":
 		var counter atomic.Int64
 		for k := 0; k < 2; k++ {

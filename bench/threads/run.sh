@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Thread benchmarks: BetterPython (1 and 2 threads where the work splits), CPython threading, Go.
-# Usage: bench/threads/run.sh [--no-build]. Prints min-of-3 wall times and the 1->2 thread speedups.
+# Usage: bench/threads/run.sh [--no-build]. Prints min-of-3 wall times, the 1->2 thread speedups and the
+# uncontended mutex cost per operation.
 # Speedups are only meaningful on an otherwise idle machine with >= 2 cores.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -24,8 +25,15 @@ for b in primes trees; do
     g1=-; g2=-; [ -n "$gobin" ] && { g1=$(best $gobin $b 1); g2=$(best $gobin $b 2); }
     printf '%-10s %10s %10s %8.2f %10s %10s %10s\n' $b $t1 $t2 "$(python3 -c "print($t1/$t2)")" $py $g1 $g2
 done
-for b in counter spawn pingpong atomic pool chanpp chanthru; do
+for b in counter mutex1 spawn pingpong atomic pool chanpp chanthru; do
     t=$(best "$bp" $b.bp); py=$(best python3 $b.py)
     g=-; [ -n "$gobin" ] && g=$(best $gobin $b)
     printf '%-10s %10s %10s %8s %10s %10s %10s\n' $b $t - - $py - $g
 done
+# mutex1 per operation: 5,000,000 uncontended lock + increment + unlock on one thread, minus the same
+# loop and increment without the lock ("empty"), in ns per lock+unlock pair.
+per_op() { python3 -c "print(f'{max(0.0, ($1 - $2)) / 5e6 * 1e9:.1f}')"; }
+bl=$(best "$bp" mutex1.bp); be=$(best "$bp" mutex1.bp empty)
+pl=$(best python3 mutex1.py); pe=$(best python3 mutex1.py empty)
+gns=-; if [ -n "$gobin" ]; then gl=$(best $gobin mutex1); ge=$(best $gobin mutex1-empty); gns=$(per_op $gl $ge); fi
+printf 'mutex1 ns per lock+unlock (loop subtracted): bp %s, python3 %s, go %s\n' "$(per_op $bl $be)" "$(per_op $pl $pe)" "$gns"

@@ -367,6 +367,13 @@ bool FnCompiler::builtin_special(const Call* c, uint16_t dst) {
         emit(Instr::make(Op::MapHasKey, dst == kNoReg ? temp_for(c->type) : dst, m, k));
         return true;
     }
+    if ((id == Builtin::mutex_lock || id == Builtin::mutex_unlock) && c->args.size() == 1 &&
+        c->args[0]->type->kind == Kind::Mutex) { // a ptr argument needs the builtin's registry check
+        uint16_t m = expr(c->args[0].get());
+        m_span = c->span;
+        emit(Instr::make(id == Builtin::mutex_lock ? Op::MutexLock : Op::MutexUnlock, m));
+        return true;
+    }
     if (id == Builtin::array_push && c->args.size() == 2 && c->args[0]->type->kind == Kind::Array) {
         uint16_t a = expr(c->args[0].get());
         uint16_t v = expr(c->args[1].get());

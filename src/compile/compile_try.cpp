@@ -125,12 +125,17 @@ void FnCompiler::with_stmt(const With* s) {
     uint16_t subj = new_reg(st->is_ref());
     expr_to(s->subject.get(), subj);
     m_span = s->span;
+    // A Mutex locks and unlocks through the inline opcodes (runtime/thread/mutex_fast.hpp).
+    bool mutex = st->kind == types::Kind::Mutex && s->enter_builtin == static_cast<uint32_t>(Builtin::mutex_lock) &&
+                 s->exit_builtin == static_cast<uint32_t>(Builtin::mutex_unlock);
     const types::Type* void_t = nullptr; // void results: no destination register
-    call_builtin_regs(s->enter_builtin, kNoReg, {subj}, {st}, void_t);
+    if (mutex) emit(Instr::make(Op::MutexLock, subj));
+    else call_builtin_regs(s->enter_builtin, kNoReg, {subj}, {st}, void_t);
     if (s->var) declare_local(s->var, subj);
-    auto exit_code = [this, s, subj, st] {
+    auto exit_code = [this, s, subj, st, mutex] {
         m_span = s->span;
-        call_builtin_regs(s->exit_builtin, kNoReg, {subj}, {st}, nullptr);
+        if (mutex) emit(Instr::make(Op::MutexUnlock, subj));
+        else call_builtin_regs(s->exit_builtin, kNoReg, {subj}, {st}, nullptr);
     };
     TryCtx ctx;
     ctx.finally_code = exit_code;

@@ -19,6 +19,7 @@
 
 #include "runtime/barrier.hpp"
 #include "runtime/rt.hpp"
+#include "runtime/thread/mutex_fast.hpp"
 #include "vm/ffi.hpp"
 #include "vm/traceback.hpp"
 
@@ -591,6 +592,17 @@ bool execute(VmThread& t, size_t entry_depth, Value* out) {
                 NEXT(1);
             }
             OP(MapHasKey) R[A] = Value::from_bool(rt::map_has_key(static_cast<const Map*>(R[B].o), R[C])); NEXT(1);
+            // `with m:` and mutex_lock / mutex_unlock on a Mutex: the uncontended paths inline
+            // (runtime/thread/mutex_fast.hpp), the rest in the runtime, which may block (safe state)
+            // or raise; the frame's pc is saved first on those paths.
+            OP(MutexLock) {
+                thread::mutex_lock_inline(t, static_cast<thread::MutexHandle*>(R[A].o), proto, BP_PC());
+                NEXT(1);
+            }
+            OP(MutexUnlock) {
+                thread::mutex_unlock_inline(t, static_cast<thread::MutexHandle*>(R[A].o), BP_PC());
+                NEXT(1);
+            }
             OP(LenMap) R[A].i = rt::map_len(static_cast<const Map*>(R[B].o)); NEXT(1);
             OP(MapKeys) {
                 BP_SAFEPOINT();

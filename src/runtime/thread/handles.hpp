@@ -154,6 +154,11 @@ struct ChannelHandle : Handle {
     uint32_t recv_waiting = 0;       // receivers blocked in recv (not select) on this channel
     bool closed = false;
     std::vector<SelectWaiter*> waiters;
+    // Unbuffered channels' spin before parking (channel.cpp, may_spin): spins in a row that saw no
+    // change, log2 of the probing interval once they stopped paying, and waits since the last probe.
+    uint8_t spin_misses = 0;
+    uint8_t spin_backoff = 0;
+    uint16_t spin_skips = 0;
     // Bumped (under mu) by every change: the wait graph (deadlock.hpp) reads it without mu to tell a
     // blocked send/recv that nothing has changed since it began waiting from one about to wake.
     std::atomic<uint32_t> version{0};

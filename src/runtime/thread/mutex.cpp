@@ -5,6 +5,7 @@
 // mutex_lock_timeout and cond_wait_timeout). Errors (LockError, DeadlockError) are raised before
 // anything blocks.
 #include "runtime/rt.hpp"
+#include "runtime/thread/mutex_fast.hpp"
 #include "runtime/thread/runtime.hpp"
 #include "runtime/thread/safepoint.hpp"
 #include "runtime/thread/trace.hpp"
@@ -91,16 +92,25 @@ void take_ownership(VmThread& t, MutexHandle* m, bool blocking = true) {
 
 } // namespace
 
-void mutex_lock(VmThread& t, MutexHandle* m) {
+namespace {
+
+// `tried`: the caller's CAS just failed (mutex_fast.hpp), so go straight to the spin, which reads
+// before it writes: another CAS now would only pull the line away from the owner about to unlock.
+void lock_slow(VmThread& t, MutexHandle* m, bool tried) {
     check_live(m);
     if (m->owner.load(std::memory_order_relaxed) == self_tag(t)) {
         if (!m->recursive) rt::raise(ErrorKind::DeadlockError, "mutex is already locked by this thread (not recursive)");
         ++m->count;
         return;
     }
-    if (!try_acquire_word(m)) acquire_word(t, m);
+    if (tried || !try_acquire_word(m)) acquire_word(t, m);
     take_ownership(t, m);
 }
+
+} // namespace
+
+void mutex_lock(VmThread& t, MutexHandle* m) { lock_slow(t, m, false); }
+void mutex_lock_contended(VmThread& t, MutexHandle* m) { lock_slow(t, m, true); }
 
 bool mutex_trylock(VmThread& t, MutexHandle* m) {
     check_live(m);
@@ -125,6 +135,11 @@ void mutex_unlock(VmThread& t, MutexHandle* m) {
     m->owner.store(0, std::memory_order_relaxed);
     release_word(lot_of(t), m);
 }
+
+// The interpreter's inline paths (mutex_fast.hpp) end here when the CAS took the word but the
+// owner's bookkeeping needs more than the fast path does, or when an unlock found waiters.
+void mutex_finish_lock(VmThread& t, MutexHandle* m) { take_ownership(t, m); }
+void mutex_wake(VmThread& t, MutexHandle* m) { lot_of(t).unpark(&m->state); }
 
 void mutex_destroy(VmThread& t, MutexHandle* m) {
     check_live(m);
