@@ -841,7 +841,6 @@ void Heap::Impl::record_pause(Clock::time_point start, Clock::time_point stopped
                               bool ends_collection) {
     uint64_t ns = elapsed_ns(start, Clock::now());
     uint64_t ttsp = elapsed_ns(start, stopped);
-    if (getenv("BP_GC_DEBUG")) fprintf(stderr, "pause %.3f ms ends=%d mark %.3f sweep %.3f\n", ns/1e6, ends_collection, pt.mark_ns/1e6, pt.sweep_ns/1e6);
     GcStats& s = stats;
     if (ends_collection) s.collections++;
     s.total_pause_ns += ns;
@@ -904,6 +903,9 @@ void Heap::Impl::mark(VmThread& t) {
 }
 
 void Heap::finish_sweep() {
+    // A background sweep may hold a page it popped: let it finish first. (No pause can run meanwhile:
+    // the caller is a running thread, so `background` and the helpers are stable.)
+    if (impl->background && !impl->cycle_active) impl->stop_background();
     std::unique_lock<std::mutex> lock(impl->mu);
     while (Page* p = impl->pop_unswept_any()) impl->file_swept(p, impl->sweep_unlocked(lock, p));
 }
