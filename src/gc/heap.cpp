@@ -224,6 +224,7 @@ struct Heap::Impl {
     bool cycle_active = false;             // marking runs beside the program (Heap::marking is set)
     bool background = false;               // helpers may be running async_job (marking or sweeping)
     uint32_t cycle_markers = 0;            // helpers marking in the current cycle
+    uint64_t cycle_budget = 0;             // bytes the program may allocate before the remark must wait for the markers
     uint32_t markers_override = UINT32_MAX; // set_concurrent_markers (tests)
     std::function<void(uint32_t)> async_job;
     std::unique_ptr<MarkShare> share;      // the cycle's work sharing between background markers
@@ -269,7 +270,9 @@ struct Heap::Impl {
 void Heap::Impl::note_allocation(uint64_t bytes, Heap& heap) {
     since_gc += bytes;
     stats.peak_heap_bytes = std::max(stats.peak_heap_bytes, heap_bytes);
-    if (stress || since_gc >= threshold) heap.collection_due.store(true, std::memory_order_relaxed);
+    // During a cycle `since_gc` counts from its start, against the cycle's budget (start_cycle).
+    if (stress || since_gc >= (cycle_active ? cycle_budget : threshold))
+        heap.collection_due.store(true, std::memory_order_relaxed);
 }
 
 Page* Heap::Impl::new_page(uint32_t cls) {
@@ -518,10 +521,7 @@ void Heap::Impl::free_all() {
 Heap::Heap() : impl(new Impl) {}
 
 Heap::~Heap() {
-    if (impl->background) { // markers or a sweep still running: stop them before the pages go
-        impl->stop_async.store(true, std::memory_order_relaxed);
-        impl->helpers->wait();
-    }
+    stop_background(); // before the pages go
     impl->free_all();
     delete impl;
 }
@@ -717,7 +717,7 @@ uint32_t Heap::Impl::concurrent_markers() const {
 bool Heap::Impl::marking_ahead() {
     if (!cycle_active || markers_done.load(std::memory_order_acquire)) return false;
     std::lock_guard<std::mutex> lock(mu);
-    return since_gc < threshold;
+    return since_gc < cycle_budget;
 }
 
 // The initial pause of a concurrent cycle, world stopped: finish the last sweep (marks all 0), grey
@@ -741,6 +741,10 @@ void Heap::Impl::start_cycle(VmThread& t, Heap& heap, PauseTimes& pt) {
     heap.marking.store(true, std::memory_order_relaxed); // published by resume_world's handshake
     cycle_active = true;
     since_gc = 0;
+    // The program may allocate up to a threshold while the markers work, but no more than half the
+    // room left under the limit: past it, the remark waits for the markers (the heap stays under the
+    // limit as with stop-the-world collections, which leave a threshold of room).
+    cycle_budget = std::max<uint64_t>(std::min(threshold, (limit > heap_bytes ? limit - heap_bytes : 0) / 2), kPageSize);
     cycle_start = Clock::now();
     pt.mark_ns += elapsed_ns(marking, cycle_start);
     pt.sweep_ns += elapsed_ns(sweeping, marking);
@@ -762,7 +766,9 @@ void Heap::Impl::finish_cycle(VmThread& t, Heap& heap, PauseTimes& pt) {
     marker.push_grey(grey);
     marker.drain();
     if (stress) verify_marks(t);
-    uint64_t live_bytes = marker.live_bytes;
+    // Objects allocated during the cycle are black: count what the threads were handed as live too,
+    // so the next threshold (and the room under the limit) is not computed from the marked part alone.
+    uint64_t live_bytes = marker.live_bytes + since_gc;
     uint64_t live_objects = marker.live_objects;
     for (uint32_t i = 0; i < cycle_markers; ++i) {
         live_bytes += helper_markers[i]->live_bytes;
@@ -859,6 +865,13 @@ void Heap::shade(Obj* old) {
 }
 
 void Heap::set_concurrent(Concurrent mode) { impl->concurrent = mode; }
+
+void Heap::stop_background() {
+    if (!impl->background) return;
+    impl->stop_async.store(true, std::memory_order_relaxed); // stays raised: nothing starts again
+    impl->helpers->wait();
+    impl->background = false;
+}
 
 void Heap::set_concurrent_markers(uint32_t n) { impl->markers_override = n; }
 

@@ -215,6 +215,9 @@ public:
     // Tests: how many helpers mark beside the program (0: none, so the remark pause does all the
     // tracing and the write barrier alone keeps overwritten references alive). Default: automatic.
     void set_concurrent_markers(uint32_t n);
+    // Stops the collector's background work (a cycle's markers, the background sweep) for good: the
+    // VM is going away (call it with no thread running bytecode). Marking is abandoned, not finished.
+    void stop_background();
     // Accounts the allocation counter of a thread that is detaching (call with threads_mu held).
     void retire_allocator(LocalAllocator& a);
     uint64_t heap_bytes() const;

@@ -133,15 +133,15 @@ void Marker::trace(Obj* o) {
     case ObjKind::Handle: // threads issue: handles will trace their payload here
         return;
     case ObjKind::Array:
-        mark(static_cast<Array*>(o)->storage.load(std::memory_order_relaxed));
+        mark(static_cast<Array*>(o)->storage.load(std::memory_order_acquire));
         return;
     case ObjKind::Storage:
         trace_storage(static_cast<Storage*>(o));
         return;
     case ObjKind::Map: {
         auto* m = static_cast<Map*>(o);
-        mark(m->entries.load(std::memory_order_relaxed));
-        mark(m->index.load(std::memory_order_relaxed));
+        mark(m->entries.load(std::memory_order_acquire));
+        mark(m->index.load(std::memory_order_acquire));
         return;
     }
     case ObjKind::Tuple: {
@@ -180,7 +180,7 @@ void Marker::trace(Obj* o) {
         return;
     }
     case ObjKind::Bytes:
-        mark(static_cast<Bytes*>(o)->storage.load(std::memory_order_relaxed));
+        mark(static_cast<Bytes*>(o)->storage.load(std::memory_order_acquire));
         return;
     }
 }

@@ -124,6 +124,7 @@ void Vm::install_native_modules() {
 }
 
 Vm::~Vm() {
+    heap.stop_background(); // a concurrent cycle's markers read handles the members below free
     if (!native_modules_loaded) return;
     for (auto m = native_modules.rbegin(); m != native_modules.rend(); ++m) {
         if (m->on_thread_end) m->on_thread_end(0);

@@ -458,8 +458,10 @@ bool ThreadRuntime::finish(VmThread& main) {
         }
     }
     // Threads still alive now are detached ones still running, or threads about to exit.
+    // m_mu is not taken under m_life_mu: the collector takes a pool's mutex under m_mu (root walk),
+    // and a pool thread takes m_life_mu under its pool's mutex (wait graph), so that would close a
+    // cycle. A state only ever moves on to Finished, so the scan needs no lock held across the wait.
     SafeRegion safe(main);
-    std::unique_lock<std::mutex> lk(m_life_mu);
     bool detached_running = false;
     {
         std::lock_guard<std::mutex> rl(m_mu);
@@ -467,6 +469,7 @@ bool ThreadRuntime::finish(VmThread& main) {
             if (h->state.load() != ThreadState::Finished) detached_running = true;
     }
     if (detached_running) return false;
+    std::unique_lock<std::mutex> lk(m_life_mu);
     m_life_cv.wait(lk, [&] { return m_alive == 0 && m_exiting == 0; });
     return true;
 }
