@@ -8,7 +8,7 @@ mkdir -p "$dir"
 n=0
 while IFS= read -r -d '' f; do
     rel="${f#"$root"/tests/}"
-    cp "$f" "$dir/${rel//\//_}"
+    cp -u "$f" "$dir/${rel//\//_}" # -u: a seed already there is not rewritten under a running fuzzer
     n=$((n + 1))
 done < <(find -L "$root/tests" -name '*.bp' -print0)
 echo "make_corpus: $n seeds in $dir"

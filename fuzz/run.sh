@@ -4,7 +4,8 @@
 # Builds the target if needed, seeds the corpus from the golden tests, and fuzzes with the dictionary
 # fuzz/bp.dict. The growing corpus lives in build/fuzz/corpus/TARGET (kept between runs); crashes,
 # hangs (over 10 s per input), leaks and sanitizer reports are written to build/fuzz/artifacts/ and
-# make the script exit non-zero. Runs under `nice` with one job: the machine is shared.
+# make the script exit non-zero. Runs under `nice` with one job: the machine is shared. Several targets
+# may run at once.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 target="${1:?usage: fuzz/run.sh parse|check|compile SECONDS}"
@@ -12,9 +13,14 @@ seconds="${2:?usage: fuzz/run.sh parse|check|compile SECONDS}"
 shift 2
 case "$target" in parse|check|compile) ;; *) echo "run.sh: unknown target '$target'" >&2; exit 2 ;; esac
 build="$root/build/fuzz"
-if [ ! -f "$build/CMakeCache.txt" ]; then (cd "$root" && cmake --preset fuzz >/dev/null); fi
-(cd "$root" && cmake --build --preset fuzz --target "fuzz_$target" >/dev/null)
-"$root/fuzz/make_corpus.sh" "$build/corpus/seed" >/dev/null
+# Several targets may be fuzzed at once (.ci/run runs two): one build and one seeding at a time.
+mkdir -p "$build"
+(
+    flock 9
+    if [ ! -f "$build/CMakeCache.txt" ]; then (cd "$root" && cmake --preset fuzz >/dev/null); fi
+    (cd "$root" && cmake --build --preset fuzz --target "fuzz_$target" >/dev/null)
+    "$root/fuzz/make_corpus.sh" "$build/corpus/seed" >/dev/null
+) 9>"$build/.run.lock"
 mkdir -p "$build/corpus/$target" "$build/artifacts"
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"

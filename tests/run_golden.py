@@ -9,7 +9,7 @@ A test is tests/<area>/<name>.bp with its expectations beside it:
   <name>.args  program arguments, one per line
   <name>.in    stdin (absent: stdin is empty)
   <name>.env   extra environment variables, KEY=VALUE per line (BETTERPYTHON_PATH is unset unless given here)
-  <name>.slow  marker: skipped with --skip-slow (the gc-stress preset), for tests quadratic under stress
+  <name>.slow  marker: skipped with --skip-slow (implied by BP_GC_STRESS=1), for tests quadratic under stress
   <name>.opts  interpreter options, one per line, placed before the file name after any --bp-arg
   <name>.nothreads  one-line reason: not run with --parallel-main (a NOTHREADS file marks a directory)
 The interpreter runs with cwd = the test's directory and the bare file name as its argument, so tracebacks
@@ -77,7 +77,10 @@ def parse_args(argv):
                         "marked with <name>.nothreads or a NOTHREADS directory file")
     p.add_argument("--verbose", "-v", action="store_true", help="list every test with its result and time")
     p.add_argument("paths", nargs="*", help="test files or directories (default: all of tests/)")
-    return p.parse_args(argv)
+    args = p.parse_args(argv)
+    if os.environ.get("BP_GC_STRESS") == "1":
+        args.skip_slow = True  # every bp collects at every safepoint (docs/testing.md): .slow tests are quadratic
+    return args
 
 
 def is_skipped_dir(d: Path) -> bool:

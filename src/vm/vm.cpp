@@ -35,11 +35,16 @@ uint64_t default_heap_limit() {
     return static_cast<uint64_t>(pages) / 4 * 3 * static_cast<uint64_t>(page_size);
 }
 
-bool stress_compiled_in() {
+// GC-stress mode without --gc-stress: a BP_GC_STRESS build, or BP_GC_STRESS=1 in the environment.
+// The variable reaches every Vm of the process (unit tests, embedding hosts, bp run by the test
+// scripts), which is what lets CI run the whole suite in stress mode on the release build instead of
+// compiling a separate gc-stress build (docs/testing.md). Read once per Vm, before any thread starts.
+bool stress_forced() {
 #ifdef BP_GC_STRESS
     return true;
 #else
-    return false;
+    const char* s = std::getenv("BP_GC_STRESS");
+    return s && std::strcmp(s, "1") == 0;
 #endif
 }
 
@@ -92,7 +97,7 @@ Vm::Vm(const bytecode::Program& prog, VmOptions opts) : program(prog), options(o
     threading = std::make_unique<thread::ThreadRuntime>(*this);
     if (!options.trace_path.empty()) tracer = std::make_unique<thread::Tracer>(options.trace_path);
     uint64_t limit = options.max_heap ? options.max_heap : default_heap_limit();
-    heap.init(*this, limit, options.gc_stress || stress_compiled_in());
+    heap.init(*this, limit, options.gc_stress || stress_forced());
     heap.set_concurrent(options.gc_concurrent);
 
     globals.assign(program.globals.size(), Value::zero());
