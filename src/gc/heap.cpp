@@ -4,6 +4,7 @@
 
 #include "gc/marker.hpp"
 #include "runtime/rt.hpp"
+#include "runtime/thread/runtime.hpp"
 #include "runtime/thread/safepoint.hpp"
 #include "runtime/thread/trace.hpp"
 #include "vm/vm.hpp"
@@ -595,6 +596,7 @@ void Heap::collect(VmThread& t, bool force) {
     impl->stats.last_live_bytes = live_bytes;
     impl->stats.last_live_objects = impl->marker.live_objects;
     lock.unlock();
+    vm.threading->sweep_handles(); // threading handles: clears marks, unregisters the dead ones
     collection_due.store(false, std::memory_order_relaxed);
     auto end = std::chrono::steady_clock::now();
     uint64_t ns = elapsed(start, end);
@@ -610,6 +612,7 @@ void Heap::collect(VmThread& t, bool force) {
     s.sweep_ns += elapsed(stopped, marking) + elapsed(marked, end);
     thread::trace_gc_pause(t, trace_start, trace_stopped);
     thread::resume_world(vm);
+    vm.threading->release_dead_handles(); // deletes them, outside the pause
 }
 
 void Heap::set_mark_threads(uint32_t n) { impl->mark_threads = n; }

@@ -3,6 +3,7 @@
 // (Storage, Cell); every such word holds nullptr or a valid object (gc/heap.hpp invariants).
 #include "gc/marker.hpp"
 #include "runtime/rt.hpp"
+#include "runtime/thread/runtime.hpp"
 #include "vm/vm.hpp"
 
 namespace bp::gc {
@@ -95,7 +96,9 @@ void Marker::trace(Obj* o) {
     switch (o->kind) {
     case ObjKind::Free:
     case ObjKind::String:
-    case ObjKind::Handle: // threads issue: handles will trace their payload here
+        return;
+    case ObjKind::Handle: // a native threading handle (runtime/thread/handles.hpp)
+        thread::ThreadRuntime::visit_handle(static_cast<thread::Handle*>(o), [&](Obj* x) { mark(x); });
         return;
     case ObjKind::Array:
         mark(static_cast<Array*>(o)->storage.load(std::memory_order_relaxed));
