@@ -188,7 +188,7 @@ def main() -> int:
     ap.add_argument("--bp", required=True)
     ap.add_argument("--quick", action="store_true", help="fewer handles (sanitizer and stress builds)")
     ap.add_argument("cases", nargs="+", choices=["bounded", "in_use"])
-    a = ap.parse_args()
+    a = ap.parse_args([x for x in sys.argv[1:] if x]) # ctest passes '' for an unset option
     binary = Path(a.bp).read_bytes()
     sanitized = b"__asan_init" in binary or b"__tsan_init" in binary
     for c in a.cases:

@@ -137,6 +137,8 @@ int run_parallel_mains(Vm& machine, VmThread& main_thread, uint32_t n) {
         try {
             handles.push_back(machine.threading->spawn(main_thread, fn, program.functions[program.entry_function]->type,
                                                        nullptr, nullptr, 0));
+            // Held here, where the collector cannot see it: pinned (never freed) until joined below.
+            machine.threading->escape(handles.back());
         } catch (const rt::Raise& r) {
             main_thread.capture = nullptr;
             open_gate();

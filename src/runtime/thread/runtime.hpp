@@ -143,7 +143,8 @@ public:
     // deletes them once the world runs again. Called by gc::Heap::collect.
     void sweep_handles();
     void release_dead_handles();
-    // The HandleToPtr conversion: h stays valid (never collected) and a ptr to it is accepted.
+    // Pins h: never collected (the HandleToPtr conversion; native code that keeps a handle where the
+    // collector cannot see it, as --parallel-main does); a ptr to it is accepted.
     void escape(Handle* h);
     // "gc: handles ..." for --gc-stats: live now, peak, freed so far.
     std::string handle_stats();
