@@ -564,8 +564,8 @@ bool ThreadRuntime::finish(VmThread& main) {
         }
     }
     // Threads still alive now are detached ones still running, or threads about to exit.
-    SafeRegion safe(main);
-    std::unique_lock<std::mutex> lk(m_life_mu);
+    // m_mu is never taken under m_life_mu: a collection holds m_mu while it takes handles' mutexes
+    // (in_use), and a channel's mutex is held while the wait graph takes m_life_mu.
     bool detached_running = false;
     {
         std::lock_guard<std::mutex> rl(m_mu);
@@ -573,6 +573,8 @@ bool ThreadRuntime::finish(VmThread& main) {
             if (h->state.load() != ThreadState::Finished) detached_running = true;
     }
     if (detached_running) return false;
+    SafeRegion safe(main);
+    std::unique_lock<std::mutex> lk(m_life_mu);
     m_life_cv.wait(lk, [&] { return m_alive == 0 && m_exiting == 0; });
     return true;
 }
