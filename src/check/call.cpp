@@ -123,6 +123,10 @@ const Type* Checker::check_builtin_call(ast::Call& c, uint32_t id, const Type* e
     std::vector<const Type*> arg_types;
     if (is_chan_builtin(id)) {
         ret = check_chan_builtin(c, id, expected, false);
+    } else if (static_cast<Builtin>(id) == Builtin::handle_to_ptr) {
+        error(c.span, "'" + name + "' is internal to the conversion of a handle to ptr");
+        for (auto& a : c.args) check_expr(a);
+        return nullptr;
     } else if (sig.special) {
         ret = check_special_builtin(c, id);
     } else if (sig.variadic) {

@@ -580,7 +580,22 @@ void FnCompiler::lambda_to(const ast::Lambda* l, uint16_t dst) {
 
 void FnCompiler::convert_to(const Convert* c, uint16_t dst) {
     switch (c->conv) {
-    case ConvertKind::Upcast: case ConvertKind::HandleToPtr: expr_to(c->operand.get(), dst); return;
+    case ConvertKind::Upcast: expr_to(c->operand.get(), dst); return;
+    case ConvertKind::HandleToPtr: {
+        // The same word, through __handle_ptr: a handle that becomes an untraced ptr is never
+        // collected (runtime/thread/handles.hpp).
+        uint16_t v = expr(c->operand.get());
+        if (dst == kNoReg) return;
+        m_span = c->span;
+        bytecode::BuiltinSite site;
+        site.arg_types.push_back(c->operand->type);
+        site.result_type = c->type;
+        m_proto.builtin_sites.push_back(std::move(site));
+        emit(Instr::make(Op::CallBuiltin, dst, static_cast<uint16_t>(bp::Builtin::handle_to_ptr), 1, 0));
+        emit(Instr::make(Op::Nop, static_cast<uint16_t>(m_proto.builtin_sites.size() - 1)));
+        emit_args({v});
+        return;
+    }
     case ConvertKind::Box: {
         if (is_void(c->operand->type)) {
             expr_to(c->operand.get(), kNoReg);

@@ -4,6 +4,7 @@
 
 #include "gc/marker.hpp"
 #include "runtime/rt.hpp"
+#include "runtime/thread/runtime.hpp"
 #include "runtime/thread/safepoint.hpp"
 #include "runtime/thread/trace.hpp"
 #include "vm/vm.hpp"
@@ -657,6 +658,7 @@ void Heap::collect(VmThread& t, bool force) {
     thread::resume_world(vm);
     threads_lock.unlock();
     for (Obj* o : dead) std::free(o);
+    vm.threading->release_dead_handles();
 }
 
 // With the world stopped: forgets every thread's free lists (the sweep rebuilds them from the
@@ -689,6 +691,8 @@ void Heap::Impl::full_collection(VmThread& t, PauseTimes& pt) {
     start_lazy_sweep(live_bytes);
     stats.last_live_bytes = live_bytes;
     stats.last_live_objects = marker.live_objects;
+    lock.unlock();
+    vm->threading->sweep_handles(); // unregisters dead handles (deleted after the pause)
     pt.mark_ns += elapsed_ns(marking, marked);
     pt.sweep_ns += elapsed_ns(sweeping, marking) + elapsed_ns(marked, Clock::now());
 }
@@ -732,6 +736,7 @@ void Heap::Impl::start_cycle(VmThread& t, Heap& heap, PauseTimes& pt) {
     marker.clear();
     marker.set_share(share.get()); // claims by exchange: nothing else marks yet, but it is the rule
     mark_roots(*vm, t, marker);
+    vm->threading->visit_all_handle_contents([&](Obj* o) { marker.mark(o); });
     marker.hand_over(*share);
     marker.set_share(nullptr);
     cycle_markers = concurrent_markers();
@@ -764,7 +769,9 @@ void Heap::Impl::finish_cycle(VmThread& t, Heap& heap, PauseTimes& pt) {
     std::unique_lock<std::mutex> lock(mu);
     marker.clear();
     marker.push_grey(grey);
+    marker.handle_contents = false; // greyed in the initial pause
     marker.drain();
+    marker.handle_contents = true;
     if (stress) verify_marks(t);
     // Objects allocated during the cycle are black: count what the threads were handed as live too,
     // so the next threshold (and the room under the limit) is not computed from the marked part alone.
@@ -785,6 +792,8 @@ void Heap::Impl::finish_cycle(VmThread& t, Heap& heap, PauseTimes& pt) {
     start_lazy_sweep(live_bytes);
     stats.last_live_bytes = live_bytes;
     stats.last_live_objects = live_objects;
+    lock.unlock();
+    vm->threading->sweep_handles(); // unregisters dead handles (deleted after the pause)
     pt.mark_ns += elapsed_ns(marking, marked);
     pt.sweep_ns += elapsed_ns(marked, Clock::now());
 }
@@ -810,7 +819,9 @@ void Heap::Impl::start_background(Heap& heap) {
             Marker& m = *helper_markers[i - 1];
             if (!share->join()) return; // marking already over
             m.set_share(share.get());
+            m.handle_contents = false; // greyed in the initial pause; owners change them meanwhile
             m.drain_shared(&satb, &stop_async);
+            m.handle_contents = true;
             m.set_share(nullptr);
             markers_done.store(true, std::memory_order_release);
             heap.collection_due.store(true, std::memory_order_relaxed); // the next safepoint remarks

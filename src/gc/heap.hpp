@@ -43,7 +43,8 @@
 //      of an object are references is known from its type or Storage flags (see gc/mark.cpp).
 //      Marking counts the live objects and their cell bytes. With a big live heap it runs in
 //      parallel (see "Parallel marking").
-//   5. free unmarked large objects (clearing the survivors' marks), move every page in use to the
+//   5. free unmarked large objects (clearing the survivors' marks), sweep the threading handles
+//      (runtime/thread/handles.hpp: the dead are unregistered now, deleted after the resume), move every page in use to the
 //      per-class `unswept` lists, forget the partial and returned lists (their cells are free
 //      cells the page sweeps will find again), set the next threshold from the marked bytes,
 //      clear `collection_due`, record the pause, resume the world.
@@ -68,7 +69,8 @@
 //     which is not a safepoint, so the collector waits for the sweeping thread to finish.
 //   - marks cannot be confused across cycles: marks are set only during marking (world stopped)
 //     and every page is swept (marks cleared) before the next marking starts (step 3); large
-//     objects' marks are cleared in the pause that set them; new objects are allocated with mark 0
+//     objects' (and threading handles', ThreadRuntime::sweep_handles) marks are cleared in the
+//     pause that set them; new objects are allocated with mark 0
 //     in swept pages only. So at every marking start all marks are 0, and a mark of 1 read by a
 //     sweep always means "live at the marking of the cycle this page belongs to".
 //   - live statistics come from marking (step 4), not from the sweep.

@@ -5,6 +5,7 @@
 // program writes them while markers read them (gc/heap.hpp, "Concurrent marking").
 #include "gc/marker.hpp"
 #include "runtime/rt.hpp"
+#include "runtime/thread/runtime.hpp"
 #include "vm/vm.hpp"
 
 namespace bp::gc {
@@ -130,7 +131,10 @@ void Marker::trace(Obj* o) {
     switch (o->kind) {
     case ObjKind::Free:
     case ObjKind::String:
-    case ObjKind::Handle: // threads issue: handles will trace their payload here
+        return;
+    case ObjKind::Handle: // a native threading handle (runtime/thread/handles.hpp)
+        if (handle_contents)
+            thread::ThreadRuntime::visit_handle(static_cast<thread::Handle*>(o), [&](Obj* x) { mark(x); });
         return;
     case ObjKind::Array:
         mark(static_cast<Array*>(o)->storage.load(std::memory_order_acquire));

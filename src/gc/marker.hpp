@@ -146,6 +146,9 @@ public:
         live_bytes = 0;
         live_objects = 0;
     }
+    // Whether tracing a threading handle visits what it holds (stop-the-world marking). A concurrent
+    // cycle greys every handle's contents in its initial pause instead (visit_all_handle_contents).
+    bool handle_contents = true;
     // What the marking found live (small objects' cell bytes, 0 for large objects: the sweep counts
     // those; every object counted once, when traced; kept in locals while draining).
     uint64_t live_bytes = 0;

@@ -33,7 +33,7 @@ enum class ObjKind : uint8_t {
     Box,      // an `any`
     Error,
     Bytes,
-    Handle,   // Thread / Mutex / Condition / Volatile (threads issue)
+    Handle,   // a native threading handle (runtime/thread/handles.hpp): not in a page, swept by the registry
 };
 
 struct Obj {

@@ -98,6 +98,13 @@ Value bi_cond_broadcast(BuiltinArgs& a) {
     return Value::zero();
 }
 
+// The HandleToPtr conversion (compile_expr.cpp): from here the handle is never collected (a ptr
+// is an untraced address; runtime/thread/handles.hpp).
+Value bi_handle_to_ptr(BuiltinArgs& a) {
+    if (a.args[0].o) runtime(a).escape(static_cast<thread::Handle*>(a.args[0].o));
+    return a.args[0];
+}
+
 Value bi_volatile_new(BuiltinArgs& a) { return obj(runtime(a).new_volatile()); }
 Value bi_volatile_set(BuiltinArgs& a) {
     thread::VolatileHandle* v = volatile_arg(a, 0);

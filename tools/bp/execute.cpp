@@ -44,6 +44,11 @@ bool run(VmThread& t, uint32_t function, Value* out) {
 
 int flush_stdout(int code);
 
+// --gc-stats: the heap's two lines, then the threading handles' (live, peak, freed).
+std::string gc_stats_text(Vm& machine) {
+    return machine.heap.stats_report() + "\n" + machine.threading->handle_stats();
+}
+
 // Ends the process now if other threads still run (§11.5: an uncaught exception in main stops
 // them; detached threads still running at the end are stopped): the Vm cannot be destroyed under
 // them. Output is flushed and --gc-stats printed first.
@@ -51,7 +56,7 @@ void exit_if_threads_remain(Vm& machine, VmThread& main_thread, int code, bool w
     bool clean = wait_for_joinable ? machine.threading->finish(main_thread) : !machine.threading->any_alive();
     if (clean) return;
     std::fflush(stdout);
-    if (machine.options.gc_stats) write_stderr(machine.heap.stats_report());
+    if (machine.options.gc_stats) write_stderr(gc_stats_text(machine));
     if (!thread::finish_trace(machine) && code == 0) code = kExitRuntime;
     std::fflush(stderr);
     std::_Exit(code);
@@ -132,6 +137,8 @@ int run_parallel_mains(Vm& machine, VmThread& main_thread, uint32_t n) {
         try {
             handles.push_back(machine.threading->spawn(main_thread, fn, program.functions[program.entry_function]->type,
                                                        nullptr, nullptr, 0));
+            // Held here, where the collector cannot see it: pinned (never freed) until joined below.
+            machine.threading->escape(handles.back());
         } catch (const rt::Raise& r) {
             main_thread.capture = nullptr;
             open_gate();
@@ -218,7 +225,7 @@ int execute_program(const CliOptions& options, const bytecode::Program& program,
     } // every thread has detached: the watcher ends before the Vm
     code = flush_stdout(code);
     if (!thread::finish_trace(machine) && code == 0) code = kExitRuntime; // --trace
-    if (options.vm.gc_stats) write_stderr(machine.heap.stats_report());
+    if (options.vm.gc_stats) write_stderr(gc_stats_text(machine));
     if (after) after(machine);
     return code;
 }
@@ -233,7 +240,7 @@ int execute_program(const CliOptions& options, const bytecode::Program& program,
         code = run_main_thread(*keep, before_init);
     }
     code = flush_stdout(code);
-    if (options.vm.gc_stats) write_stderr(keep->heap.stats_report());
+    if (options.vm.gc_stats) write_stderr(gc_stats_text(*keep));
     return code;
 }
 

@@ -335,7 +335,9 @@ void WaitGraph::lock_taken(VmThread& t, MutexHandle* m, bool blocking) {
         for (const void* held : t.held_locks) {
             if (held == m) continue;
             auto* hm = static_cast<const MutexHandle*>(held);
-            auto key = std::make_pair(held, static_cast<const void*>(m));
+            // Keyed by serial numbers, never reused: a mutex's address may be reused after a
+            // collection freed it (handles.hpp), which must not inherit its edges.
+            auto key = std::make_pair(hm->serial, m->serial);
             std::string first = site_of(hm->site_proto.load(std::memory_order_relaxed),
                                         hm->site_pc.load(std::memory_order_relaxed));
             std::string second = site_of(proto, pc);
@@ -347,8 +349,8 @@ void WaitGraph::lock_taken(VmThread& t, MutexHandle* m, bool blocking) {
                 }
                 m_order.emplace(key, Edge{first, second, who});
             }
-            auto rev = m_order.find(std::make_pair(static_cast<const void*>(m), held));
-            auto pair = held < static_cast<const void*>(m) ? key : std::make_pair(key.second, key.first);
+            auto rev = m_order.find(std::make_pair(m->serial, hm->serial));
+            auto pair = hm->serial < m->serial ? key : std::make_pair(key.second, key.first);
             if (rev == m_order.end() || m_warned[pair]) continue;
             m_warned[pair] = true;
             std::string a, b;

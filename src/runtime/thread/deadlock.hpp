@@ -150,8 +150,9 @@ private:
     const Waiter* m_asking = nullptr; // the would-be waiter while its cycle is described
     std::map<uint32_t, std::string> m_names; // renamed threads by id
     std::mutex m_order_mu;
-    std::map<std::pair<const void*, const void*>, Edge> m_order; // (first, second) -> where
-    std::map<std::pair<const void*, const void*>, bool> m_warned;
+    // Mutexes by serial (an address can be reused once a collection freed the mutex).
+    std::map<std::pair<uint32_t, uint32_t>, Edge> m_order; // (first, second) -> where
+    std::map<std::pair<uint32_t, uint32_t>, bool> m_warned;
 };
 
 } // namespace bp::thread

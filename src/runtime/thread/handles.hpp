@@ -1,16 +1,31 @@
 // Threading handles: the native objects behind Thread, Mutex, Condition and Volatile values
 // (LANGUAGE.md §11). The essay on the whole threading design is docs/threading.md.
 //
-// A handle is a native (malloc'd) object that starts with an Obj header of kind Handle whose mark
-// byte is permanently set, so the collector's marker treats it as already marked and never traces
-// or frees it; the sweep never sees it (it is in no heap page). Handles are owned by the Vm's
-// ThreadRuntime registry and freed when the Vm is destroyed. This keeps two things simple:
-//   - a handle converted to `ptr` (a plain address the collector does not trace) stays valid, and
-//     a ptr can be validated by looking it up in the registry;
-//   - heap references a handle holds (a thread's function, arguments and result; a Volatile's
-//     values) are roots, visited by the registry walk (ThreadRuntime::visit_roots).
-// Note: handles therefore live until the program ends (about 100-200 bytes each); a later issue
-// can make them collectable with a sweep hook.
+// A handle is a native (malloc'd) object that starts with an Obj header of kind Handle. It is in
+// no heap page, but the collector marks and traces it like a heap object (gc/mark.cpp calls
+// thread::visit_handle for its payload), and frees it once it is unreachable and no longer in use
+// (docs/threading.md "Handle lifetime"). The essay:
+//   - The ThreadRuntime registry owns every handle (m_handles). At every collection, the registry
+//     walk (ThreadRuntime::visit_roots) marks the handles that are *in use* whether or not the
+//     program can still reach them (a running thread, a held mutex, a pool with live threads, a
+//     pending future, whatever a thread is blocked on: VmThread::waiting_for, a handle converted
+//     to `ptr`: see `escaped`); marking traces from there and from the program's roots. Right after
+//     marking, in the pause, ThreadRuntime::sweep_handles clears the survivors' marks (as the
+//     heap does for large objects) and unregisters the unmarked ones; the collecting thread deletes
+//     them after the world resumed (release_dead_handles). So a dead handle is out of every list
+//     (registry, thread list, Tls list, pool list) before anyone runs again, and nobody can reach it.
+//   - "In use" is evaluated with the world stopped, so it is stable: a running thread is parked at a
+//     safepoint, never in the middle of a handle operation (none has a safepoint inside), and a
+//     thread in the safe state (blocked) only touches what it published in waiting_for or what its
+//     registers root (a blocking builtin's arguments stay in the caller's registers).
+//   - A handle's last native user must be done with it before it can look unused: a finishing
+//     thread signals joiners under the handle's mutex while still attached (threads.cpp), a pool
+//     thread drops `live` under the pool's mutex as its last touch, and the wait graph's lock-order
+//     table keys mutexes by serial number, not address (an address can be reused).
+//   - A handle converted to `ptr` (`escaped`) is pinned until the program ends: a ptr is an
+//     untraced address, and builtins validate one by looking it up in the registry.
+// Heap references a handle holds (a thread's function, arguments and result; a Volatile's values;
+// a channel's buffer; ...) are traced when the handle is marked (visit_handle, runtime.hpp).
 #pragma once
 #include "runtime/object.hpp"
 
@@ -40,6 +55,9 @@ enum class HandleKind : uint8_t {
 
 struct Handle : Obj {
     HandleKind hkind;
+    // Converted to `ptr` (the HandleToPtr conversion calls __handle_ptr): never freed before the
+    // program ends. Set by a running thread, read by the collector with the world stopped.
+    std::atomic<bool> escaped{false};
 };
 
 enum class ThreadState : uint8_t { Running, Finished };

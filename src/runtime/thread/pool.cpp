@@ -58,6 +58,8 @@ FutureHandle* make_future(PoolHandle* p, Closure* fn, const types::Type* fn_type
                           const types::Type* const* arg_types, uint32_t nargs) {
     auto* f = new FutureHandle();
     f->kind = ObjKind::Handle;
+    // pool_map's private futures are never registered: mark 1 keeps the marker off them (their
+    // pool visits what they hold). submit() registers its futures with mark 0.
     f->mark.store(1, std::memory_order_relaxed);
     f->hkind = HandleKind::Future;
     f->pool = p;
@@ -89,8 +91,7 @@ PoolHandle* ThreadRuntime::new_pool(VmThread& t, int64_t n, bool is_worker) {
     if (n < 1) rt::raise(ErrorKind::ValueError, "pool_new: the pool needs at least 1 thread, got " + std::to_string(n));
     if (n > 1024) rt::raise(ErrorKind::ValueError, "pool_new: at most 1024 threads, got " + std::to_string(n));
     auto* p = new PoolHandle();
-    p->kind = ObjKind::Handle;
-    p->mark.store(1, std::memory_order_relaxed);
+    p->kind = ObjKind::Handle; // mark 0: collected once shut down and dead (handles.hpp)
     p->hkind = is_worker ? HandleKind::Worker : HandleKind::Pool;
     p->is_worker = is_worker;
     p->size = static_cast<uint32_t>(n);
@@ -250,6 +251,7 @@ FutureHandle* ThreadRuntime::submit(VmThread& t, PoolHandle* p, Closure* fn, con
     FutureHandle* f = make_future(p, fn, fn_type, args, arg_types, nargs);
     f->serial = m_next_serial[static_cast<size_t>(HandleKind::Future)].fetch_add(1, std::memory_order_relaxed) + 1;
     f->capture = t.capture; // --parallel-main: the task prints into its submitter's capture
+    f->mark.store(0, std::memory_order_relaxed); // registered: collected once done and dead
     register_handle(f); // from here the registry roots fn and the arguments
     std::lock_guard<std::mutex> lk(p->mu);
     if (p->shutdown) rt::raise(ErrorKind::ThreadError, std::string("cannot submit: the ") + what_of(p) + " is shut down");
@@ -338,13 +340,26 @@ int64_t ThreadRuntime::pool_pending(PoolHandle* p) {
     return static_cast<int64_t>(p->queue.size()) + p->running;
 }
 
+// Each step picks a pool still running under m_pool_mu (main is running then, so no collection can
+// free it meanwhile); a pool with live threads is in use (never freed) until pool_shutdown saw them
+// gone, and pool_shutdown publishes it in waiting_for while it waits. A pool already shut down may
+// be freed by another thread's collection while main waits for an earlier one: never kept in a copy.
 void ThreadRuntime::shutdown_pools(VmThread& main) {
-    std::vector<PoolHandle*> pools;
-    {
-        std::lock_guard<std::mutex> lk(m_pool_mu);
-        pools = m_pools;
+    for (;;) {
+        PoolHandle* next = nullptr;
+        {
+            std::lock_guard<std::mutex> lk(m_pool_mu);
+            for (PoolHandle* p : m_pools) {
+                std::lock_guard<std::mutex> pl(p->mu);
+                if (!p->shutdown || p->live > 0) {
+                    next = p;
+                    break;
+                }
+            }
+        }
+        if (!next) return;
+        pool_shutdown(main, next);
     }
-    for (PoolHandle* p : pools) pool_shutdown(main, p);
 }
 
 void ThreadRuntime::clear_thread_locals(uint32_t thread_id) {

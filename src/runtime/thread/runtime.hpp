@@ -114,8 +114,9 @@ public:
     H* new_handle(HandleKind k) {
         auto* h = new H();
         h->kind = ObjKind::Handle;
-        h->mark.store(1, std::memory_order_relaxed); // never traced or swept (see handles.hpp)
-        h->hkind = k;
+        h->hkind = k; // mark 0: collected once dead (handles.hpp)
+        // Black during a concurrent cycle: its marking would not reach a handle this new (gc/heap.hpp).
+        if (m_vm.heap.is_marking()) h->mark.store(1, std::memory_order_relaxed);
         if constexpr (requires { h->serial; }) // toolkit primitives: "RWLock-3" in deadlock reports
             h->serial = m_next_serial[static_cast<size_t>(k)].fetch_add(1, std::memory_order_relaxed) + 1;
         register_handle(h);
@@ -151,26 +152,92 @@ public:
     // The wait-for graph (deadlock.hpp).
     WaitGraph& graph() { return m_graph; }
 
-    // Calls f(Obj*) for every heap reference handles hold. Only while the world is stopped.
+    // The registry walk of a collection (only while the world is stopped): calls f(Obj*) for every
+    // handle that is in use whether or not the program can reach it (handles.hpp): a thread that
+    // has not finished (or failed and waits to be reported at program end), a held mutex, a channel
+    // with blocked waiters, a pool with live threads, a pending or running future, a held RWLock, a
+    // handle converted to ptr, what any thread is blocked on, the thread main waits for at program
+    // end. The marker traces what they hold (visit_handle).
     template <class F>
     void visit_roots(F&& f) {
         std::lock_guard<std::mutex> lk(m_mu);
-        for (Handle* h : m_handles) {
-            if (h->hkind == HandleKind::Thread) {
-                auto* th = static_cast<ThreadHandle*>(h);
-                f(th->fn);
-                for (size_t i = 0; i < th->args.size(); ++i)
-                    if (th->arg_is_ref[i]) f(th->args[i].o);
-                f(th->result);
-            } else if (h->hkind == HandleKind::Volatile) {
-                for (auto& [k, box] : static_cast<VolatileHandle*>(h)->map) f(box);
-            } else if (h->hkind == HandleKind::Channel) {
-                auto* ch = static_cast<ChannelHandle*>(h);
-                if (ch->elem_is_ref)
-                    for (const ChanEntry& e : ch->buf) f(e.v.o);
-            } else {
-                visit_toolkit_roots(h, f);
-            }
+        for (Handle* h : m_handles)
+            if (in_use(h)) f(h);
+        for (VmThread* t : m_vm.threads) {
+            f(static_cast<Obj*>(const_cast<void*>(t->waiting_for.load(std::memory_order_relaxed))));
+            f(t->handle);
+        }
+        f(m_end_wait.load(std::memory_order_relaxed));
+    }
+    // Right after marking, in the same pause: clears the marks of the handles marking reached and
+    // unregisters the others (they are dead: unreachable and not in use); release_dead_handles
+    // deletes them once the world runs again. Called by gc::Heap::collect.
+    void sweep_handles();
+    void release_dead_handles();
+    // The initial pause of a concurrent cycle (world stopped): f(Obj*) for what every registered
+    // handle holds, reachable or not. Markers running beside the program cannot read a handle's
+    // contents (its owners change them under its own locks), so they are all greyed here, at the
+    // snapshot, and the markers only mark handles themselves (gc/heap.hpp, Marker::handle_contents).
+    template <class F>
+    void visit_all_handle_contents(F&& f) {
+        std::lock_guard<std::mutex> lk(m_mu);
+        for (Handle* h : m_handles) visit_handle(h, f);
+    }
+    // Pins h: never collected (the HandleToPtr conversion; native code that keeps a handle where the
+    // collector cannot see it, as --parallel-main does); a ptr to it is accepted.
+    void escape(Handle* h);
+    // "gc: handles ..." for --gc-stats: live now, peak, freed so far.
+    std::string handle_stats();
+
+    // Calls f(Obj*) for every heap reference and every other handle that `h` holds (the marker's
+    // trace of a Handle). Only while the world is stopped: running threads change these under the
+    // handles' own locks, and nobody changes them in the safe state.
+    template <class F>
+    static void visit_handle(Handle* h, F&& f) {
+        switch (h->hkind) {
+        case HandleKind::Thread: {
+            auto* th = static_cast<ThreadHandle*>(h);
+            f(th->fn);
+            for (size_t i = 0; i < th->args.size(); ++i)
+                if (th->arg_is_ref[i]) f(th->args[i].o);
+            f(th->result);
+            return;
+        }
+        case HandleKind::Condition: f(static_cast<CondHandle*>(h)->bound); return;
+        case HandleKind::Volatile:
+            for (auto& [k, box] : static_cast<VolatileHandle*>(h)->map) f(box);
+            return;
+        case HandleKind::Channel: {
+            auto* ch = static_cast<ChannelHandle*>(h);
+            if (ch->elem_is_ref)
+                for (const ChanEntry& e : ch->buf) f(e.v.o);
+            return;
+        }
+        case HandleKind::Scope: {
+            auto* s = static_cast<ScopeHandle*>(h);
+            std::lock_guard<std::mutex> lk(s->mu);
+            for (ThreadHandle* th : s->threads) f(th);
+            return;
+        }
+        case HandleKind::Future: {
+            auto* fu = static_cast<FutureHandle*>(h);
+            visit_future(fu, f);
+            f(fu->pool);
+            return;
+        }
+        case HandleKind::Pool: case HandleKind::Worker: {
+            auto* p = static_cast<PoolHandle*>(h);
+            std::lock_guard<std::mutex> lk(p->mu); // its threads change the queue in the safe state
+            for (FutureHandle* fu : p->queue) f(fu); // pool_map's private ones are marked already
+            for (FutureHandle* fu : p->private_tasks) visit_future(fu, f);
+            return;
+        }
+        case HandleKind::Tls:
+            for (auto& [id, box] : static_cast<TlsHandle*>(h)->values) f(box);
+            return;
+        case HandleKind::Mutex: case HandleKind::Atomic: case HandleKind::RWLock: case HandleKind::Semaphore:
+        case HandleKind::WaitGroup: case HandleKind::Barrier: case HandleKind::Once:
+            return;
         }
     }
 
@@ -182,25 +249,16 @@ private:
             if (fu->arg_is_ref[i]) f(fu->args[i].o);
         f(fu->result);
     }
-    // Toolkit handles: futures (function, arguments, result), pool_map's private futures, Tls values.
-    template <class F>
-    static void visit_toolkit_roots(Handle* h, F& f) {
-        if (h->hkind == HandleKind::Future) {
-            visit_future(static_cast<FutureHandle*>(h), f);
-        } else if (h->hkind == HandleKind::Pool || h->hkind == HandleKind::Worker) {
-            auto* p = static_cast<PoolHandle*>(h);
-            std::lock_guard<std::mutex> lk(p->mu); // its threads change the queue in the safe state
-            for (FutureHandle* fu : p->private_tasks) visit_future(fu, f);
-        } else if (h->hkind == HandleKind::Tls) {
-            for (auto& [id, box] : static_cast<TlsHandle*>(h)->values) f(box);
-        }
-    }
+    bool in_use(Handle* h); // with m_mu held and the world stopped (see visit_roots)
+    static void delete_handle(Handle* h);
     friend struct PoolStart;
     void run_pool_thread(PoolHandle* p, uint32_t id);
     void run_task(VmThread& t, FutureHandle* f);
     void shutdown_pools(VmThread& main); // program end
 
     friend struct ThreadStart;
+    // Registers h. Its native size counts for the collection trigger: creating handles raises
+    // collection_due once they add up to max(4 MiB, 2 x the live handles' bytes), as allocation does.
     void register_handle(Handle* h);
     void run_thread(ThreadHandle* h);
     void finish_thread(VmThread& t, ThreadHandle* h, bool ok, Value out);
@@ -212,8 +270,16 @@ private:
     void thread_exited(bool finished = false);
 
     Vm& m_vm;
-    std::mutex m_mu; // guards m_handles, m_threads, m_tls
-    std::unordered_set<Handle*> m_handles;
+    std::mutex m_mu; // guards m_handles, m_threads, m_tls, m_dead and the handle counters
+    std::vector<Handle*> m_handles; // every live handle (compacted by sweep_handles)
+    std::unordered_set<const Handle*> m_escaped; // those converted to ptr (handle_of looks a ptr up here)
+    std::vector<Handle*> m_dead; // unregistered by sweep_handles, deleted by release_dead_handles
+    uint64_t m_handle_bytes = 0;     // native bytes of the registered handles
+    uint64_t m_bytes_since_gc = 0;   // registered since the last sweep_handles
+    uint64_t m_handle_trigger = uint64_t{4} << 20;
+    uint64_t m_peak_handles = 0, m_freed_handles = 0;
+    // The thread main waits for in finish(): kept (in use) until main stopped touching it.
+    std::atomic<ThreadHandle*> m_end_wait{nullptr};
     std::vector<ThreadHandle*> m_threads;
     std::vector<TlsHandle*> m_tls; // every thread's exit visits these, not all handles
 

@@ -10,6 +10,7 @@
 #include "vm/traceback.hpp"
 
 #include <cstdio>
+#include <algorithm>
 #include <exception>
 
 namespace bp::thread {
@@ -28,10 +29,31 @@ constexpr size_t kThreadStack = size_t{32} << 20;
 template <class H>
 H* make_handle(HandleKind k) {
     auto* h = new H();
-    h->kind = ObjKind::Handle;
-    h->mark.store(1, std::memory_order_relaxed); // never traced or swept (see handles.hpp)
+    h->kind = ObjKind::Handle; // mark 0: collected once dead (handles.hpp)
     h->hkind = k;
     return h;
+}
+
+// The native size of a handle (the collection trigger's accounting).
+size_t handle_size(const Handle* h) {
+    switch (h->hkind) {
+    case HandleKind::Thread: return sizeof(ThreadHandle);
+    case HandleKind::Mutex: return sizeof(MutexHandle);
+    case HandleKind::Condition: return sizeof(CondHandle);
+    case HandleKind::Volatile: return sizeof(VolatileHandle);
+    case HandleKind::Atomic: return sizeof(AtomicHandle);
+    case HandleKind::Pool: case HandleKind::Worker: return sizeof(PoolHandle);
+    case HandleKind::Future: return sizeof(FutureHandle);
+    case HandleKind::RWLock: return sizeof(RWLockHandle);
+    case HandleKind::Semaphore: return sizeof(SemaphoreHandle);
+    case HandleKind::WaitGroup: return sizeof(WaitGroupHandle);
+    case HandleKind::Barrier: return sizeof(BarrierHandle);
+    case HandleKind::Once: return sizeof(OnceHandle);
+    case HandleKind::Tls: return sizeof(TlsHandle);
+    case HandleKind::Channel: return sizeof(ChannelHandle);
+    case HandleKind::Scope: return sizeof(ScopeHandle);
+    }
+    return sizeof(Handle);
 }
 
 const char* kind_name(HandleKind k) {
@@ -83,33 +105,152 @@ struct ThreadStart {
     }
 };
 
-ThreadRuntime::~ThreadRuntime() {
-    for (Handle* h : m_handles) {
-        switch (h->hkind) {
-        case HandleKind::Thread: delete static_cast<ThreadHandle*>(h); break;
-        case HandleKind::Mutex: delete static_cast<MutexHandle*>(h); break;
-        case HandleKind::Condition: delete static_cast<CondHandle*>(h); break;
-        case HandleKind::Volatile: delete static_cast<VolatileHandle*>(h); break;
-        case HandleKind::Atomic: delete static_cast<AtomicHandle*>(h); break;
-        case HandleKind::Pool: case HandleKind::Worker: delete static_cast<PoolHandle*>(h); break;
-        case HandleKind::Future: delete static_cast<FutureHandle*>(h); break;
-        case HandleKind::RWLock: delete static_cast<RWLockHandle*>(h); break;
-        case HandleKind::Semaphore: delete static_cast<SemaphoreHandle*>(h); break;
-        case HandleKind::WaitGroup: delete static_cast<WaitGroupHandle*>(h); break;
-        case HandleKind::Barrier: delete static_cast<BarrierHandle*>(h); break;
-        case HandleKind::Once: delete static_cast<OnceHandle*>(h); break;
-        case HandleKind::Tls: delete static_cast<TlsHandle*>(h); break;
-        case HandleKind::Channel: delete static_cast<ChannelHandle*>(h); break;
-        case HandleKind::Scope: delete static_cast<ScopeHandle*>(h); break;
-        }
+void ThreadRuntime::delete_handle(Handle* h) {
+    switch (h->hkind) {
+    case HandleKind::Thread: delete static_cast<ThreadHandle*>(h); break;
+    case HandleKind::Mutex: delete static_cast<MutexHandle*>(h); break;
+    case HandleKind::Condition: delete static_cast<CondHandle*>(h); break;
+    case HandleKind::Volatile: delete static_cast<VolatileHandle*>(h); break;
+    case HandleKind::Atomic: delete static_cast<AtomicHandle*>(h); break;
+    case HandleKind::Pool: case HandleKind::Worker: delete static_cast<PoolHandle*>(h); break;
+    case HandleKind::Future: delete static_cast<FutureHandle*>(h); break;
+    case HandleKind::RWLock: delete static_cast<RWLockHandle*>(h); break;
+    case HandleKind::Semaphore: delete static_cast<SemaphoreHandle*>(h); break;
+    case HandleKind::WaitGroup: delete static_cast<WaitGroupHandle*>(h); break;
+    case HandleKind::Barrier: delete static_cast<BarrierHandle*>(h); break;
+    case HandleKind::Once: delete static_cast<OnceHandle*>(h); break;
+    case HandleKind::Tls: delete static_cast<TlsHandle*>(h); break;
+    case HandleKind::Channel: delete static_cast<ChannelHandle*>(h); break;
+    case HandleKind::Scope: delete static_cast<ScopeHandle*>(h); break;
     }
 }
 
+ThreadRuntime::~ThreadRuntime() {
+    for (Handle* h : m_handles) delete_handle(h);
+    for (Handle* h : m_dead) delete_handle(h);
+}
+
 void ThreadRuntime::register_handle(Handle* h) {
+    size_t bytes = handle_size(h);
+    bool due = false;
+    {
+        std::lock_guard<std::mutex> lk(m_mu);
+        m_handles.push_back(h);
+        if (h->hkind == HandleKind::Thread) m_threads.push_back(static_cast<ThreadHandle*>(h));
+        if (h->hkind == HandleKind::Tls) m_tls.push_back(static_cast<TlsHandle*>(h));
+        m_handle_bytes += bytes;
+        m_bytes_since_gc += bytes;
+        m_peak_handles = std::max<uint64_t>(m_peak_handles, m_handles.size());
+        due = m_bytes_since_gc >= m_handle_trigger;
+    }
+    // The next safepoint collects (relaxed, as the heap's own trigger): sweep_handles frees the dead.
+    if (due) m_vm.heap.collection_due.store(true, std::memory_order_relaxed);
+}
+
+// In use (kept whether or not the program reaches it): see visit_roots. The world is stopped, so
+// nothing here changes under us; the handles' own mutexes are held only briefly by anyone (never
+// across a wait for the collector), so taking them here cannot deadlock.
+bool ThreadRuntime::in_use(Handle* h) {
+    if (h->escaped.load(std::memory_order_relaxed)) return true;
+    switch (h->hkind) {
+    case HandleKind::Thread: {
+        auto* th = static_cast<ThreadHandle*>(h);
+        std::lock_guard<std::mutex> lk(th->mu);
+        // Finished is stored under mu after the thread's last touch of its handle (finish_thread).
+        // A failure nobody joined or detached is printed at program end: keep it until then.
+        return th->state.load(std::memory_order_relaxed) != ThreadState::Finished ||
+               (th->failed && !th->detached && !th->joined.load(std::memory_order_relaxed) && !th->failure_reported);
+    }
+    case HandleKind::Mutex: // held (the owner's held_locks, the wait graph, parked waiters use it)
+        return static_cast<MutexHandle*>(h)->state.load(std::memory_order_relaxed) != 0;
+    case HandleKind::Channel: {
+        auto* ch = static_cast<ChannelHandle*>(h);
+        std::lock_guard<std::mutex> lk(ch->mu);
+        if (!ch->waiters.empty() || ch->recv_waiting) return true;
+        for (const ChanEntry& e : ch->buf)
+            if (e.taken || e.offer) return true; // a blocked sender's value or a select's offer
+        return false;
+    }
+    case HandleKind::Pool: case HandleKind::Worker: {
+        auto* p = static_cast<PoolHandle*>(h);
+        {
+            std::lock_guard<std::mutex> pl(m_pool_mu);
+            if (p == m_default_pool) return true;
+        }
+        std::lock_guard<std::mutex> lk(p->mu);
+        return p->live > 0; // its threads use it until the last one leaves its loop
+    }
+    case HandleKind::Future: { // a pool thread will run (or is running) it
+        FutureState st = static_cast<FutureHandle*>(h)->state.load(std::memory_order_relaxed);
+        return st == FutureState::Pending || st == FutureState::Running;
+    }
+    case HandleKind::RWLock: {
+        auto* l = static_cast<RWLockHandle*>(h);
+        std::lock_guard<std::mutex> lk(l->mu);
+        return l->readers || l->writer || l->writers_waiting;
+    }
+    case HandleKind::Once: {
+        auto* o = static_cast<OnceHandle*>(h);
+        std::lock_guard<std::mutex> lk(o->mu);
+        return o->state == OnceState::Running;
+    }
+    case HandleKind::Condition: case HandleKind::Volatile: case HandleKind::Atomic: case HandleKind::Semaphore:
+    case HandleKind::WaitGroup: case HandleKind::Barrier: case HandleKind::Tls: case HandleKind::Scope:
+        return false; // only the program (its registers, while blocked on one) can use these
+    }
+    return true;
+}
+
+// Compacts every list in place (survivors keep their order), like the heap's large-object list:
+// no per-handle allocation or hashing in the pause.
+void ThreadRuntime::sweep_handles() {
     std::lock_guard<std::mutex> lk(m_mu);
-    m_handles.insert(h);
-    if (h->hkind == HandleKind::Thread) m_threads.push_back(static_cast<ThreadHandle*>(h));
-    if (h->hkind == HandleKind::Tls) m_tls.push_back(static_cast<TlsHandle*>(h));
+    auto dead = [](const Handle* h) { return h->mark.load(std::memory_order_relaxed) == 0; };
+    std::erase_if(m_threads, dead);
+    std::erase_if(m_tls, dead);
+    {
+        std::lock_guard<std::mutex> pl(m_pool_mu);
+        std::erase_if(m_pools, dead);
+    }
+    size_t kept = 0;
+    uint64_t freed = 0;
+    for (Handle* h : m_handles) {
+        if (dead(h)) {
+            m_dead.push_back(h);
+            m_handle_bytes -= std::min<uint64_t>(m_handle_bytes, handle_size(h));
+            ++freed;
+        } else {
+            h->mark.store(0, std::memory_order_relaxed); // every mark is 0 when the next marking starts
+            m_handles[kept++] = h;
+        }
+    }
+    m_handles.resize(kept);
+    if (m_handles.capacity() > 4 * kept + 1024) m_handles.shrink_to_fit();
+    m_freed_handles += freed;
+    m_bytes_since_gc = 0;
+    m_handle_trigger = std::max<uint64_t>(uint64_t{4} << 20, 2 * m_handle_bytes);
+}
+
+void ThreadRuntime::release_dead_handles() {
+    std::vector<Handle*> dead;
+    {
+        std::lock_guard<std::mutex> lk(m_mu);
+        dead.swap(m_dead);
+    }
+    for (Handle* h : dead) delete_handle(h);
+}
+
+void ThreadRuntime::escape(Handle* h) {
+    if (h->escaped.load(std::memory_order_relaxed)) return;
+    std::lock_guard<std::mutex> lk(m_mu);
+    m_escaped.insert(h);
+    h->escaped.store(true, std::memory_order_relaxed);
+}
+
+std::string ThreadRuntime::handle_stats() {
+    std::lock_guard<std::mutex> lk(m_mu);
+    return "gc: handles " + std::to_string(m_handles.size()) + " live, peak " + std::to_string(m_peak_handles) +
+           ", " + std::to_string(m_freed_handles) + " freed";
 }
 
 Handle* ThreadRuntime::handle_of(Value v, const types::Type* type, HandleKind want) {
@@ -117,7 +258,7 @@ Handle* ThreadRuntime::handle_of(Value v, const types::Type* type, HandleKind wa
     Handle* h = static_cast<Handle*>(v.p);
     {
         std::lock_guard<std::mutex> lk(m_mu);
-        if (!m_handles.count(h)) rt::raise(ErrorKind::TypeError, std::string("expected ") + kind_name(want) + ", got ptr");
+        if (!m_escaped.count(h)) rt::raise(ErrorKind::TypeError, std::string("expected ") + kind_name(want) + ", got ptr");
     }
     if (h->hkind != want)
         rt::raise(ErrorKind::TypeError, std::string("expected ") + kind_name(want) + ", got " + kind_name(h->hkind));
@@ -218,7 +359,8 @@ ThreadHandle* ThreadRuntime::spawn(VmThread& t, Closure* fn, const types::Type* 
 }
 
 void ThreadRuntime::run_thread(ThreadHandle* h) {
-    for (const auto& hook : m_vm.thread_start_hooks) hook(h->id); // embedding: not attached yet
+    const uint32_t id = h->id;
+    for (const auto& hook : m_vm.thread_start_hooks) hook(id); // embedding: not attached yet
     {
         // A small register stack (4,096 values): spawning stays cheap; it grows on demand.
         VmThread t(m_vm, h->id, 4096); // attaches (waits if a collection is under way)
@@ -237,7 +379,7 @@ void ThreadRuntime::run_thread(ThreadHandle* h) {
             t.pending_error = nullptr; // native failure (out of memory): reported without a trace
         }
         finish_thread(t, h, ok, out);
-    } // detaches: from here this OS thread never touches the heap
+    } // detaches: from here this OS thread touches the heap no more, its handle only to publish Finished
     if (m_vm.thread_end_hooks.empty()) {
         // Only bookkeeping is left (no user code, no waits): this OS thread may be promised the
         // next spawn, which the joiner released below typically makes at once (OsThreads).
@@ -247,7 +389,7 @@ void ThreadRuntime::run_thread(ThreadHandle* h) {
         // An embedder's end hooks may block (docs/embedding.md): joiners do not wait for them, and
         // the promise comes after them.
         publish_finished(h);
-        for (const auto& hook : m_vm.thread_end_hooks) hook(h->id);
+        for (const auto& hook : m_vm.thread_end_hooks) hook(id); // not h: freed once Finished
         OsThreads::job_ending();
     }
     thread_exited(true);
@@ -255,11 +397,11 @@ void ThreadRuntime::run_thread(ThreadHandle* h) {
 
 // Joiners (and is_running) see the thread end: after it detached, before it leaves the runtime
 // (thread_exited: the global deadlock check must find it Finished).
+// The thread's last touch of its handle: once Finished is visible (in_use reads it under mu), a
+// collection may free the handle, so the notify happens under mu too.
 void ThreadRuntime::publish_finished(ThreadHandle* h) {
-    {
-        std::lock_guard<std::mutex> lk(h->mu);
-        h->state.store(ThreadState::Finished, std::memory_order_release);
-    }
+    std::lock_guard<std::mutex> lk(h->mu);
+    h->state.store(ThreadState::Finished, std::memory_order_release);
     h->cv.notify_all();
 }
 
@@ -435,6 +577,7 @@ bool ThreadRuntime::finish(VmThread& main) {
                 std::lock_guard<std::mutex> hl(h->mu);
                 if (!h->detached && !h->joined.load() && h->state.load() != ThreadState::Finished) {
                     waiting = h;
+                    m_end_wait.store(h, std::memory_order_relaxed); // in use until end_wait (visit_roots)
                     break;
                 }
             }
@@ -448,6 +591,7 @@ bool ThreadRuntime::finish(VmThread& main) {
             waiting->cv.wait(wl, [&] { return waiting->state.load() == ThreadState::Finished; });
         }
         m_graph.end_wait(main);
+        m_end_wait.store(nullptr, std::memory_order_relaxed);
     }
     shutdown_pools(main); // drains queued tasks, joins pool and worker threads
     {
@@ -461,7 +605,6 @@ bool ThreadRuntime::finish(VmThread& main) {
     // m_mu is not taken under m_life_mu: the collector takes a pool's mutex under m_mu (root walk),
     // and a pool thread takes m_life_mu under its pool's mutex (wait graph), so that would close a
     // cycle. A state only ever moves on to Finished, so the scan needs no lock held across the wait.
-    SafeRegion safe(main);
     bool detached_running = false;
     {
         std::lock_guard<std::mutex> rl(m_mu);
@@ -469,6 +612,7 @@ bool ThreadRuntime::finish(VmThread& main) {
             if (h->state.load() != ThreadState::Finished) detached_running = true;
     }
     if (detached_running) return false;
+    SafeRegion safe(main);
     std::unique_lock<std::mutex> lk(m_life_mu);
     m_life_cv.wait(lk, [&] { return m_alive == 0 && m_exiting == 0; });
     return true;

@@ -3,10 +3,10 @@
 // parking lot that gives mutexes and conditions timed waits. Design: docs/threading.md
 // ("Concurrency toolkit").
 //
-// All handles follow handles.hpp: native objects with an Obj header that is never traced or
-// swept, owned by the ThreadRuntime registry (so a ptr to one stays valid and can be validated).
-// Heap references they hold (a future's function, arguments and result, a Tls's values) are
-// visited by ThreadRuntime::visit_roots.
+// All handles follow handles.hpp: native objects with an Obj header, owned by the ThreadRuntime
+// registry, marked and traced by the collector and freed once unreachable and not in use. Heap
+// references they hold (a future's function, arguments and result, a Tls's values) are traced by
+// ThreadRuntime::visit_handle.
 //
 // Blocking follows one pattern (wait_and_take in toolkit.cpp): try under the handle's std::mutex
 // while running; otherwise publish the handle in VmThread::waiting_for, enter the collector-safe
