@@ -114,9 +114,7 @@ public:
     H* new_handle(HandleKind k) {
         auto* h = new H();
         h->kind = ObjKind::Handle;
-        h->hkind = k; // mark 0: collected once dead (handles.hpp)
-        // Black during a concurrent cycle: its marking would not reach a handle this new (gc/heap.hpp).
-        if (m_vm.heap.is_marking()) h->mark.store(1, std::memory_order_relaxed);
+        h->hkind = k; // mark 0: collected once dead (handles.hpp); register_handle may blacken it
         if constexpr (requires { h->serial; }) // toolkit primitives: "RWLock-3" in deadlock reports
             h->serial = m_next_serial[static_cast<size_t>(k)].fetch_add(1, std::memory_order_relaxed) + 1;
         register_handle(h);

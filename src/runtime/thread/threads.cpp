@@ -131,6 +131,9 @@ ThreadRuntime::~ThreadRuntime() {
 }
 
 void ThreadRuntime::register_handle(Handle* h) {
+    // Black during a concurrent cycle, like a heap object allocated then: the cycle's marking
+    // started before it existed and would not reach it (gc/heap.hpp, "Concurrent marking").
+    if (m_vm.heap.is_marking()) h->mark.store(1, std::memory_order_relaxed);
     size_t bytes = handle_size(h);
     bool due = false;
     {
@@ -148,14 +151,16 @@ void ThreadRuntime::register_handle(Handle* h) {
 }
 
 // In use (kept whether or not the program reaches it): see visit_roots. The world is stopped, so
-// nothing here changes under us; the handles' own mutexes are held only briefly by anyone (never
-// across a wait for the collector), so taking them here cannot deadlock.
+// nothing here changes under us. A handle's mutex is only tried, never waited for: a thread entering
+// the safe state while it holds one (a channel wait) takes Vm::threads_mu to notify the collector,
+// which holds it now. A mutex that is busy means its handle is in use anyway: keep it.
 bool ThreadRuntime::in_use(Handle* h) {
     if (h->escaped.load(std::memory_order_relaxed)) return true;
     switch (h->hkind) {
     case HandleKind::Thread: {
         auto* th = static_cast<ThreadHandle*>(h);
-        std::lock_guard<std::mutex> lk(th->mu);
+        std::unique_lock<std::mutex> lk(th->mu, std::try_to_lock);
+        if (!lk.owns_lock()) return true; // see above
         // Finished is stored under mu after the thread's last touch of its handle (finish_thread).
         // A failure nobody joined or detached is printed at program end: keep it until then.
         return th->state.load(std::memory_order_relaxed) != ThreadState::Finished ||
@@ -165,7 +170,8 @@ bool ThreadRuntime::in_use(Handle* h) {
         return static_cast<MutexHandle*>(h)->state.load(std::memory_order_relaxed) != 0;
     case HandleKind::Channel: {
         auto* ch = static_cast<ChannelHandle*>(h);
-        std::lock_guard<std::mutex> lk(ch->mu);
+        std::unique_lock<std::mutex> lk(ch->mu, std::try_to_lock);
+        if (!lk.owns_lock()) return true; // see above
         if (!ch->waiters.empty() || ch->recv_waiting) return true;
         for (const ChanEntry& e : ch->buf)
             if (e.taken || e.offer) return true; // a blocked sender's value or a select's offer
@@ -174,10 +180,12 @@ bool ThreadRuntime::in_use(Handle* h) {
     case HandleKind::Pool: case HandleKind::Worker: {
         auto* p = static_cast<PoolHandle*>(h);
         {
-            std::lock_guard<std::mutex> pl(m_pool_mu);
+            std::unique_lock<std::mutex> pl(m_pool_mu, std::try_to_lock);
+            if (!pl.owns_lock()) return true; // see above
             if (p == m_default_pool) return true;
         }
-        std::lock_guard<std::mutex> lk(p->mu);
+        std::unique_lock<std::mutex> lk(p->mu, std::try_to_lock);
+        if (!lk.owns_lock()) return true; // see above
         return p->live > 0; // its threads use it until the last one leaves its loop
     }
     case HandleKind::Future: { // a pool thread will run (or is running) it
@@ -186,12 +194,14 @@ bool ThreadRuntime::in_use(Handle* h) {
     }
     case HandleKind::RWLock: {
         auto* l = static_cast<RWLockHandle*>(h);
-        std::lock_guard<std::mutex> lk(l->mu);
+        std::unique_lock<std::mutex> lk(l->mu, std::try_to_lock);
+        if (!lk.owns_lock()) return true; // see above
         return l->readers || l->writer || l->writers_waiting;
     }
     case HandleKind::Once: {
         auto* o = static_cast<OnceHandle*>(h);
-        std::lock_guard<std::mutex> lk(o->mu);
+        std::unique_lock<std::mutex> lk(o->mu, std::try_to_lock);
+        if (!lk.owns_lock()) return true; // see above
         return o->state == OnceState::Running;
     }
     case HandleKind::Condition: case HandleKind::Volatile: case HandleKind::Atomic: case HandleKind::Semaphore:
