@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import re
 import resource
+import os
 import subprocess
 import sys
 import tempfile
@@ -171,7 +172,9 @@ def main() -> int:
 def case_in_use(bp: str) -> None:
     live = {}
     for what in ("base", "held", "ptr", "running"):
-        code, out, err, _ = run(bp, IN_USE, what)
+        # Stop-the-world collections only: a concurrent cycle keeps what was made during it (black)
+        # until the next one, so the live count at exit would depend on which kind came last.
+        code, out, err, _ = run(bp, IN_USE, what, opts=("--gc-concurrent=never",))
         check(code == 0 and out == "churned\n", f"in_use {what}: exit 0 and output (got {code}, {out!r}, {err[-300:]!r})")
         live[what] = stats(err)[0]
     print(f"     live at exit: {live}")
@@ -180,7 +183,12 @@ def case_in_use(bp: str) -> None:
     check(live["ptr"] == live["base"] + 1, "in_use: a handle converted to ptr is kept (exactly one more live)")
     # Every run spawns one thread: joined before the churn (freed then) but in `running`, where it
     # is kept while it runs and ends after the last collection.
-    check(live["running"] == live["base"] + 1, "in_use: a dropped handle of a running thread is kept")
+    if os.environ.get("BP_GC_STRESS") == "1":
+        # A collection at every safepoint: which handles the last one saw depends on where the
+        # running thread was then, so only "kept" is exact here.
+        check(live["running"] >= live["base"] + 1, "in_use: a dropped handle of a running thread is kept")
+    else:
+        check(live["running"] == live["base"] + 1, "in_use: a dropped handle of a running thread is kept")
 
 
 def main() -> int:
