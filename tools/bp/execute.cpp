@@ -51,7 +51,7 @@ void exit_if_threads_remain(Vm& machine, VmThread& main_thread, int code, bool w
     bool clean = wait_for_joinable ? machine.threading->finish(main_thread) : !machine.threading->any_alive();
     if (clean) return;
     std::fflush(stdout);
-    if (machine.options.gc_stats) write_stderr(machine.heap.stats_report());
+    if (machine.options.gc_stats) write_stderr(machine.heap.stats_report() + "\n");
     if (!thread::finish_trace(machine) && code == 0) code = kExitRuntime;
     std::fflush(stderr);
     std::_Exit(code);
@@ -218,7 +218,7 @@ int execute_program(const CliOptions& options, const bytecode::Program& program,
     } // every thread has detached: the watcher ends before the Vm
     code = flush_stdout(code);
     if (!thread::finish_trace(machine) && code == 0) code = kExitRuntime; // --trace
-    if (options.vm.gc_stats) write_stderr(machine.heap.stats_report());
+    if (options.vm.gc_stats) write_stderr(machine.heap.stats_report() + "\n");
     if (after) after(machine);
     return code;
 }
@@ -233,7 +233,7 @@ int execute_program(const CliOptions& options, const bytecode::Program& program,
         code = run_main_thread(*keep, before_init);
     }
     code = flush_stdout(code);
-    if (options.vm.gc_stats) write_stderr(keep->heap.stats_report());
+    if (options.vm.gc_stats) write_stderr(keep->heap.stats_report() + "\n");
     return code;
 }
 
