@@ -87,15 +87,50 @@
 // objects the mutators wrote before they parked: the stop-the-world handshake (threads_mu) and
 // HelperPool's mutex order those writes before the helpers' reads.
 //
+// Concurrent marking (snapshot at the beginning). A big live heap (the previous collection found at
+// least 10 000 live objects; --gc-concurrent=always|never overrides) is marked beside the program,
+// so that a collection costs two short pauses instead of one proportional to the live heap:
+//   1. initial pause: finish the lazy sweep (a background helper has usually done it already, see 5),
+//      grey the roots (mark them and queue them as one chunk for the markers), raise `marking`,
+//      resume. No allocator is reset: the threads keep their free lists.
+//   2. marking: helper threads (half the cores, at least one) trace from the roots' chunk while the
+//      program runs. Two rules make that safe:
+//      - black allocation: an object allocated while `marking` is set gets mark 1 at once. It is
+//        never traced; what it references was either reachable at the snapshot or allocated since.
+//      - the write barrier (write_barrier, rt/barrier.hpp): before a reference slot of a heap object
+//        is overwritten (or moved in place: array insert/remove/reverse/sort) its old value is
+//        shaded: marked by exchange and queued on the SatbQueue, which the markers poll. Replacing a
+//        container's Storage shades the old storage (the new one is black, so only the old one leads
+//        to the elements). Together they keep the snapshot invariant: every object reachable when
+//        marking began is marked by its end, because any path to it that the program cuts had its
+//        cut edge shaded. Roots need no barrier: registers, globals, constants and handles were
+//        scanned in the initial pause, and anything stored into them since was reachable at the
+//        snapshot or allocated black. That is why the remark does not rescan thread stacks.
+//      Markers read slots with slot_load (acquire), pairing with the program's release stores.
+//   3. the markers run out of work: they raise `collection_due`, and the next safepoint remarks.
+//      If the program allocates a whole threshold before that, its next safepoint remarks anyway,
+//      waiting for the markers inside the pause (the program has outrun them).
+//   4. remark pause: wait for the markers (nothing turns grey while the world is stopped), trace
+//      what the barrier queued since, clear `marking`, then exactly the end of a stop-the-world
+//      collection: reset allocators, dead large objects, pages to the lazy sweep, threshold.
+//   5. after the remark a background helper sweeps the unswept pages (as an allocating thread
+//      would, under the same protocol), so that the next initial pause has nothing left to sweep;
+//      the pause stops it first (stop_async). Dead large objects are freed after the pause.
+// Garbage made during a cycle (black or not yet unreachable at the snapshot) floats to the next one.
+// A forced collection (unit tests, embedders) finishes a running cycle and then collects with the
+// world stopped throughout. Stress mode alternates the two kinds of collection and, at every remark,
+// verifies that everything reachable is marked (verify_marks): a missing barrier aborts loudly.
+//
 // Invariants. Every reference slot that the collector scans holds nullptr or a pointer to a live
 // object. Objects are zero-filled at allocation, so a half-initialised object is always scannable.
-// Mark bytes are 0 whenever a marking starts; outside a collection only cells on unswept pages
-// (live at the last marking) have mark 1.
+// Mark bytes are 0 whenever a marking starts; outside a collection or a concurrent cycle only cells
+// on unswept pages (live at the last marking) have mark 1.
 //
 // Threading: LocalAllocator is touched only by its thread (and by the collector while the world
 // is stopped). Heap::Impl's page lists, counters and stats are guarded by its mutex (a page popped
-// off an unswept list belongs to the popping thread until it files it back); markers and helpers
-// work only while the world is stopped. `collection_due` is atomic; see safepoint().
+// off an unswept list belongs to the popping thread until it files it back); helpers work while the
+// world is stopped, except a concurrent cycle's markers and the background sweeper (see above).
+// `collection_due` and `marking` are atomic; `marking` changes only while the world is stopped.
 #pragma once
 #include <atomic>
 #include <cstddef>
