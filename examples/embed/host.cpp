@@ -6,8 +6,10 @@
 
 #include <bp/bp.hpp>
 
+#include <chrono>
 #include <cstdio>
 #include <string>
+#include <thread>
 
 int main(int argc, char** argv) {
     if (argc < 3) {
@@ -82,6 +84,9 @@ int main(int argc, char** argv) {
         check(r.ok(), "its main runs " + r.error);
         r = with_native.call("mean_plus", {1.0, 3.0, int64_t{10}});
         check(r.ok() && std::get<double>(r.value) == 12.0, "a call through the native module");
+        // A join returns once the thread finished; its end hook may still be running (joiners never
+        // wait for end hooks, which may block): give it up to 5 s.
+        for (int i = 0; i < 500 && counters.thread_ends < 1; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
         check(counters.thread_starts == 2 && counters.thread_ends == 1,
               "thread hooks: host thread + one spawned thread started, the spawned one ended");
         bp::embed::Runtime typo;
