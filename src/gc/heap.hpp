@@ -88,7 +88,8 @@
 // HelperPool's mutex order those writes before the helpers' reads.
 //
 // Concurrent marking (snapshot at the beginning). A big live heap (the previous collection found at
-// least 10 000 live objects; --gc-concurrent=always|never overrides) is marked beside the program,
+// least 10 000 live objects, and a core is idle or the live heap passes 64 MiB; see use_concurrent;
+// --gc-concurrent=always|never overrides) is marked beside the program,
 // so that a collection costs two short pauses instead of one proportional to the live heap:
 //   1. initial pause: finish the lazy sweep (a background helper has usually done it already, see 5),
 //      grey the roots (mark them and queue them as one chunk for the markers), raise `marking`,
