@@ -587,13 +587,7 @@ void FnCompiler::convert_to(const Convert* c, uint16_t dst) {
         uint16_t v = expr(c->operand.get());
         if (dst == kNoReg) return;
         m_span = c->span;
-        bytecode::BuiltinSite site;
-        site.arg_types.push_back(c->operand->type);
-        site.result_type = c->type;
-        m_proto.builtin_sites.push_back(std::move(site));
-        emit(Instr::make(Op::CallBuiltin, dst, static_cast<uint16_t>(bp::Builtin::handle_to_ptr), 1, 0));
-        emit(Instr::make(Op::Nop, static_cast<uint16_t>(m_proto.builtin_sites.size() - 1)));
-        emit_args({v});
+        call_builtin_regs(static_cast<uint32_t>(bp::Builtin::handle_to_ptr), dst, {v}, {c->operand->type}, c->type);
         return;
     }
     case ConvertKind::Box: {

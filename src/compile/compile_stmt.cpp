@@ -313,13 +313,7 @@ void FnCompiler::for_each_channel(const ForEach* s) {
     LoopCtx loop;
     uint32_t top = pc();
     m_span = s->span;
-    bytecode::BuiltinSite site;
-    site.arg_types.push_back(s->iterable->type);
-    site.result_type = s->chan_item;
-    m_proto.builtin_sites.push_back(std::move(site));
-    emit(Instr::make(Op::CallBuiltin, item, static_cast<uint16_t>(bp::Builtin::chan_recv_ok), 1, 0));
-    emit(Instr::make(Op::Nop, static_cast<uint16_t>(m_proto.builtin_sites.size() - 1)));
-    emit_args({ch});
+    call_builtin_regs(static_cast<uint32_t>(bp::Builtin::chan_recv_ok), item, {ch}, {s->iterable->type}, s->chan_item);
     emit(Instr::make(Op::GetTupleItem, ok, item, 0));
     jump_to(loop.break_label, emit(Instr::make(Op::JmpIfFalse, ok)));
     emit(Instr::make(Op::GetTupleItem, elem, item, 1));
