@@ -198,6 +198,7 @@ struct Heap::Impl {
     Vm* vm = nullptr;
     uint64_t limit = physical_memory_limit();
     bool stress = false;
+    uint32_t cores = 1; // hardware threads, read once by init (not in every pause)
     std::mutex mu;
     std::vector<Page*> pages;              // swept pages in use by a size class (full, partial or handed out)
     std::vector<Page*> partial[kClassCount]; // swept pages with cells on free_head (a subset of pages)
@@ -254,6 +255,7 @@ struct Heap::Impl {
     void mark(VmThread& t);
     void reset_allocators(VmThread& t);
     void full_collection(VmThread& t, PauseTimes& pt);
+    void end_marking(std::unique_lock<std::mutex>& lock, uint64_t live_bytes, uint64_t live_objects);
     bool use_concurrent() const;
     uint32_t concurrent_markers() const;
     bool marking_ahead();
@@ -534,6 +536,7 @@ void Heap::init(Vm& vm, uint64_t limit_bytes, bool stress) {
     stress = true; // a gc-stress build collects at every safepoint whatever the options say
 #endif
     impl->stress = stress;
+    impl->cores = std::max<uint32_t>(std::thread::hardware_concurrency(), 1);
 }
 
 Obj* Heap::allocate(VmThread& t, ObjKind kind, size_t size) {
@@ -677,6 +680,18 @@ void Heap::Impl::reset_allocators(VmThread& t) {
     if (!self_attached) reset(t);
 }
 
+// With the world stopped and `lock` (on mu) held, once marking is complete: frees the dead large
+// objects, leaves the pages to the lazy sweep, records what is live, then (mu released) sweeps the
+// threading handles. The end of every collection, stop-the-world or concurrent.
+void Heap::Impl::end_marking(std::unique_lock<std::mutex>& lock, uint64_t live_bytes, uint64_t live_objects) {
+    live_bytes += sweep_large();
+    start_lazy_sweep(live_bytes);
+    stats.last_live_bytes = live_bytes;
+    stats.last_live_objects = live_objects;
+    lock.unlock();
+    vm->threading->sweep_handles(); // unregisters dead handles (deleted after the pause)
+}
+
 // With the world stopped and no cycle active: the whole collection in this pause.
 void Heap::Impl::full_collection(VmThread& t, PauseTimes& pt) {
     stop_background();
@@ -687,12 +702,7 @@ void Heap::Impl::full_collection(VmThread& t, PauseTimes& pt) {
     auto marking = Clock::now();
     mark(t);
     auto marked = Clock::now();
-    uint64_t live_bytes = marker.live_bytes + sweep_large();
-    start_lazy_sweep(live_bytes);
-    stats.last_live_bytes = live_bytes;
-    stats.last_live_objects = marker.live_objects;
-    lock.unlock();
-    vm->threading->sweep_handles(); // unregisters dead handles (deleted after the pause)
+    end_marking(lock, marker.live_bytes, marker.live_objects);
     pt.mark_ns += elapsed_ns(marking, marked);
     pt.sweep_ns += elapsed_ns(sweeping, marking) + elapsed_ns(marked, Clock::now());
 }
@@ -713,14 +723,13 @@ bool Heap::Impl::use_concurrent() const {
     // with every core busy allocating keeps the pauses' parallel marking: trees.bp, 2 threads on 2
     // cores, 1.71x speedup stop-the-world against 1.58x concurrent).
     constexpr uint64_t kConcurrentAnywayBytes = uint64_t{64} << 20;
-    uint32_t cores = std::max<uint32_t>(std::thread::hardware_concurrency(), 1);
     return vm->threads.size() < cores || stats.last_live_bytes >= kConcurrentAnywayBytes;
 }
 
 // Background markers: half the cores (at least one, at most four), leaving the rest to the program.
 uint32_t Heap::Impl::concurrent_markers() const {
     if (markers_override != UINT32_MAX) return markers_override;
-    return std::clamp<uint32_t>(std::thread::hardware_concurrency() / 2, 1, 4);
+    return std::clamp<uint32_t>(cores / 2, 1, 4);
 }
 
 // A cycle is marking, its markers still have work, and the program has allocated less than a
@@ -795,12 +804,7 @@ void Heap::Impl::finish_cycle(VmThread& t, Heap& heap, PauseTimes& pt) {
     stats.concurrent_mark_ns += elapsed_ns(cycle_start, marking);
     stats.barrier_shaded = satb.total();
     auto marked = Clock::now();
-    live_bytes += sweep_large();
-    start_lazy_sweep(live_bytes);
-    stats.last_live_bytes = live_bytes;
-    stats.last_live_objects = live_objects;
-    lock.unlock();
-    vm->threading->sweep_handles(); // unregisters dead handles (deleted after the pause)
+    end_marking(lock, live_bytes, live_objects);
     pt.mark_ns += elapsed_ns(marking, marked);
     pt.sweep_ns += elapsed_ns(marked, Clock::now());
 }
@@ -901,7 +905,7 @@ uint32_t Heap::Impl::marking_threads() const {
     constexpr uint64_t kParallelMinObjects = 50000;
     if (mark_threads) return mark_threads;
     if (stats.last_live_objects < kParallelMinObjects) return 1;
-    return std::clamp<uint32_t>(std::thread::hardware_concurrency(), 1, 8);
+    return std::clamp<uint32_t>(cores, 1, 8);
 }
 
 // Marks from the roots, serially or with helpers; leaves the totals in `marker`.
