@@ -41,7 +41,7 @@ std::string operand(const Program& p, const FunctionProto& fn, char f, uint32_t 
     case 'g': return v < p.globals.size() ? fmt::format("g{}({})", v, p.globals[v].name) : fmt::format("g{}", v);
     case 'f': return v < p.functions.size() ? fmt::format("f{}({})", v, p.functions[v]->name) : fmt::format("f{}", v);
     case 'u': return fmt::format("{}", v);
-    case 's': return fmt::format("{}", static_cast<int16_t>(v));
+    case 's': case 'i': return fmt::format("{}", static_cast<int16_t>(v));
     case 'n': return fmt::format("n={}", v);
     default: return "";
     }
@@ -63,7 +63,7 @@ std::string instr_text(const Program& p, const FunctionProto& fn, uint32_t pc) {
     for (int k = 0; k < 3 && f[k]; ++k) {
         if (f[k] == 'J') { ops.push_back(fmt::format("-> {}", static_cast<int64_t>(pc) + in.sbc())); break; }
         if (f[k] == 'I') { ops.push_back(fmt::format("{}", in.sbc())); break; }
-        if (f[k] == 's' && (in.op == Op::JLtInt || in.op == Op::JLeInt || in.op == Op::JEqInt || in.op == Op::JNeInt)) {
+        if (f[k] == 's' && is_int_cmp_jump(in.op)) {
             ops.push_back(fmt::format("-> {}", static_cast<int64_t>(pc) + in.sc()));
             continue;
         }

@@ -57,6 +57,15 @@ struct Instr {
 };
 static_assert(sizeof(Instr) == 8);
 
+// The int compare-and-branch family: its c field is a jump offset (format letter s).
+inline bool is_int_cmp_jump(Op op) {
+    switch (op) {
+    case Op::JLtInt: case Op::JLeInt: case Op::JEqInt: case Op::JNeInt:
+    case Op::JLtIntK: case Op::JLeIntK: case Op::JEqIntK: case Op::JNeIntK: return true;
+    default: return false;
+    }
+}
+
 inline bool op_has_args(Op op) { return kOpFormats[static_cast<uint8_t>(op)][2] == 'n'; }
 
 // Number of 8-byte words the instruction at `i` occupies (itself + ext words + argument words).

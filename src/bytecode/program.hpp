@@ -47,6 +47,16 @@ struct FunctionProto {
     // function, 0 if it holds a scalar. The compiler never mixes kinds in one register; the
     // collector scans exactly the reference registers of every live frame.
     std::vector<uint8_t> reg_is_ref;
+    // The reference registers above the parameters: the only ones a call must clear (to nullptr)
+    // before the callee runs, since the collector scans them and nothing else. Scalar registers
+    // keep whatever the stack held; the compiler writes every scalar before reading it. Filled by
+    // set_ref_locals() once the function is compiled (the verifier checks it).
+    std::vector<uint16_t> ref_locals;
+    void set_ref_locals() {
+        ref_locals.clear();
+        for (size_t r = nparams; r < reg_is_ref.size(); ++r)
+            if (reg_is_ref[r]) ref_locals.push_back(static_cast<uint16_t>(r));
+    }
     std::vector<Instr> code;
     std::vector<Span> spans;   // one per instruction (traceback carets)
     std::vector<Constant> consts;

@@ -16,6 +16,7 @@ public:
         if (m_fn.nregs < m_fn.nparams) return fail(0, "nregs below nparams");
         if (m_fn.reg_is_ref.size() < m_fn.nregs) return fail(0, "reg_is_ref shorter than nregs");
         if (m_fn.spans.size() != m_fn.code.size()) return fail(0, "spans and code differ in length");
+        if (!ref_locals_ok()) return fail(0, "ref_locals does not list the reference registers above the parameters");
         if (!mark_boundaries()) return m_error;
         for (uint32_t pc = 0; pc < m_fn.code.size(); pc += instr_length(m_fn.code[pc]))
             if (!check_instr(pc)) return m_error;
@@ -36,6 +37,17 @@ private:
         return fmt::format("fn {} pc {}: {}", m_fn.name, pc, what);
     }
     bool reg_ok(uint32_t r) const { return r < m_fn.nregs; }
+    // A call clears only ref_locals, so a reference register missing from it would hold garbage
+    // the collector then follows.
+    bool ref_locals_ok() const {
+        size_t k = 0;
+        for (size_t r = m_fn.nparams; r < m_fn.nregs; ++r) {
+            if (!m_fn.reg_is_ref[r]) continue;
+            if (k >= m_fn.ref_locals.size() || m_fn.ref_locals[k] != r) return false;
+            ++k;
+        }
+        return k == m_fn.ref_locals.size();
+    }
     bool jump_ok(int64_t target) const {
         return target >= 0 && static_cast<size_t>(target) < m_boundary.size() && m_boundary[static_cast<size_t>(target)];
     }
@@ -62,7 +74,7 @@ private:
         case 'f': return v < m_p.functions.size() || fail_b(pc, fmt::format("function f{} out of range", v));
         case 'J': return jump_ok(int64_t{pc} + in.sbc()) || fail_b(pc, "jump target is not an instruction");
         case 's':
-            if (in.op == Op::JLtInt || in.op == Op::JLeInt || in.op == Op::JEqInt || in.op == Op::JNeInt)
+            if (is_int_cmp_jump(in.op))
                 return jump_ok(int64_t{pc} + in.sc()) || fail_b(pc, "jump target is not an instruction");
             return true;
         case 'n': {
@@ -71,7 +83,7 @@ private:
                 if (!reg_ok(regs[i])) return fail_b(pc, fmt::format("argument register r{} >= nregs", regs[i]));
             return true;
         }
-        default: return true; // u, I, -: immediates
+        default: return true; // u, i, I, -: immediates
         }
     }
 

@@ -13,7 +13,8 @@ namespace bp::bytecode {
 // code; register operands (formats r, n) are below nregs; constant, global, function and builtin
 // site indices are in range; every jump lands on an instruction boundary inside the function;
 // spans has one entry per code word; handler ranges and targets are inside the code and their
-// error registers are reference registers; entry and init functions exist.
+// error registers are reference registers; ref_locals lists exactly the reference registers
+// above the parameters; entry and init functions exist.
 std::string verify(const Program& program);
 
 } // namespace bp::bytecode

@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 
 namespace bp::compile {
 
@@ -241,6 +242,38 @@ void FnCompiler::logical_to(const Logical* l, uint16_t dst) {
     if (dst != kNoReg) emit(Instr::make(Op::Move, dst, t));
 }
 
+// An int literal (or a negated one) that fits a 16-bit immediate.
+static std::optional<int16_t> small_int_literal(const Expr* e) {
+    int64_t v = 0;
+    if (e->kind == ExprKind::IntLit) {
+        v = static_cast<const IntLit*>(e)->value;
+    } else if (e->kind == ExprKind::Unary && static_cast<const Unary*>(e)->op == UnaryOp::Neg &&
+               static_cast<const Unary*>(e)->operand->kind == ExprKind::IntLit) {
+        v = -static_cast<const IntLit*>(static_cast<const Unary*>(e)->operand.get())->value;
+    } else {
+        return std::nullopt;
+    }
+    if (v < INT16_MIN || v > INT16_MAX) return std::nullopt;
+    return static_cast<int16_t>(v);
+}
+
+// `l OP k` as a branch: `>` and `>=` become `<=` and `<` with the jump's sense flipped.
+void FnCompiler::int_cmp_jump_const(ast::BinaryOp op, uint16_t l, int16_t k, bool jump_if, Label& target) {
+    Op o = Op::JEqIntK;
+    switch (op) {
+    case BinaryOp::Eq: o = Op::JEqIntK; break;
+    case BinaryOp::Ne: o = Op::JNeIntK; break;
+    case BinaryOp::Lt: o = Op::JLtIntK; break;
+    case BinaryOp::Le: o = Op::JLeIntK; break;
+    case BinaryOp::Gt: o = Op::JLeIntK; jump_if = !jump_if; break;
+    case BinaryOp::Ge: o = Op::JLtIntK; jump_if = !jump_if; break;
+    case BinaryOp::Add: case BinaryOp::Sub: case BinaryOp::Mul: case BinaryOp::Div: case BinaryOp::Mod:
+    case BinaryOp::BitAnd: case BinaryOp::BitOr: case BinaryOp::BitXor: case BinaryOp::Shl:
+    case BinaryOp::Shr: break; // excluded by cond_jump's test
+    }
+    jump_to(target, emit(Instr::make(o, l, static_cast<uint16_t>(k), 0, jump_if ? 1 : 0)));
+}
+
 // Control-flow compilation of a bool expression: jump to target when its value == jump_if.
 void FnCompiler::cond_jump(const Expr* e, bool jump_if, Label& target) {
     Span saved = m_span;
@@ -266,6 +299,13 @@ void FnCompiler::cond_jump(const Expr* e, bool jump_if, Label& target) {
                static_cast<const Binary*>(e)->op >= BinaryOp::Eq) {
         auto* b = static_cast<const Binary*>(e);
         uint16_t l = expr(b->lhs.get());
+        if (std::optional<int16_t> k = small_int_literal(b->rhs.get())) {
+            m_span = e->span;
+            int_cmp_jump_const(b->op, l, *k, jump_if, target);
+            release_temps(mark);
+            m_span = saved;
+            return;
+        }
         uint16_t r = expr(b->rhs.get());
         m_span = e->span;
         Op o = Op::JEqInt;

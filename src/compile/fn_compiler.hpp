@@ -102,6 +102,7 @@ public:
     uint16_t expr(const ast::Expr* e);              // register holding the value (do not write it)
     void expr_to(const ast::Expr* e, uint16_t dst); // dst == kNoReg: evaluate for effect
     void cond_jump(const ast::Expr* e, bool jump_if, Label& target);
+    void int_cmp_jump_const(ast::BinaryOp op, uint16_t l, int16_t k, bool jump_if, Label& target);
 
     // ---- statements (compile_stmt.cpp)
     void block(const ast::Block& b);

@@ -144,7 +144,8 @@ static void push_entry_frame(VmThread& t, const FunctionProto* proto, Closure* c
     t.ensure_stack(static_cast<size_t>(base) + proto->nregs + 1);
     Value* R = t.stack + base;
     for (uint32_t i = 0; i < nargs; ++i) R[i] = args[i];
-    std::memset(static_cast<void*>(R + nargs), 0, (proto->nregs - nargs) * sizeof(Value));
+    for (uint32_t i = nargs; i < proto->nparams; ++i) R[i].u = 0;
+    for (uint16_t r : proto->ref_locals) R[r].u = 0;
     t.frames.push_back(Frame{proto, closure, base, 0, 0});
 }
 
@@ -171,23 +172,22 @@ namespace {
 bool execute(VmThread& t, size_t entry_depth, Value* out) {
     Vm& vm = t.vm;
     const FunctionProto* proto = nullptr;
-    const Instr* code = nullptr;
     const Instr* ip = nullptr;
     Value* R = nullptr;
     const Value* K = nullptr;
     Closure* closure = nullptr;
-    Value* const G = vm.globals.data();
-    const uint8_t* const ready = vm.global_ready.data();
-    const auto* const functions = vm.program.functions.data();
-    const uint32_t max_depth = vm.options.max_depth;
+    // Threading: globals and functions never move while threads run (their vectors are sized
+    // before the first thread starts), so these are read through vm on each use: fewer locals
+    // leave the hot ones (ip, R) in registers.
+#define G (vm.globals.data())
+#define functions (vm.program.functions.data())
     ErrorObj* err = nullptr;
 
 #define BP_LOAD_FRAME()                                        \
     do {                                                       \
         const Frame& f_ = t.frames.back();                     \
         proto = f_.proto;                                      \
-        code = proto->code.data();                             \
-        ip = code + f_.pc;                                     \
+        ip = proto->code.data() + f_.pc;                       \
         R = t.stack + f_.base;                                 \
         K = vm.constants[proto->index].data();                 \
         closure = f_.closure;                                  \
@@ -201,7 +201,7 @@ bool execute(VmThread& t, size_t entry_depth, Value* out) {
             vm.heap.collect(t, false);                                                     \
         }                                                                                  \
     } while (0)
-#define BP_PC() static_cast<uint32_t>(ip - code)
+#define BP_PC() static_cast<uint32_t>(ip - proto->code.data())
 #define A (ip->a)
 #define B (ip->b)
 #define C (ip->c)
@@ -243,7 +243,7 @@ bool execute(VmThread& t, size_t entry_depth, Value* out) {
 
             // ---- globals
             OP(GetGlobal) {
-                if (__builtin_expect(!__atomic_load_n(&ready[B], __ATOMIC_ACQUIRE), 0)) raise_global_uninit(vm, B);
+                if (__builtin_expect(!__atomic_load_n(&vm.global_ready[B], __ATOMIC_ACQUIRE), 0)) raise_global_uninit(vm, B);
                 R[A] = slot_load(&G[B]);
                 NEXT(1);
             }
@@ -308,7 +308,7 @@ bool execute(VmThread& t, size_t entry_depth, Value* out) {
                 callee_closure = static_cast<Closure*>(R[B].o);
                 callee = callee_closure->proto;
             do_call: {
-                if (__builtin_expect(t.frames.size() >= max_depth, 0)) raise_recursion();
+                if (__builtin_expect(t.frames.size() >= vm.options.max_depth, 0)) raise_recursion();
                 Frame& cur = t.frames.back();
                 cur.pc = BP_PC();
                 uint32_t nb = cur.base + proto->nregs;
@@ -321,11 +321,10 @@ bool execute(VmThread& t, size_t entry_depth, Value* out) {
                 const uint16_t* regs = ip->arg_regs();
                 uint32_t n = C;
                 for (uint32_t k = 0; k < n; ++k) NR[k] = R[regs[k]];
-                for (uint32_t k = n; k < callee->nregs; ++k) NR[k].u = 0;
+                for (uint16_t r : callee->ref_locals) NR[r].u = 0; // the collector scans only these
                 t.frames.push_back(Frame{callee, callee_closure, nb, 0, A});
                 proto = callee;
-                code = callee->code.data();
-                ip = code;
+                ip = callee->code.data();
                 R = NR;
                 K = vm.constants[callee->index].data();
                 closure = callee_closure;
@@ -336,8 +335,11 @@ bool execute(VmThread& t, size_t entry_depth, Value* out) {
             OP(CallExtern) { // LANGUAGE.md §7 FFI (vm/ffi.hpp)
                 t.frames.back().pc = BP_PC();
                 BP_SAFEPOINT();
-                Value r = call_with_args(R, ip, C, [&](const Value* args, uint32_t n) {
-                    return vm.ffi->call(t, B, args, n);
+                // The lambdas capture by value what they read of ip: taking ip's address (a
+                // by-reference capture) would keep it in memory for the whole dispatch loop.
+                uint16_t ext = B;
+                Value r = call_with_args(R, ip, C, [&t, &vm, ext](const Value* args, uint32_t n) {
+                    return vm.ffi->call(t, ext, args, n);
                 });
                 if (!(ip->x & 1)) R[A] = r;
                 NEXT(bytecode::instr_length(*ip));
@@ -346,9 +348,10 @@ bool execute(VmThread& t, size_t entry_depth, Value* out) {
                 const bytecode::BuiltinSite& site = proto->builtin_sites[ip[1].a];
                 t.frames.back().pc = BP_PC();
                 BP_SAFEPOINT();
-                Value r = call_with_args(R, ip, C, [&](const Value* args, uint32_t n) {
+                uint16_t builtin = B;
+                Value r = call_with_args(R, ip, C, [&t, &vm, &site, builtin](const Value* args, uint32_t n) {
                     BuiltinArgs ba{t, args, n, site.arg_types.data(), site.result_type};
-                    return vm.builtins[B](ba);
+                    return vm.builtins[builtin](ba);
                 });
                 R = t.stack + t.frames.back().base; // a builtin may run bytecode and grow the stack
                 if (!(ip->x & 1)) R[A] = r;
@@ -405,6 +408,10 @@ bool execute(VmThread& t, size_t entry_depth, Value* out) {
             BP_CMP_JUMP(JLeInt, R[A].i <= R[B].i)
             BP_CMP_JUMP(JEqInt, R[A].i == R[B].i)
             BP_CMP_JUMP(JNeInt, R[A].i != R[B].i)
+            BP_CMP_JUMP(JLtIntK, R[A].i < static_cast<int16_t>(B))
+            BP_CMP_JUMP(JLeIntK, R[A].i <= static_cast<int16_t>(B))
+            BP_CMP_JUMP(JEqIntK, R[A].i == static_cast<int16_t>(B))
+            BP_CMP_JUMP(JNeIntK, R[A].i != static_cast<int16_t>(B))
 #undef BP_CMP_JUMP
 
             // ---- loops
@@ -720,6 +727,8 @@ bool execute(VmThread& t, size_t entry_depth, Value* out) {
 #undef B
 #undef C
 #undef BP_PC
+#undef G
+#undef functions
 #undef BP_SAFEPOINT
 #undef BP_LOAD_FRAME
 }
