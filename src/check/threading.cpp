@@ -5,6 +5,7 @@
 #include "check/checker_impl.hpp"
 
 #include <string_view>
+#include <unordered_set>
 #include <utility>
 
 namespace bp::check {
@@ -52,15 +53,13 @@ types::NativeModuleDecl thread_module() {
     std::vector<std::string_view> candidates = {"spawn", "join", "detach", "current", "id", "is_running",
         "is_joined", "yield", "sleep", "scope", "scope_spawn", "set_name", "name", "submit"};
     for (uint32_t i = 0; i < kBuiltinCount; ++i) candidates.push_back(kBuiltins[i].name);
+    std::unordered_set<std::string_view> taken; // m.find(name), without its linear scan
     for (std::string_view name : candidates) {
         const char* flat = flat_name(name);
         if (!flat) flat = chan_module_name(name);
-        if (!flat || m.find(name)) continue;
-        for (uint32_t i = 0; i < kBuiltinCount; ++i)
-            if (kBuiltins[i].name == flat) {
-                m.functions.push_back(types::NativeFunctionDecl{std::string(name), static_cast<int32_t>(i), "", nullptr});
-                break;
-            }
+        if (!flat || !taken.insert(name).second) continue;
+        if (int32_t id = find_builtin(flat); id >= 0)
+            m.functions.push_back(types::NativeFunctionDecl{std::string(name), id, "", nullptr});
     }
     return m;
 }
