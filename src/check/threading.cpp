@@ -12,8 +12,8 @@ namespace bp::check {
 
 namespace {
 
-// thread.<name> -> flat builtin name.
-const char* flat_name(std::string_view name) {
+// thread.<name> -> flat builtin name, from the table below only.
+const char* table_name(std::string_view name) {
     static const std::pair<std::string_view, const char*> kMap[] = {
         {"spawn", "thread_spawn"},   {"join", "thread_join"},     {"detach", "thread_detach"},
         {"current", "thread_current"}, {"id", "thread_id"},       {"is_running", "thread_is_running"},
@@ -28,7 +28,19 @@ const char* flat_name(std::string_view name) {
         {"set_name", "thread_set_name"}, {"name", "thread_name"}};
     for (const auto& [k, v] : kMap)
         if (k == name) return v;
-    return toolkit_flat_name(name);
+    return nullptr;
+}
+
+// The builtin id thread.<name> stands for in the registry, or -1: the table above, else the
+// toolkit's names (toolkit_flat_name), else the channel functions' (chan_module_name). `self`: the
+// id of the builtin called `name` when the caller knows it, which spares lookups (the toolkit and
+// channel functions keep their own names).
+int32_t module_function(std::string_view name, int32_t self) {
+    if (const char* flat = table_name(name)) return find_builtin(flat);
+    if (name == "submit") return find_builtin(toolkit_flat_name(name));
+    int32_t id = self >= 0 ? self : find_builtin(name);
+    if (id >= static_cast<int32_t>(Builtin::atomic_new)) return id; // toolkit_flat_name: its own name
+    return chan_module_name(name) ? id : -1;
 }
 
 } // namespace
@@ -45,22 +57,24 @@ bool Checker::is_thread_module(const ast::Expr& e) const {
 
 // The `thread` module's registry entry: every name thread.X can take, with the builtin it is.
 // Candidates are the table above, `submit` and every builtin's own name (the toolkit and channel
-// functions keep their flat names); flat_name / chan_module_name decide, in that order, as a
-// direct lookup did before the registry existed.
+// functions keep their flat names); module_function decides, as a direct lookup did before the
+// registry existed. It runs for every program, so it avoids a search per candidate (start-up:
+// docs/performance.md).
 types::NativeModuleDecl thread_module() {
     types::NativeModuleDecl m;
     m.name = "thread";
-    std::vector<std::string_view> candidates = {"spawn", "join", "detach", "current", "id", "is_running",
+    static constexpr std::string_view kOwn[] = {"spawn", "join", "detach", "current", "id", "is_running",
         "is_joined", "yield", "sleep", "scope", "scope_spawn", "set_name", "name", "submit"};
-    for (uint32_t i = 0; i < kBuiltinCount; ++i) candidates.push_back(kBuiltins[i].name);
     std::unordered_set<std::string_view> taken; // m.find(name), without its linear scan
-    for (std::string_view name : candidates) {
-        const char* flat = flat_name(name);
-        if (!flat) flat = chan_module_name(name);
-        if (!flat || !taken.insert(name).second) continue;
-        if (int32_t id = find_builtin(flat); id >= 0)
-            m.functions.push_back(types::NativeFunctionDecl{std::string(name), id, "", nullptr});
-    }
+    auto add = [&](std::string_view name, int32_t self) {
+        if (taken.count(name)) return;
+        int32_t id = module_function(name, self);
+        if (id < 0) return;
+        taken.insert(name);
+        m.functions.push_back(types::NativeFunctionDecl{std::string(name), id, "", nullptr});
+    };
+    for (std::string_view name : kOwn) add(name, -1);
+    for (uint32_t i = 0; i < kBuiltinCount; ++i) add(kBuiltins[i].name, static_cast<int32_t>(i));
     return m;
 }
 
