@@ -36,8 +36,11 @@ python="$(command -v python3)"
 if command -v pyenv >/dev/null 2>&1; then python="$(pyenv which python3 2>/dev/null || echo "$python")"; fi
 
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) (wall times mean little above ~1 per core)"
-hyperfine -N -w 5 -r "$runs" --export-json "$out/startup.json" \
-    "$bp $prog" 'lua5.4 -e ""' "$python -S -c pass" >/dev/null
+if ! hyperfine -N -w 5 -r "$runs" --export-json "$out/startup.json" \
+    "$bp $prog" 'lua5.4 -e ""' "$python -S -c pass" >"$out/startup.log" 2>&1; then
+    cat "$out/startup.log" >&2 # hyperfine's outlier warnings are kept there, not printed
+    exit 1
+fi
 python3 - "$out/startup.json" <<'PY'
 import json, sys
 results = json.load(open(sys.argv[1]))["results"]

@@ -4,17 +4,22 @@
 // checked against the spawned function's parameters), mutex_new, cond_new and cond_wait (overloads).
 #include "check/checker_impl.hpp"
 
+#include <algorithm>
+#include <array>
+#include <iterator>
 #include <string_view>
-#include <unordered_set>
 #include <utility>
 
 namespace bp::check {
 
 namespace {
 
-// thread.<name> -> flat builtin name, from the table below only.
-const char* table_name(std::string_view name) {
-    static const std::pair<std::string_view, const char*> kMap[] = {
+using NamePair = std::pair<std::string_view, const char*>;
+
+// thread.<name> -> flat builtin name, sorted by name at compile time (table_name is a binary search:
+// thread_module() asks it for every builtin's name).
+constexpr auto kTable = [] {
+    std::array<NamePair, 28> t = {{
         {"spawn", "thread_spawn"},   {"join", "thread_join"},     {"detach", "thread_detach"},
         {"current", "thread_current"}, {"id", "thread_id"},       {"is_running", "thread_is_running"},
         {"is_joined", "thread_is_joined"}, {"yield", "thread_yield"}, {"sleep", "thread_sleep"},
@@ -25,10 +30,15 @@ const char* table_name(std::string_view name) {
         {"volatile_new", "volatile_new"}, {"volatile_set", "volatile_set"},
         {"volatile_get", "volatile_get"}, {"volatile_has", "volatile_has"},
         {"volatile_delete", "volatile_delete"}, {"scope", "scope_new"}, {"scope_spawn", "scope_spawn"},
-        {"set_name", "thread_set_name"}, {"name", "thread_name"}};
-    for (const auto& [k, v] : kMap)
-        if (k == name) return v;
-    return nullptr;
+        {"set_name", "thread_set_name"}, {"name", "thread_name"}}};
+    std::sort(t.begin(), t.end(), [](const NamePair& a, const NamePair& b) { return a.first < b.first; });
+    return t;
+}();
+
+const char* table_name(std::string_view name) {
+    auto it = std::lower_bound(kTable.begin(), kTable.end(), name,
+                               [](const NamePair& e, std::string_view n) { return e.first < n; });
+    return it != kTable.end() && it->first == name ? it->second : nullptr;
 }
 
 // The builtin id thread.<name> stands for in the registry, or -1: the table above, else the
@@ -65,16 +75,19 @@ types::NativeModuleDecl thread_module() {
     m.name = "thread";
     static constexpr std::string_view kOwn[] = {"spawn", "join", "detach", "current", "id", "is_running",
         "is_joined", "yield", "sleep", "scope", "scope_spawn", "set_name", "name", "submit"};
-    std::unordered_set<std::string_view> taken; // m.find(name), without its linear scan
-    auto add = [&](std::string_view name, int32_t self) {
-        if (taken.count(name)) return;
-        int32_t id = module_function(name, self);
-        if (id < 0) return;
-        taken.insert(name);
+    m.functions.reserve(128);
+    auto add = [&](std::string_view name, int32_t id) {
         m.functions.push_back(types::NativeFunctionDecl{std::string(name), id, "", nullptr});
     };
-    for (std::string_view name : kOwn) add(name, -1);
-    for (uint32_t i = 0; i < kBuiltinCount; ++i) add(kBuiltins[i].name, static_cast<int32_t>(i));
+    for (std::string_view name : kOwn)
+        if (int32_t id = module_function(name, -1); id >= 0) add(name, id);
+    // Builtin names are unique (builtins.hpp), so a name can only repeat one of kOwn, which came
+    // first (and resolved the same way: module_function depends on the name alone).
+    for (uint32_t i = 0; i < kBuiltinCount; ++i) {
+        int32_t id = module_function(kBuiltins[i].name, static_cast<int32_t>(i));
+        if (id >= 0 && std::find(std::begin(kOwn), std::end(kOwn), kBuiltins[i].name) == std::end(kOwn))
+            add(kBuiltins[i].name, id);
+    }
     return m;
 }
 
