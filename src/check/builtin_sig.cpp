@@ -124,17 +124,15 @@ private:
 };
 } // namespace
 
-std::vector<Signature> parse_builtin_signatures(types::TypeTable& types) {
-    std::vector<Signature> sigs(kBuiltinCount);
-    for (uint32_t i = 0; i < kBuiltinCount; ++i) {
-        Parser p(kBuiltins[i].signature, types);
-        if (!p.parse(sigs[i])) {
-            assert(false && "malformed signature in builtins.def");
-            sigs[i] = Signature{};
-            sigs[i].special = true;
-        }
+Signature parse_builtin_signature(uint32_t id, types::TypeTable& types) {
+    Signature sig;
+    Parser p(kBuiltins[id].signature, types);
+    if (!p.parse(sig)) {
+        assert(false && "malformed signature in builtins.def");
+        sig = Signature{};
+        sig.special = true;
     }
-    return sigs;
+    return sig;
 }
 
 const Type* substitute(const SigType& s, const SigBindings& b, types::TypeTable& types, bool want_bytes) {

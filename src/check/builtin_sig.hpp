@@ -30,9 +30,10 @@ struct Signature {
 // Bindings of T K V during one call's check; nullptr = unbound.
 using SigBindings = std::array<const types::Type*, 3>;
 
-// Parses every builtin signature once. Signatures are fixed text, so a parse failure is a bug in
-// builtins.def: it is reported by an assertion in debug builds and typed as `special` otherwise.
-std::vector<Signature> parse_builtin_signatures(types::TypeTable& types);
+// Parses builtin `id`'s signature (the checker does it at the builtin's first call, not for all
+// 245 up front). Signatures are fixed text, so a parse failure is a bug in builtins.def: it is
+// reported by an assertion in debug builds and typed as `special` otherwise.
+Signature parse_builtin_signature(uint32_t id, types::TypeTable& types);
 
 // The type of `s` with its variables replaced by `b`; nullptr if a variable is unbound.
 // `want_bytes`: B becomes bytes (result position with bytes expected), else [int].

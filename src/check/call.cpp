@@ -25,8 +25,7 @@ const Type* Checker::check_call(ast::Call& c, const Type* expected) {
     }
     if (c.callee->kind == ast::ExprKind::Name) {
         auto& n = static_cast<ast::Name&>(*c.callee);
-        auto b = m_builtins.find(n.name);
-        if (b != m_builtins.end()) return check_builtin_call(c, b->second, expected);
+        if (int32_t b = find_builtin(n.name); b >= 0) return check_builtin_call(c, static_cast<uint32_t>(b), expected);
         if (resolve_variable(n)) {
             if (n.type && n.type->kind == Kind::Func) {
                 c.call_kind = ast::CallKind::Value;
@@ -112,12 +111,17 @@ const Type* Checker::check_value_call(ast::Call& c, const Type* fn, const std::s
     return fn->ret;
 }
 
+const Signature& Checker::builtin_sig(uint32_t id) {
+    if (!m_sigs[id]) m_sigs[id] = std::make_unique<Signature>(parse_builtin_signature(id, m_types));
+    return *m_sigs[id];
+}
+
 // Arguments of a builtin, left to right; each argument's expected type is its parameter with the
 // variables bound so far (else bound from the call's expected result, as a hint only).
 const Type* Checker::check_builtin_call(ast::Call& c, uint32_t id, const Type* expected) {
     c.call_kind = ast::CallKind::Builtin;
     c.builtin_id = id;
-    const Signature& sig = m_sigs[id];
+    const Signature& sig = builtin_sig(id);
     const std::string name(kBuiltins[id].name);
     const Type* ret = nullptr;
     std::vector<const Type*> arg_types;

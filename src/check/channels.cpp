@@ -94,8 +94,8 @@ const Type* Checker::check_chan_method(ast::Call& c, const Type* expected) {
 
 bool Checker::rewrite_method_as_builtin(ast::Call& c, const char* flat) {
     auto& f = static_cast<ast::Field&>(*c.callee);
-    auto it = flat ? m_builtins.find(flat) : m_builtins.end();
-    if (it == m_builtins.end()) {
+    int32_t id = flat ? find_builtin(flat) : -1;
+    if (id < 0) {
         error(f.name_span, "type " + f.object->type->name() + " has no method '" + f.name + "'");
         for (auto& a : c.args) check_expr(a);
         return false;
@@ -104,7 +104,7 @@ bool Checker::rewrite_method_as_builtin(ast::Call& c, const char* flat) {
     c.args.insert(c.args.begin(), std::move(f.object));
     c.callee = std::make_unique<ast::Name>(name_span, flat);
     c.call_kind = ast::CallKind::Builtin;
-    c.builtin_id = it->second;
+    c.builtin_id = static_cast<uint32_t>(id);
     return true;
 }
 

@@ -18,8 +18,7 @@ const std::unordered_set<std::string> kReservedTypeNames = {
 } // namespace
 
 Checker::Checker(types::TypeTable& types, diag::Diagnostics& diags) : m_types(types), m_diags(diags) {
-    m_sigs = parse_builtin_signatures(types);
-    for (uint32_t i = 0; i < kBuiltinCount; ++i) m_builtins.emplace(std::string(kBuiltins[i].name), i);
+    m_sigs.resize(kBuiltinCount);
 }
 
 void Checker::declare_value(const std::string& name, Span span, ValueSym sym) {
@@ -43,7 +42,7 @@ void Checker::collect_decls(ast::Module& m) {
         switch (d->kind) {
         case ast::DeclKind::Func: {
             auto& f = static_cast<ast::FuncDecl&>(*d);
-            if (m_builtins.count(f.name) || is_thread_builtin(f.name))
+            if (find_builtin(f.name) >= 0 || is_thread_builtin(f.name))
                 error(f.name_span, "'" + f.name + "' shadows builtin");
             // Call operands hold a 16-bit function index; "<module>" and lambdas need indexes too.
             if (m_functions.size() == kMaxFunctions) error(f.name_span, "too many functions (the limit is 65000)");
@@ -140,7 +139,7 @@ void Checker::resolve_signature(ast::FuncDecl& f) {
 void Checker::check_global(ast::GlobalDecl& g) {
     const Type* t = g.type ? resolve_type(g.type.get()) : nullptr;
     if (!g.type) error(g.name_span, "global '" + g.name + "' needs a type annotation");
-    if (t && t->kind == Kind::Func && (m_builtins.count(g.name) || is_thread_builtin(g.name)))
+    if (t && t->kind == Kind::Func && (find_builtin(g.name) >= 0 || is_thread_builtin(g.name)))
         error(g.name_span, "'" + g.name + "' shadows builtin");
     if (!g.init) {
         error(g.name_span, "global '" + g.name + "' needs an initialiser");

@@ -144,6 +144,7 @@ public:
     // ---- calls (call.cpp)
     const Type* check_call(ast::Call& c, const Type* expected);
     const Type* check_builtin_call(ast::Call& c, uint32_t id, const Type* expected);
+    const Signature& builtin_sig(uint32_t id); // parses it at the first call of builtin `id`
     const Type* check_special_builtin(ast::Call& c, uint32_t id);
     // Threading (threading.cpp): thread.X(...) calls and the overloaded thread builtins.
     bool is_thread_module(const ast::Expr& e) const;
@@ -199,8 +200,7 @@ public:
 
     types::TypeTable& m_types;
     diag::Diagnostics& m_diags;
-    std::vector<Signature> m_sigs;
-    std::unordered_map<std::string, uint32_t> m_builtins; // name -> Builtin id
+    std::vector<std::unique_ptr<Signature>> m_sigs; // by builtin id, parsed at first use (builtin_sig)
     std::unordered_map<std::string, ValueSym> m_values;
     std::unordered_map<std::string, TypeSym> m_type_names;
     std::unordered_set<std::string> m_silent_types; // later-issue declarations (classes)

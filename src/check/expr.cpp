@@ -54,7 +54,7 @@ const Type* Checker::check_name(ast::Name& n) {
         error(n.span, "module '" + n.name + "' is not a value (call its functions: " + n.name + ".spawn(...))");
     else if (imported_module(n.name))
         error(n.span, "module '" + n.name + "' is not a value");
-    else if (m_builtins.count(n.name))
+    else if (find_builtin(n.name) >= 0)
         error(n.span, "builtin '" + n.name + "' is not a value (wrap it in a lambda)");
     else if (m_type_names.count(n.name))
         error(n.span, "type '" + n.name + "' is not a value");

@@ -29,7 +29,7 @@ bool Checker::function_sym(const ValueSym& s, uint32_t& index, const Type*& type
 }
 
 void Checker::declare_extern(ast::ExternDecl& x) {
-    if (m_builtins.count(x.name) || is_thread_builtin(x.name))
+    if (find_builtin(x.name) >= 0 || is_thread_builtin(x.name))
         error(x.name_span, "'" + x.name + "' shadows builtin");
     if (x.library.empty()) error(x.span, "extern fn '" + x.name + "' needs a library name");
     m_externs.push_back(&x);

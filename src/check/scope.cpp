@@ -18,7 +18,7 @@ bool Checker::name_visible_as_variable(const std::string& name) const {
 
 ast::LocalVar* Checker::declare_local(const std::string& name, Span span, const Type* type) {
     if (name_visible_as_variable(name)) error(span, "duplicate symbol '" + name + "'");
-    else if (type && type->kind == Kind::Func && (m_builtins.count(name) || is_thread_builtin(name)))
+    else if (type && type->kind == Kind::Func && (find_builtin(name) >= 0 || is_thread_builtin(name)))
         error(span, "'" + name + "' shadows builtin");
     FnContext& f = m_fns.back();
     auto v = std::make_unique<ast::LocalVar>();

@@ -4,6 +4,9 @@
 // checked against the spawned function's parameters), mutex_new, cond_new and cond_wait (overloads).
 #include "check/checker_impl.hpp"
 
+#include <algorithm>
+#include <array>
+#include <iterator>
 #include <string_view>
 #include <utility>
 
@@ -11,9 +14,12 @@ namespace bp::check {
 
 namespace {
 
-// thread.<name> -> flat builtin name.
-const char* flat_name(std::string_view name) {
-    static const std::pair<std::string_view, const char*> kMap[] = {
+using NamePair = std::pair<std::string_view, const char*>;
+
+// thread.<name> -> flat builtin name, sorted by name at compile time (table_name is a binary search:
+// thread_module() asks it for every builtin's name).
+constexpr auto kTable = [] {
+    std::array<NamePair, 28> t = {{
         {"spawn", "thread_spawn"},   {"join", "thread_join"},     {"detach", "thread_detach"},
         {"current", "thread_current"}, {"id", "thread_id"},       {"is_running", "thread_is_running"},
         {"is_joined", "thread_is_joined"}, {"yield", "thread_yield"}, {"sleep", "thread_sleep"},
@@ -24,10 +30,27 @@ const char* flat_name(std::string_view name) {
         {"volatile_new", "volatile_new"}, {"volatile_set", "volatile_set"},
         {"volatile_get", "volatile_get"}, {"volatile_has", "volatile_has"},
         {"volatile_delete", "volatile_delete"}, {"scope", "scope_new"}, {"scope_spawn", "scope_spawn"},
-        {"set_name", "thread_set_name"}, {"name", "thread_name"}};
-    for (const auto& [k, v] : kMap)
-        if (k == name) return v;
-    return toolkit_flat_name(name);
+        {"set_name", "thread_set_name"}, {"name", "thread_name"}}};
+    std::sort(t.begin(), t.end(), [](const NamePair& a, const NamePair& b) { return a.first < b.first; });
+    return t;
+}();
+
+const char* table_name(std::string_view name) {
+    auto it = std::lower_bound(kTable.begin(), kTable.end(), name,
+                               [](const NamePair& e, std::string_view n) { return e.first < n; });
+    return it != kTable.end() && it->first == name ? it->second : nullptr;
+}
+
+// The builtin id thread.<name> stands for in the registry, or -1: the table above, else the
+// toolkit's names (toolkit_flat_name), else the channel functions' (chan_module_name). `self`: the
+// id of the builtin called `name` when the caller knows it, which spares lookups (the toolkit and
+// channel functions keep their own names).
+int32_t module_function(std::string_view name, int32_t self) {
+    if (const char* flat = table_name(name)) return find_builtin(flat);
+    if (name == "submit") return find_builtin(toolkit_flat_name(name));
+    int32_t id = self >= 0 ? self : find_builtin(name);
+    if (id >= static_cast<int32_t>(Builtin::atomic_new)) return id; // toolkit_flat_name: its own name
+    return chan_module_name(name) ? id : -1;
 }
 
 } // namespace
@@ -44,23 +67,26 @@ bool Checker::is_thread_module(const ast::Expr& e) const {
 
 // The `thread` module's registry entry: every name thread.X can take, with the builtin it is.
 // Candidates are the table above, `submit` and every builtin's own name (the toolkit and channel
-// functions keep their flat names); flat_name / chan_module_name decide, in that order, as a
-// direct lookup did before the registry existed.
+// functions keep their flat names); module_function decides, as a direct lookup did before the
+// registry existed. It runs for every program, so it avoids a search per candidate (start-up:
+// docs/performance.md).
 types::NativeModuleDecl thread_module() {
     types::NativeModuleDecl m;
     m.name = "thread";
-    std::vector<std::string_view> candidates = {"spawn", "join", "detach", "current", "id", "is_running",
+    static constexpr std::string_view kOwn[] = {"spawn", "join", "detach", "current", "id", "is_running",
         "is_joined", "yield", "sleep", "scope", "scope_spawn", "set_name", "name", "submit"};
-    for (uint32_t i = 0; i < kBuiltinCount; ++i) candidates.push_back(kBuiltins[i].name);
-    for (std::string_view name : candidates) {
-        const char* flat = flat_name(name);
-        if (!flat) flat = chan_module_name(name);
-        if (!flat || m.find(name)) continue;
-        for (uint32_t i = 0; i < kBuiltinCount; ++i)
-            if (kBuiltins[i].name == flat) {
-                m.functions.push_back(types::NativeFunctionDecl{std::string(name), static_cast<int32_t>(i), "", nullptr});
-                break;
-            }
+    m.functions.reserve(128);
+    auto add = [&](std::string_view name, int32_t id) {
+        m.functions.push_back(types::NativeFunctionDecl{std::string(name), id, "", nullptr});
+    };
+    for (std::string_view name : kOwn)
+        if (int32_t id = module_function(name, -1); id >= 0) add(name, id);
+    // Builtin names are unique (builtins.hpp), so a name can only repeat one of kOwn, which came
+    // first (and resolved the same way: module_function depends on the name alone).
+    for (uint32_t i = 0; i < kBuiltinCount; ++i) {
+        int32_t id = module_function(kBuiltins[i].name, static_cast<int32_t>(i));
+        if (id >= 0 && std::find(std::begin(kOwn), std::end(kOwn), kBuiltins[i].name) == std::end(kOwn))
+            add(kBuiltins[i].name, id);
     }
     return m;
 }

@@ -19,9 +19,8 @@ bool is_toolkit_builtin(Builtin b) {
 
 const char* toolkit_flat_name(std::string_view name) {
     if (name == "submit") return "pool_submit";
-    for (uint32_t i = static_cast<uint32_t>(Builtin::atomic_new); i < kBuiltinCount; ++i)
-        if (kBuiltins[i].name == name) return kBuiltins[i].name.data();
-    return nullptr;
+    int32_t id = find_builtin(name); // the toolkit's builtins are the last ones, from atomic_new on
+    return id >= static_cast<int32_t>(Builtin::atomic_new) ? kBuiltins[id].name.data() : nullptr;
 }
 
 bool is_toolkit_special(uint32_t id) {

@@ -31,8 +31,8 @@ void Checker::check_with(ast::With& s) {
             if (p.kind == t->kind) proto = &p;
     if (t && !proto) error(s.subject->span, "'with' needs a Mutex or a Scope, found " + t->name());
     if (proto) {
-        s.enter_builtin = m_builtins.at(std::string(proto->enter));
-        s.exit_builtin = m_builtins.at(std::string(proto->exit));
+        s.enter_builtin = static_cast<uint32_t>(find_builtin(proto->enter));
+        s.exit_builtin = static_cast<uint32_t>(find_builtin(proto->exit));
     }
     push_scope();
     if (!s.binding.empty()) s.var = declare_local(s.binding, s.binding_span, t);

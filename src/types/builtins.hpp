@@ -23,4 +23,8 @@ inline constexpr BuiltinInfo kBuiltins[] = {
 };
 inline constexpr uint32_t kBuiltinCount = sizeof(kBuiltins) / sizeof(kBuiltins[0]);
 
+// The id of the builtin named `name`, or -1: a binary search in a table sorted at compile time, so
+// a lookup costs no start-up work (no map is built per checker or per process).
+int32_t find_builtin(std::string_view name);
+
 } // namespace bp

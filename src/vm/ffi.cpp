@@ -4,6 +4,7 @@
 
 #include "runtime/thread/safepoint.hpp"
 
+#include "base/lazy_library.hpp"
 #include "runtime/rt.hpp"
 #include "vm/vm.hpp"
 
@@ -14,13 +15,48 @@ namespace bp::vm {
 
 namespace {
 
-ffi_type* ffi_type_of(const types::Type* t) {
+// libffi itself is opened at the first extern call, not at start-up (base/lazy_library.hpp): the
+// two functions and the five type descriptors used here come from dlsym. ffi.h spells some type
+// names as macros (ffi_type_sint is ffi_type_sint32 here), so the names given to dlsym are the
+// macros' expansions.
+#define BP_FFI_NAME(x) BP_FFI_NAME_(x)
+#define BP_FFI_NAME_(x) #x
+
+struct FfiApi {
+    decltype(&ffi_prep_cif) prep_cif = nullptr;
+    decltype(&ffi_call) call = nullptr;
+    ffi_type* sint64 = nullptr;
+    ffi_type* dbl = nullptr;
+    ffi_type* sint = nullptr;
+    ffi_type* pointer = nullptr;
+    ffi_type* void_ = nullptr;
+    std::string error; // empty: everything was found
+};
+
+FfiApi load_libffi() {
+    static base::LazyLibrary lib(BP_LIBFFI_SONAME, "libffi");
+    FfiApi f;
+    std::string& e = f.error;
+    (void)(lib.bind("ffi_prep_cif", f.prep_cif, e) && lib.bind("ffi_call", f.call, e) &&
+           lib.bind(BP_FFI_NAME(ffi_type_sint64), f.sint64, e) && lib.bind(BP_FFI_NAME(ffi_type_double), f.dbl, e) &&
+           lib.bind(BP_FFI_NAME(ffi_type_sint), f.sint, e) && lib.bind(BP_FFI_NAME(ffi_type_pointer), f.pointer, e) &&
+           lib.bind(BP_FFI_NAME(ffi_type_void), f.void_, e));
+    return f;
+}
+
+// Loaded by the first extern call of the process (a function-local static: thread-safe, once).
+const FfiApi& libffi() {
+    static const FfiApi api = load_libffi();
+    return api;
+}
+
+ffi_type* ffi_type_of(const FfiApi& api, const types::Type* t) {
     types::Kind k = t ? t->kind : types::Kind::Void;
-    if (k == types::Kind::Int) return &ffi_type_sint64;
-    if (k == types::Kind::Float) return &ffi_type_double;
-    if (k == types::Kind::Bool) return &ffi_type_sint;
-    if (k == types::Kind::Str || k == types::Kind::Ptr) return &ffi_type_pointer;
-    return &ffi_type_void; // void (the checker rejects every other type)
+    if (k == types::Kind::Int) return api.sint64;
+    if (k == types::Kind::Float) return api.dbl;
+    if (k == types::Kind::Bool) return api.sint;
+    if (k == types::Kind::Str || k == types::Kind::Ptr) return api.pointer;
+    return api.void_; // void (the checker rejects every other type)
 }
 
 // One argument in the form libffi reads it.
@@ -51,6 +87,7 @@ Value convert_result(VmThread& t, const types::Type* ret, ffi_arg word, double f
 struct Ffi::Entry {
     std::once_flag once;
     void* fn = nullptr;
+    decltype(&ffi_call) call = nullptr; // libffi's, once resolved
     std::string error; // set if the library or the symbol could not be loaded
     ffi_cif cif{};
     std::vector<ffi_type*> arg_types;
@@ -98,12 +135,18 @@ void Ffi::resolve(const bytecode::ExternInfo& info, Entry& e) {
                   (why ? why : "null symbol") + ")";
         return;
     }
-    for (const types::Type* p : info.params) e.arg_types.push_back(ffi_type_of(p));
+    const FfiApi& api = libffi();
+    if (!api.error.empty()) {
+        e.error = "cannot call '" + info.symbol + "': " + api.error;
+        return;
+    }
+    for (const types::Type* p : info.params) e.arg_types.push_back(ffi_type_of(api, p));
     auto n = static_cast<unsigned>(e.arg_types.size());
-    if (ffi_prep_cif(&e.cif, FFI_DEFAULT_ABI, n, ffi_type_of(info.ret), e.arg_types.data()) != FFI_OK) {
+    if (api.prep_cif(&e.cif, FFI_DEFAULT_ABI, n, ffi_type_of(api, info.ret), e.arg_types.data()) != FFI_OK) {
         e.error = "cannot prepare a call to '" + info.symbol + "'";
         return;
     }
+    e.call = api.call;
     e.fn = sym;
 }
 
@@ -155,7 +198,7 @@ Value Ffi::call(VmThread& t, uint32_t index, const Value* args, uint32_t nargs) 
         // Foreign code touches no heap object (arguments were copied out, the result is converted
         // after the region ends), so the collector need not wait for it (LANGUAGE.md §11.4).
         thread::SafeRegion safe(t);
-        ffi_call(&e.cif, FFI_FN(e.fn), &result, ptrs);
+        e.call(&e.cif, FFI_FN(e.fn), &result, ptrs);
     }
     return convert_result(t, info.ret, result.word, result.f, result.p);
 }

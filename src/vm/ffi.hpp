@@ -3,6 +3,8 @@
 //
 // Each Program::externs entry is resolved lazily, at its first call: the library is dlopen'ed
 // (once per library name, cached), the symbol dlsym'ed and the libffi call interface prepared.
+// libffi itself is loaded the same way, by the first extern call of the process (it is not linked:
+// base/lazy_library.hpp), so a program without externs never maps it.
 // A failure is remembered and raised as IOError at that call and every later one. Libraries are
 // never closed: foreign code may have registered callbacks or thread-local state that must
 // outlive any of our calls.

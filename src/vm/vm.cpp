@@ -81,6 +81,15 @@ void VmThread::ensure_stack(size_t needed) {
     if (needed <= stack_cap) return;
     size_t cap = stack_cap ? stack_cap : std::min(needed, kInitialStack);
     while (cap < needed) cap *= 2;
+    if (!stack) {
+        // The first block comes zeroed from calloc: a block this large is fresh pages from mmap,
+        // zero already, so no page is touched until a register is used (a memset here made the
+        // main thread's 512 KiB, 128 pages, a quarter of an empty program's page faults).
+        stack = static_cast<Value*>(std::calloc(cap, sizeof(Value)));
+        if (!stack) throw rt::Raise{ErrorKind::MemoryError, "cannot allocate the register stack"};
+        stack_cap = cap;
+        return;
+    }
     // realloc keeps the live registers; frames hold offsets, so moving the block is harmless.
     void* grown = std::realloc(stack, cap * sizeof(Value));
     if (!grown) throw rt::Raise{ErrorKind::MemoryError, "cannot grow the register stack"};

@@ -25,17 +25,19 @@ void* trampoline(void* p) {
 
 } // namespace
 
-int run_with_big_stack(int (*fn)(void*), void* arg) {
+bool run_with_big_stack(int (*fn)(void*), void* arg, void (*meanwhile)(void*), void* wait_arg, int& result) {
     Job job{fn, arg, 0};
     pthread_attr_t attr;
-    if (pthread_attr_init(&attr) != 0) return fn(arg);
+    if (pthread_attr_init(&attr) != 0) return false;
     pthread_t thread;
     bool started = pthread_attr_setstacksize(&attr, kStackBytes) == 0 &&
                    pthread_create(&thread, &attr, trampoline, &job) == 0;
     pthread_attr_destroy(&attr);
-    if (!started) return fn(arg);
+    if (!started) return false;
+    meanwhile(wait_arg);
     pthread_join(thread, nullptr);
-    return job.result;
+    result = job.result;
+    return true;
 }
 
 } // namespace bp::tool

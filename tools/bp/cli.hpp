@@ -6,6 +6,10 @@
 #include <string>
 #include <vector>
 
+namespace bp::thread {
+class DumpServer;
+}
+
 namespace bp::tool {
 
 // sysexits-style exit codes (LANGUAGE.md §3).
@@ -31,6 +35,7 @@ struct CliOptions {
     bool quiet_diagnostics = false; // the REPL's probes: compile errors are not printed
     std::vector<std::string> args; // program arguments after the path
     uint32_t parallel_main = 0;    // --parallel-main N (hidden, for the test suite): 0 = off
+    thread::DumpServer* dumps = nullptr; // SIGQUIT dumps served by bp's first thread; nullptr: none
 };
 
 enum class CliAction { Run, Help, Version, BadUsage };
@@ -54,7 +59,9 @@ int run_repl(const CliOptions& options);
 int run_driver(const CliOptions& options);
 
 // Runs fn(arg) on a thread with a large native stack (deeply nested source, deep printing and
-// comparison recurse natively); falls back to the calling thread if none can be made.
-int run_with_big_stack(int (*fn)(void*), void* arg);
+// comparison recurse natively) and stores its result. Meanwhile the calling thread runs
+// meanwhile(wait_arg), which must return once fn has returned (fn's side arranges that). false if
+// the thread could not be created: nothing ran, and the caller runs fn itself.
+bool run_with_big_stack(int (*fn)(void*), void* arg, void (*meanwhile)(void*), void* wait_arg, int& result);
 
 } // namespace bp::tool

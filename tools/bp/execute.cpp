@@ -220,7 +220,7 @@ int execute_program(const CliOptions& options, const bytecode::Program& program,
     machine.argv = options.args;
     int code = 0;
     {
-        thread::DumpWatcher watcher(machine); // SIGQUIT: a thread dump (docs/threading.md)
+        thread::DumpWatcher watcher(machine, options.dumps); // SIGQUIT: a thread dump (docs/threading.md)
         code = run_main_thread(machine, nullptr, options.parallel_main);
     } // every thread has detached: the watcher ends before the Vm
     code = flush_stdout(code);
@@ -236,7 +236,7 @@ int execute_program(const CliOptions& options, const bytecode::Program& program,
     keep->argv = options.args;
     int code = 0;
     {
-        thread::DumpWatcher watcher(*keep); // SIGQUIT: a thread dump (docs/threading.md)
+        thread::DumpWatcher watcher(*keep, options.dumps); // SIGQUIT: a thread dump (docs/threading.md)
         code = run_main_thread(*keep, before_init);
     }
     code = flush_stdout(code);

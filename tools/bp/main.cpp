@@ -4,6 +4,8 @@
 #include "runtime/thread/dump.hpp"
 #include "trace_view.hpp"
 
+#include <pthread.h>
+
 #include <csignal>
 #include <cstdio>
 #include <exception>
@@ -22,10 +24,16 @@ int internal_failure(const std::string& what) {
     return kExitRuntime;
 }
 
-// Runs on the big-stack thread: nothing may escape it (that would be std::terminate).
-int guarded_run(void* arg) {
+// What the big-stack thread runs, and the first thread it tells when it is done.
+struct Run {
+    CliOptions* options;
+    pthread_t first_thread; // serves SIGQUIT dumps (options->dumps) until the run is over
+};
+
+// Nothing may escape the run (that would be std::terminate).
+int run_guarded(const CliOptions& options) {
     try {
-        return run_driver(*static_cast<const CliOptions*>(arg));
+        return run_driver(options);
     } catch (const std::bad_alloc&) {
         return internal_failure("out of memory");
     } catch (const std::exception& e) {
@@ -35,6 +43,16 @@ int guarded_run(void* arg) {
     }
 }
 
+// Runs on the big-stack thread; once the program is over, the first thread stops serving dumps.
+int guarded_run(void* arg) {
+    auto* run = static_cast<Run*>(arg);
+    int code = run_guarded(*run->options);
+    if (run->options->dumps) run->options->dumps->stop(run->first_thread);
+    return code;
+}
+
+void serve_dumps(void* server) { static_cast<bp::thread::DumpServer*>(server)->serve(); }
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -42,7 +60,8 @@ int main(int argc, char** argv) {
     std::signal(SIGPIPE, SIG_IGN);
     if (argc > 1 && std::string(argv[1]) == "trace-view") return run_trace_view(argc - 1, argv + 1);
     // SIGQUIT asks for a thread dump: blocked in every thread (all are created after this), accepted
-    // only by the watcher's sigwait (runtime/thread/dump.hpp). Never a core dump.
+    // only by the watcher's sigwait (runtime/thread/dump.hpp): this thread's, while the program runs
+    // on the big-stack thread. Never a core dump.
     bp::thread::block_dump_signal();
     CliOptions options;
     std::string error;
@@ -52,7 +71,14 @@ int main(int argc, char** argv) {
     case CliAction::BadUsage: write_stderr("bp: " + error + "\n" + usage_text()); return kExitUsage;
     case CliAction::Run: break;
     }
-    int code = run_with_big_stack(guarded_run, &options);
+    bp::thread::DumpServer dumps;
+    options.dumps = &dumps;
+    Run run{&options, pthread_self()};
+    int code = 0;
+    if (!run_with_big_stack(guarded_run, &run, serve_dumps, &dumps, code)) {
+        options.dumps = nullptr; // no thread serves: execute_program starts a watcher thread of its own
+        code = run_guarded(options);
+    }
     std::fflush(stdout); // a failure here (EPIPE) is ignored: the exit code already says how it went
     return code;
 }

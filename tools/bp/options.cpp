@@ -171,10 +171,17 @@ bool parse_size(const std::string& text, uint64_t& out) {
 
 CliAction parse_command_line(int argc, char** argv, CliOptions& out, std::string& error) {
     bool check_mode = argc > 1 && std::string_view(argv[1]) == "check";
+    if (const char* lo = std::getenv("BP_LOCK_ORDER"); lo && std::string_view(lo) == "1") out.vm.lock_order = true;
+    // The common shape, `bp FILE [args...]` without options, is what CLI11 would make of it too (the
+    // first positional word ends the options), without building its App: that was most of the
+    // command line's share of start-up (docs/performance.md "Start-up").
+    if (!check_mode && argc > 1 && argv[1][0] != '-') {
+        bool ok = take_positionals(std::vector<std::string>(argv + 1, argv + argc), out, false, error);
+        return ok ? CliAction::Run : CliAction::BadUsage;
+    }
     CLI::App app(check_mode ? "bp check: type-check FILE, print diagnostics, run nothing" : "", "bp");
     app.prefix_command();
     RawOptions raw;
-    if (const char* lo = std::getenv("BP_LOCK_ORDER"); lo && std::string_view(lo) == "1") out.vm.lock_order = true;
     declare_options(app, out, raw, check_mode);
     int first = check_mode ? 2 : 1;
     int code_at = check_mode ? argc : find_code_option(first, argc, argv);

@@ -27,8 +27,13 @@
 // session goes on; a failed definition is dropped, and a failed statement leaves the definitions
 // and the globals' values as they were when it stopped. An input whose global initialisers fail
 // (a new `let` that raises) leaves the session as it was before that input.
+// Line editing and history come from libedit, opened when the session starts (it is not linked, so
+// running a file never loads it: base/lazy_library.hpp). Without libedit the session still works,
+// reading plain lines, after saying why on stderr.
 #include "frontend.hpp"
 #include "repl_carry.hpp"
+
+#include "base/lazy_library.hpp"
 
 #include "runtime/rt.hpp"
 #include "types/type.hpp"
@@ -40,6 +45,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -360,16 +366,49 @@ int bracket_depth(const std::string& text) {
     return depth;
 }
 
+// libedit's readline interface, or plain lines when it cannot be loaded.
+struct LineEditor {
+    decltype(&::readline) readline = nullptr;
+    decltype(&::using_history) using_history = nullptr;
+    decltype(&::read_history) read_history = nullptr;
+    decltype(&::add_history) add_history = nullptr;
+    decltype(&::write_history) write_history = nullptr;
+
+    bool load() {
+        static base::LazyLibrary lib(BP_LIBEDIT_SONAME, "libedit");
+        std::string error;
+        if (lib.bind("readline", readline, error) && lib.bind("using_history", using_history, error) &&
+            lib.bind("read_history", read_history, error) && lib.bind("add_history", add_history, error) &&
+            lib.bind("write_history", write_history, error))
+            return true;
+        readline = nullptr;
+        std::fprintf(stderr, "bp: no line editing or history: %s\n", error.c_str());
+        return false;
+    }
+
+    // A malloc'ed line without its newline (as readline gives it), or nullptr at end of input.
+    char* read_line(const char* prompt) {
+        if (readline) return readline(prompt);
+        std::fputs(prompt, stdout);
+        std::fflush(stdout);
+        std::string line;
+        int c;
+        while ((c = std::getchar()) != EOF && c != '\n') line += static_cast<char>(c);
+        if (c == EOF && line.empty()) return nullptr;
+        return strdup(line.c_str());
+    }
+};
+
 // Reads one input: a line, or a block (first line ends with ':' or brackets are open) continued
 // with "... " until a blank line. false at end of input.
-bool read_input(std::string& out) {
-    char* line = readline(">>> ");
+bool read_input(LineEditor& editor, std::string& out) {
+    char* line = editor.read_line(">>> ");
     if (!line) return false;
     out = line;
     std::free(line);
     bool block = !trim(out).empty() && trim(out).back() == ':';
     while (block || bracket_depth(out) > 0) {
-        char* more = readline("... ");
+        char* more = editor.read_line("... ");
         if (!more) break;
         std::string m = more;
         std::free(more);
@@ -410,18 +449,20 @@ int run_repl(const CliOptions& options) {
     std::printf("Definitions and `let NAME: TYPE = VALUE` globals persist; end a block with a blank line;\n"
                 "globals keep their values between inputs (see docs/cli.md). Ctrl-D quits.\n");
     std::fflush(stdout);
-    using_history();
+    LineEditor editor;
+    bool editing = editor.load();
     std::string history_file;
-    if (const char* home = std::getenv("HOME")) history_file = std::string(home) + "/.bp_history";
-    if (!history_file.empty()) read_history(history_file.c_str());
+    if (const char* home = std::getenv("HOME"); home && editing) history_file = std::string(home) + "/.bp_history";
+    if (editing) editor.using_history();
+    if (!history_file.empty()) editor.read_history(history_file.c_str());
     Session session;
     std::string input;
-    while (read_input(input)) {
-        if (!trim(input).empty()) add_history(input.c_str());
+    while (read_input(editor, input)) {
+        if (editing && !trim(input).empty()) editor.add_history(input.c_str());
         handle(options, session, input);
     }
     std::printf("\n");
-    if (!history_file.empty()) write_history(history_file.c_str());
+    if (!history_file.empty()) editor.write_history(history_file.c_str());
     return 0;
 }
 

@@ -132,22 +132,43 @@ void dump_threads(Vm& vm) {
     std::fflush(stderr);
 }
 
-DumpWatcher::DumpWatcher(Vm& vm) : m_vm(vm) { m_thread = std::thread([this] { run(); }); }
-
-DumpWatcher::~DumpWatcher() {
-    m_stop.store(true, std::memory_order_release);
-    pthread_kill(m_thread.native_handle(), SIGQUIT); // to this thread only: it wakes its sigwait
-    m_thread.join();
-}
-
-void DumpWatcher::run() {
+void DumpServer::serve() {
     sigset_t s = quit_set();
     pthread_sigmask(SIG_BLOCK, &s, nullptr); // sigwait needs it blocked here too
     for (;;) {
         int sig = 0;
         if (sigwait(&s, &sig) != 0) continue;
         if (m_stop.load(std::memory_order_acquire)) return;
-        dump_threads(m_vm);
+        std::lock_guard<std::mutex> lk(m_mu);
+        if (m_vm) dump_threads(*m_vm);
+    }
+}
+
+void DumpServer::stop(pthread_t serving) {
+    m_stop.store(true, std::memory_order_release);
+    pthread_kill(serving, SIGQUIT); // to that thread only: it wakes its sigwait
+}
+
+void DumpServer::publish(Vm* vm) {
+    std::lock_guard<std::mutex> lk(m_mu);
+    m_vm = vm;
+}
+
+DumpWatcher::DumpWatcher(Vm& vm, DumpServer* shared) {
+    if (!shared) {
+        m_own = std::make_unique<DumpServer>();
+        shared = m_own.get();
+    }
+    m_server = shared;
+    m_server->publish(&vm);
+    if (m_own) m_thread = std::thread([this] { m_own->serve(); });
+}
+
+DumpWatcher::~DumpWatcher() {
+    m_server->publish(nullptr);
+    if (m_own) {
+        m_own->stop(m_thread.native_handle());
+        m_thread.join();
     }
 }
 
