@@ -47,6 +47,7 @@ struct Page {
     uint32_t ncells;
     uint32_t nfree;       // cells on free_head
     FreeCell* free_head;  // free cells not yet handed to a thread
+    uint32_t home;        // LocalAllocator::home of the thread that last took cells from it
     char* cell(uint32_t i) { return reinterpret_cast<char*>(this) + kPageHeader + size_t{i} * cell_size; }
 };
 static_assert(sizeof(Page) <= kPageHeader);
@@ -201,8 +202,10 @@ struct Heap::Impl {
     uint32_t cores = 1; // hardware threads, read once by init (not in every pause)
     std::mutex mu;
     std::vector<Page*> pages;              // swept pages in use by a size class (full, partial or handed out)
-    std::vector<Page*> partial[kClassCount]; // swept pages with cells on free_head (a subset of pages)
-    std::vector<Page*> unswept[kClassCount]; // pages the last collection marked and nobody swept yet
+    // Per home (LocalAllocator::home, the page's `home`) and class: a refill looks at its own
+    // home's lists first ("Page homes" atop gc/heap.hpp).
+    std::vector<Page*> partial[kHomes][kClassCount]; // swept pages with cells on free_head (a subset of pages)
+    std::vector<Page*> unswept[kHomes][kClassCount]; // pages the last collection marked and nobody swept yet
     size_t unswept_count = 0;
     std::vector<Page*> pool;               // empty pages, any class
     size_t pool_keep = kPoolMax;           // release_page frees pages beyond this many pooled
@@ -239,12 +242,13 @@ struct Heap::Impl {
         uint64_t sweep_ns = 0;
     };
 
-    FreeCell* refill(uint32_t cls, Heap& heap);
+    FreeCell* refill(uint32_t cls, uint32_t home, Heap& heap);
     Page* new_page(uint32_t cls);
     void note_allocation(uint64_t bytes, Heap& heap);
     void release_page(Page* p);
     uint32_t sweep_page(Page* p);
-    Page* pop_unswept(uint32_t cls);
+    Page* pop_partial(uint32_t cls, uint32_t home, bool own);
+    Page* pop_unswept(uint32_t cls, uint32_t home, bool own);
     Page* pop_unswept_any();
     void file_swept(Page* p, uint32_t live);
     uint32_t sweep_unlocked(std::unique_lock<std::mutex>& lock, Page* p);
@@ -294,6 +298,7 @@ Page* Heap::Impl::new_page(uint32_t cls) {
     p->ncells = static_cast<uint32_t>((kPageSize - kPageHeader) / p->cell_size);
     p->nfree = p->ncells;
     p->free_head = nullptr;
+    p->home = 0;
     for (uint32_t i = p->ncells; i-- > 0;) {
         auto* c = reinterpret_cast<FreeCell*>(p->cell(i));
         c->header.kind = ObjKind::Free;
@@ -308,8 +313,10 @@ Page* Heap::Impl::new_page(uint32_t cls) {
 // A thread's list of class `cls` ran dry. Preference: a list returned by an ended thread, a swept
 // page with free cells, a page of this class left to the lazy sweep (swept here, outside the lock),
 // an empty page found by sweeping pages of other classes, and only then a pooled or fresh page.
+// The first three look at the thread's own home (pages it last allocated from) before the other
+// homes', so that two threads do not end up allocating into each other's cache lines.
 // While a collection waits for this thread, it sweeps no more pages.
-FreeCell* Heap::Impl::refill(uint32_t cls, Heap& heap) {
+FreeCell* Heap::Impl::refill(uint32_t cls, uint32_t home, Heap& heap) {
     std::unique_lock<std::mutex> lock(mu);
     if (!returned[cls].empty()) { // already counted when first handed out
         FreeCell* head = returned[cls].back();
@@ -319,16 +326,19 @@ FreeCell* Heap::Impl::refill(uint32_t cls, Heap& heap) {
     Page* p = nullptr;
     bool swept = false;
     for (;;) {
-        if (!partial[cls].empty()) {
-            p = partial[cls].back();
-            partial[cls].pop_back();
-            break;
-        }
+        p = pop_partial(cls, home, true);
+        if (p) break;
         // A collection waits for this thread: after one page, stop sweeping (the pause finishes the
         // sweep), so that the time to reach the safepoint stays about one page sweep.
         bool hurry = swept && vm && vm->stop_requested.load(std::memory_order_relaxed);
         if (hurry && pool.empty() && heap_bytes + kPageSize > limit) hurry = false; // no MemoryError for it
-        if (Page* u = hurry ? nullptr : pop_unswept(cls)) {
+        Page* u = hurry ? nullptr : pop_unswept(cls, home, true);
+        if (!u) {
+            p = pop_partial(cls, home, false);
+            if (p) break;
+            u = hurry ? nullptr : pop_unswept(cls, home, false);
+        }
+        if (u) {
             uint32_t live = sweep_unlocked(lock, u);
             swept = true;
             if (u->nfree == 0) {
@@ -339,8 +349,8 @@ FreeCell* Heap::Impl::refill(uint32_t cls, Heap& heap) {
             p = u;
             break;
         }
-        if (Page* u = pool.empty() && !hurry ? pop_unswept_any() : nullptr) {
-            file_swept(u, sweep_unlocked(lock, u)); // looking for an empty page
+        if (Page* e = pool.empty() && !hurry ? pop_unswept_any() : nullptr) {
+            file_swept(e, sweep_unlocked(lock, e)); // looking for an empty page
             swept = true;
             continue;
         }
@@ -351,6 +361,7 @@ FreeCell* Heap::Impl::refill(uint32_t cls, Heap& heap) {
     note_allocation(uint64_t{p->nfree} * p->cell_size, heap);
     p->free_head = nullptr;
     p->nfree = 0;
+    p->home = home;
     return head;
 }
 
@@ -388,18 +399,39 @@ uint32_t Heap::Impl::sweep_page(Page* p) {
     return live;
 }
 
-Page* Heap::Impl::pop_unswept(uint32_t cls) {
-    if (unswept[cls].empty()) return nullptr;
-    Page* p = unswept[cls].back();
-    unswept[cls].pop_back();
-    --unswept_count;
+namespace {
+// Pops the last page of `lists[h][cls]`: h == home when `own`, else the first other home with one.
+Page* pop_home(std::vector<Page*> (&lists)[kHomes][kClassCount], uint32_t cls, uint32_t home, bool own) {
+    for (uint32_t h = own ? home : 0; h < kHomes; ++h) {
+        if (own ? h != home : h == home) continue;
+        std::vector<Page*>& list = lists[h][cls];
+        if (list.empty()) {
+            if (own) return nullptr;
+            continue;
+        }
+        Page* p = list.back();
+        list.pop_back();
+        return p;
+    }
+    return nullptr;
+}
+} // namespace
+
+Page* Heap::Impl::pop_partial(uint32_t cls, uint32_t home, bool own) {
+    return pop_home(partial, cls, home, own);
+}
+
+Page* Heap::Impl::pop_unswept(uint32_t cls, uint32_t home, bool own) {
+    if (unswept_count == 0) return nullptr;
+    Page* p = pop_home(unswept, cls, home, own);
+    if (p) --unswept_count;
     return p;
 }
 
 Page* Heap::Impl::pop_unswept_any() {
     if (unswept_count == 0) return nullptr;
     for (uint32_t cls = 0; cls < kClassCount; ++cls)
-        if (Page* p = pop_unswept(cls)) return p;
+        if (Page* p = pop_unswept(cls, 0, false)) return p; // home 0 is not "own": every home counts
     return nullptr;
 }
 
@@ -410,7 +442,7 @@ void Heap::Impl::file_swept(Page* p, uint32_t live) {
         return;
     }
     pages.push_back(p);
-    if (p->nfree) partial[p->cls].push_back(p);
+    if (p->nfree) partial[p->home][p->cls].push_back(p);
 }
 
 // With `lock` (on mu) held: sweeps p, which the caller popped off `unswept`, with the lock released
@@ -432,10 +464,11 @@ uint32_t Heap::Impl::sweep_unlocked(std::unique_lock<std::mutex>& lock, Page* p)
 void Heap::Impl::finish_sweep_locked() {
     std::vector<Page*> todo;
     todo.reserve(unswept_count);
-    for (auto& list : unswept) {
-        todo.insert(todo.end(), list.begin(), list.end());
-        list.clear();
-    }
+    for (auto& lists : unswept)
+        for (auto& list : lists) {
+            todo.insert(todo.end(), list.begin(), list.end());
+            list.clear();
+        }
     unswept_count = 0;
     constexpr size_t kBlock = 8;
     uint32_t n = marking_threads();
@@ -484,9 +517,10 @@ uint64_t Heap::Impl::sweep_large() {
 // marks are this collection's), partial lists and returned lists are forgotten (their cells are
 // free cells the page sweeps will find again), and the next threshold is set.
 void Heap::Impl::start_lazy_sweep(uint64_t live_bytes) {
-    for (auto& list : partial) list.clear();
+    for (auto& lists : partial)
+        for (auto& list : lists) list.clear();
     for (auto& list : returned) list.clear();
-    for (Page* p : pages) unswept[p->cls].push_back(p);
+    for (Page* p : pages) unswept[p->home][p->cls].push_back(p);
     unswept_count = pages.size();
     pages.clear();
     // Next collection after max(4 MiB, 2 x live) more bytes, but early enough to stay under the limit.
@@ -507,10 +541,11 @@ void Heap::Impl::start_lazy_sweep(uint64_t live_bytes) {
 
 void Heap::Impl::free_all() {
     for (Page* p : pages) std::free(p);
-    for (auto& list : unswept) {
-        for (Page* p : list) std::free(p);
-        list.clear();
-    }
+    for (auto& lists : unswept)
+        for (auto& list : lists) {
+            for (Page* p : list) std::free(p);
+            list.clear();
+        }
     for (Page* p : pool) std::free(p);
     for (LargeObject& lo : large) std::free(lo.obj);
     for (Obj* o : dead_large) std::free(o);
@@ -551,7 +586,7 @@ Obj* Heap::allocate_prefix_zeroed(VmThread& t, ObjKind kind, size_t size, size_t
         size_t step = (size + kSmallStep - 1) / kSmallStep;
         uint32_t cls = kClassTable.cls[step];
         FreeCell* c = t.alloc.free[cls];
-        if (__builtin_expect(!c, 0)) c = impl->refill(cls, *this);
+        if (__builtin_expect(!c, 0)) c = impl->refill(cls, t.alloc.home, *this);
         t.alloc.free[cls] = c->next;
         uint32_t cell = kClassTable.size[cls];
         size_t z = std::max((std::min(zero, size) + kSmallStep - 1) & ~(kSmallStep - 1), sizeof(FreeCell));
@@ -601,7 +636,7 @@ Obj* Heap::allocate_slow(VmThread& t, ObjKind kind, size_t size) {
     } else {
         uint32_t cls = size_class_of(size);
         FreeCell* c = t.alloc.free[cls];
-        if (!c) c = impl->refill(cls, *this);
+        if (!c) c = impl->refill(cls, t.alloc.home, *this);
         t.alloc.free[cls] = c->next;
         cell = class_size(cls);
         std::memset(static_cast<void*>(c), 0, cell);

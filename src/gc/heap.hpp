@@ -157,6 +157,7 @@ inline constexpr size_t kSmallStep = 16;
 inline constexpr size_t kSmallStepMax = 512;   // classes 16, 32, ..., 512
 inline constexpr size_t kMaxSmall = 8192;      // above this: large objects
 inline constexpr uint32_t kClassCount = 48;    // see size_classes in heap.cpp
+inline constexpr uint32_t kHomes = 8;          // page homes (LocalAllocator::home), see "Page homes"
 
 // Size class index of an allocation of `size` bytes (size <= kMaxSmall).
 uint32_t size_class_of(size_t size);
@@ -169,6 +170,8 @@ public:
     FreeCell* free[kClassCount] = {};
     // Bytes this thread allocated since the collector last collected its count (stats only).
     uint64_t allocated = 0;
+    // This thread's page home (< kHomes): refills prefer pages this home allocated from last.
+    uint32_t home = 0;
     // Forgets every list (the collector's sweep rebuilds them from the pages).
     void reset() {
         for (FreeCell*& f : free) f = nullptr;
