@@ -76,6 +76,51 @@ void poison(FreeCell* c, size_t cell_size) {
 #endif
 }
 
+// The heap mutex. Its critical sections are short (a list pop or push, a few counters: page sweeps
+// and formatting run with it released), but every thread takes it at every refill, about once per
+// 64 KiB allocated: two threads allocating flat out meet on it every few refills. A std::mutex
+// parks the loser in the kernel at once, and the futex wake-up costs it tens of microseconds (and
+// the owner a system call); then the two threads tend to stay in step and meet again at the next
+// refill (a convoy: trees.bp, 2 threads, lost ~10% of its wall time this way). So a waiter spins
+// (with pause) for a few microseconds, longer than any critical section when the owner runs, and
+// only then parks, as rt::lock does for containers.
+// Threading: word 0 = free, 1 = held, 2 = held with (maybe) a parked waiter; acquire on taking,
+// release on giving back, so it orders what it guards like a std::mutex.
+class HeapMutex {
+public:
+    void lock() {
+        uint32_t expected = 0;
+        if (m_word.compare_exchange_strong(expected, 1, std::memory_order_acquire, std::memory_order_relaxed))
+            return;
+        lock_slow();
+    }
+    bool try_lock() {
+        uint32_t expected = 0;
+        return m_word.compare_exchange_strong(expected, 1, std::memory_order_acquire, std::memory_order_relaxed);
+    }
+    void unlock() {
+        if (m_word.exchange(0, std::memory_order_release) == 2) m_word.notify_one();
+    }
+
+private:
+    void lock_slow() {
+        constexpr uint32_t kSpins = 4096; // pause instructions: a few microseconds
+        for (uint32_t i = 0; i < kSpins; ++i) {
+#if defined(__x86_64__) || defined(__i386__)
+            __builtin_ia32_pause();
+#elif defined(__aarch64__)
+            asm volatile("yield");
+#endif
+            uint32_t expected = 0;
+            if (m_word.load(std::memory_order_relaxed) == 0 &&
+                m_word.compare_exchange_weak(expected, 1, std::memory_order_acquire, std::memory_order_relaxed))
+                return;
+        }
+        while (m_word.exchange(2, std::memory_order_acquire) != 0) m_word.wait(2, std::memory_order_relaxed);
+    }
+    std::atomic<uint32_t> m_word{0};
+};
+
 // Helper threads for the parallel phases of a collection. Started lazily by the first collection
 // that uses them; they sleep on m_cv between collections. A job is open from run()'s start until
 // the calling thread's own share, job(0), returns; a helper that wakes after that skips it, so a
@@ -200,7 +245,7 @@ struct Heap::Impl {
     uint64_t limit = physical_memory_limit();
     bool stress = false;
     uint32_t cores = 1; // hardware threads, read once by init (not in every pause)
-    std::mutex mu;
+    HeapMutex mu;
     std::vector<Page*> pages;              // swept pages in use by a size class (full, partial or handed out)
     // Per home (LocalAllocator::home, the page's `home`) and class: a refill looks at its own
     // home's lists first ("Page homes" atop gc/heap.hpp).
@@ -244,6 +289,7 @@ struct Heap::Impl {
 
     FreeCell* refill(uint32_t cls, uint32_t home, Heap& heap);
     Page* new_page(uint32_t cls);
+    static FreeCell* format_page(Page* p);
     void note_allocation(uint64_t bytes, Heap& heap);
     void release_page(Page* p);
     uint32_t sweep_page(Page* p);
@@ -251,7 +297,7 @@ struct Heap::Impl {
     Page* pop_unswept(uint32_t cls, uint32_t home, bool own);
     Page* pop_unswept_any();
     void file_swept(Page* p, uint32_t live);
-    uint32_t sweep_unlocked(std::unique_lock<std::mutex>& lock, Page* p);
+    uint32_t sweep_unlocked(std::unique_lock<HeapMutex>& lock, Page* p);
     void finish_sweep_locked();
     uint64_t sweep_large();
     uint32_t marking_threads() const;
@@ -259,7 +305,7 @@ struct Heap::Impl {
     void mark(VmThread& t);
     void reset_allocators(VmThread& t);
     void full_collection(VmThread& t, PauseTimes& pt);
-    void end_marking(std::unique_lock<std::mutex>& lock, uint64_t live_bytes, uint64_t live_objects);
+    void end_marking(std::unique_lock<HeapMutex>& lock, uint64_t live_bytes, uint64_t live_objects);
     bool use_concurrent() const;
     uint32_t concurrent_markers() const;
     bool marking_ahead();
@@ -282,6 +328,10 @@ void Heap::Impl::note_allocation(uint64_t bytes, Heap& heap) {
         heap.collection_due.store(true, std::memory_order_relaxed);
 }
 
+// With mu held: an empty page for class `cls` (pooled, or fresh within the limit), counted in
+// `pages`. Its header and cells are not set up: the caller formats it (format_page) with mu
+// released; nobody else reaches the page meanwhile (`pages` is read only by collections, which
+// cannot start while this thread allocates).
 Page* Heap::Impl::new_page(uint32_t cls) {
     Page* p = nullptr;
     if (!pool.empty()) {
@@ -296,18 +346,24 @@ Page* Heap::Impl::new_page(uint32_t cls) {
     p->cls = cls;
     p->cell_size = static_cast<uint32_t>(class_size(cls));
     p->ncells = static_cast<uint32_t>((kPageSize - kPageHeader) / p->cell_size);
-    p->nfree = p->ncells;
-    p->free_head = nullptr;
-    p->home = 0;
+    pages.push_back(p);
+    return p;
+}
+
+// Makes every cell of a page from new_page a free cell; returns the list, all of it handed out
+// (the page keeps none). Touches all 64 KiB (page faults for a fresh page): done without mu.
+FreeCell* Heap::Impl::format_page(Page* p) {
+    FreeCell* head = nullptr;
     for (uint32_t i = p->ncells; i-- > 0;) {
         auto* c = reinterpret_cast<FreeCell*>(p->cell(i));
         c->header.kind = ObjKind::Free;
         c->header.mark.store(0, std::memory_order_relaxed);
-        c->next = p->free_head;
-        p->free_head = c;
+        c->next = head;
+        head = c;
     }
-    pages.push_back(p);
-    return p;
+    p->nfree = 0;
+    p->free_head = nullptr;
+    return head;
 }
 
 // A thread's list of class `cls` ran dry. Preference: a list returned by an ended thread, a swept
@@ -317,7 +373,7 @@ Page* Heap::Impl::new_page(uint32_t cls) {
 // homes', so that two threads do not end up allocating into each other's cache lines.
 // While a collection waits for this thread, it sweeps no more pages.
 FreeCell* Heap::Impl::refill(uint32_t cls, uint32_t home, Heap& heap) {
-    std::unique_lock<std::mutex> lock(mu);
+    std::unique_lock<HeapMutex> lock(mu);
     if (!returned[cls].empty()) { // already counted when first handed out
         FreeCell* head = returned[cls].back();
         returned[cls].pop_back();
@@ -354,8 +410,14 @@ FreeCell* Heap::Impl::refill(uint32_t cls, uint32_t home, Heap& heap) {
             swept = true;
             continue;
         }
+        // A fresh or pooled page: count it and format it with the lock released.
         p = new_page(cls);
-        break;
+        p->home = home;
+        p->nfree = 0;
+        p->free_head = nullptr;
+        note_allocation(uint64_t{p->ncells} * p->cell_size, heap);
+        lock.unlock();
+        return format_page(p);
     }
     FreeCell* head = p->free_head;
     note_allocation(uint64_t{p->nfree} * p->cell_size, heap);
@@ -448,7 +510,7 @@ void Heap::Impl::file_swept(Page* p, uint32_t live) {
 // With `lock` (on mu) held: sweeps p, which the caller popped off `unswept`, with the lock released
 // (p belongs to this thread meanwhile; other threads keep allocating and sweeping other pages).
 // Returns its live cells; the caller files it.
-uint32_t Heap::Impl::sweep_unlocked(std::unique_lock<std::mutex>& lock, Page* p) {
+uint32_t Heap::Impl::sweep_unlocked(std::unique_lock<HeapMutex>& lock, Page* p) {
     lock.unlock();
     auto start = std::chrono::steady_clock::now();
     uint32_t live = sweep_page(p);
@@ -617,7 +679,7 @@ Obj* Heap::allocate_slow(VmThread& t, ObjKind kind, size_t size) {
         if (size > impl->limit) out_of_memory(); // before anything can overflow
         o = static_cast<Obj*>(std::calloc(1, size));
         if (!o) out_of_memory();
-        std::unique_lock<std::mutex> lock(impl->mu);
+        std::unique_lock<HeapMutex> lock(impl->mu);
         if (impl->heap_bytes + size > impl->limit) {
             // Garbage may still sit in unswept pages, and pooled pages count: reclaim both first.
             while (Page* p = impl->pop_unswept_any()) impl->file_swept(p, impl->sweep_unlocked(lock, p));
@@ -690,7 +752,7 @@ void Heap::collect(VmThread& t, bool force) {
     impl->start_background(*this);
     std::vector<Obj*> dead;
     {
-        std::lock_guard<std::mutex> lock(impl->mu);
+        std::lock_guard<HeapMutex> lock(impl->mu);
         dead.swap(impl->dead_large);
     }
     thread::resume_world(vm);
@@ -718,7 +780,7 @@ void Heap::Impl::reset_allocators(VmThread& t) {
 // With the world stopped and `lock` (on mu) held, once marking is complete: frees the dead large
 // objects, leaves the pages to the lazy sweep, records what is live, then (mu released) sweeps the
 // threading handles. The end of every collection, stop-the-world or concurrent.
-void Heap::Impl::end_marking(std::unique_lock<std::mutex>& lock, uint64_t live_bytes, uint64_t live_objects) {
+void Heap::Impl::end_marking(std::unique_lock<HeapMutex>& lock, uint64_t live_bytes, uint64_t live_objects) {
     live_bytes += sweep_large();
     start_lazy_sweep(live_bytes);
     stats.last_live_bytes = live_bytes;
@@ -731,7 +793,7 @@ void Heap::Impl::end_marking(std::unique_lock<std::mutex>& lock, uint64_t live_b
 void Heap::Impl::full_collection(VmThread& t, PauseTimes& pt) {
     stop_background();
     reset_allocators(t);
-    std::unique_lock<std::mutex> lock(mu);
+    std::unique_lock<HeapMutex> lock(mu);
     auto sweeping = Clock::now();
     finish_sweep_locked(); // every mark byte is 0 from here
     auto marking = Clock::now();
@@ -771,7 +833,7 @@ uint32_t Heap::Impl::concurrent_markers() const {
 // threshold's worth since the cycle began: the remark can wait. (threads_mu held.)
 bool Heap::Impl::marking_ahead() {
     if (!cycle_active || markers_done.load(std::memory_order_acquire)) return false;
-    std::lock_guard<std::mutex> lock(mu);
+    std::lock_guard<HeapMutex> lock(mu);
     return since_gc < cycle_budget;
 }
 
@@ -779,7 +841,7 @@ bool Heap::Impl::marking_ahead() {
 // the roots, switch on the barrier and black allocation. The markers start in start_background.
 void Heap::Impl::start_cycle(VmThread& t, Heap& heap, PauseTimes& pt) {
     stop_background();
-    std::unique_lock<std::mutex> lock(mu);
+    std::unique_lock<HeapMutex> lock(mu);
     auto sweeping = Clock::now();
     finish_sweep_locked();
     auto marking = Clock::now();
@@ -817,7 +879,7 @@ void Heap::Impl::finish_cycle(VmThread& t, Heap& heap, PauseTimes& pt) {
     share->steal_all(grey); // chunks no helper took (helpers the OS did not schedule in time)
     satb.take(grey);
     reset_allocators(t);
-    std::unique_lock<std::mutex> lock(mu);
+    std::unique_lock<HeapMutex> lock(mu);
     marker.clear();
     marker.push_grey(grey);
     marker.handle_contents = false; // greyed in the initial pause
@@ -877,12 +939,12 @@ void Heap::Impl::start_background(Heap& heap) {
         return;
     }
     {
-        std::lock_guard<std::mutex> lock(mu);
+        std::lock_guard<HeapMutex> lock(mu);
         if (unswept_count == 0 || !use_concurrent()) return;
     }
     ensure_helpers(1);
     async_job = [this](uint32_t) {
-        std::unique_lock<std::mutex> lock(mu);
+        std::unique_lock<HeapMutex> lock(mu);
         while (!stop_async.load(std::memory_order_relaxed))
             if (Page* p = pop_unswept_any()) file_swept(p, sweep_unlocked(lock, p));
             else break;
@@ -956,7 +1018,7 @@ void Heap::Impl::mark(VmThread& t) {
     for (auto& m : helper_markers) m->clear(); // a helper that wakes too late adds nothing
     MarkShare share;
     marker.set_share(&share);
-    mark_roots(t.vm, t, marker);
+    mark_roots(t.vm, t, marker, &share);
     helpers->run(n - 1, [&](uint32_t i) {
         Marker& m = i == 0 ? marker : *helper_markers[i - 1];
         if (i != 0) {
@@ -976,7 +1038,7 @@ void Heap::finish_sweep() {
     // A background sweep may hold a page it popped: let it finish first. (No pause can run meanwhile:
     // the caller is a running thread, so `background` and the helpers are stable.)
     if (impl->background && !impl->cycle_active) impl->stop_background();
-    std::unique_lock<std::mutex> lock(impl->mu);
+    std::unique_lock<HeapMutex> lock(impl->mu);
     while (Page* p = impl->pop_unswept_any()) impl->file_swept(p, impl->sweep_unlocked(lock, p));
 }
 
@@ -1010,14 +1072,14 @@ uint64_t DurationHistogram::percentile(double p) const {
 void Heap::retire_allocator(LocalAllocator& a) {
     impl->stats.bytes_allocated_total += a.allocated;
     a.allocated = 0;
-    std::lock_guard<std::mutex> lock(impl->mu);
+    std::lock_guard<HeapMutex> lock(impl->mu);
     for (uint32_t cls = 0; cls < kClassCount; ++cls)
         if (a.free[cls]) impl->returned[cls].push_back(a.free[cls]);
     a.reset();
 }
 
 uint64_t Heap::heap_bytes() const {
-    std::lock_guard<std::mutex> lock(impl->mu);
+    std::lock_guard<HeapMutex> lock(impl->mu);
     return impl->heap_bytes;
 }
 
@@ -1032,7 +1094,7 @@ std::string Heap::stats_report() const {
         for (VmThread* th : impl->vm->threads) allocated += th->alloc.allocated;
     }
     constexpr double kMiB = 1024.0 * 1024.0;
-    std::unique_lock<std::mutex> lock(impl->mu); // lazy_sweep_ns is updated at refills
+    std::unique_lock<HeapMutex> lock(impl->mu); // lazy_sweep_ns is updated at refills
     const GcStats s = impl->stats;
     lock.unlock();
     return fmt::format("gc: {} collections, pause total {:.1f} ms, max {:.1f} ms, heap peak {:.1f} MiB, "
