@@ -10,6 +10,7 @@
 #include "vm/vm.hpp"
 
 #include <fmt/format.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -65,6 +66,32 @@ uint64_t physical_memory_limit() {
 }
 
 [[noreturn]] void out_of_memory() { throw rt::Raise{ErrorKind::MemoryError, "out of memory"}; }
+
+// Pages come from the OS in runs of up to kMapRun pages, mapped and populated (a few system calls)
+// with the heap mutex released: one aligned_alloc per page cost 16 page faults each,
+// taken one by one on first touch, and two threads growing the heap at once queued on the
+// process's memory-map lock (the faults, and malloc growing its arenas). A page goes back to the
+// OS on its own (unmap_page), whichever run it came from.
+constexpr size_t kMapRun = 16;
+
+// n pages, kPageSize-aligned and zero-filled, populated when the kernel can (Linux 5.14+:
+// otherwise they fault in on first touch, as before); nullptr if the OS refuses.
+Page* map_pages(size_t n) {
+    size_t len = (n + 1) * kPageSize; // one page of slack to align the run, unmapped at once
+    void* raw = mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (raw == MAP_FAILED) return nullptr;
+    auto base = reinterpret_cast<uintptr_t>(raw);
+    uintptr_t aligned = (base + kPageSize - 1) & ~uintptr_t{kPageSize - 1};
+    if (aligned > base) munmap(raw, aligned - base);
+    uintptr_t end = aligned + n * kPageSize;
+    if (base + len > end) munmap(reinterpret_cast<void*>(end), base + len - end);
+#ifdef MADV_POPULATE_WRITE
+    (void)madvise(reinterpret_cast<void*>(aligned), n * kPageSize, MADV_POPULATE_WRITE);
+#endif
+    return reinterpret_cast<Page*>(aligned);
+}
+
+void unmap_page(Page* p) { munmap(p, kPageSize); }
 
 // Debug builds fill freed cells so that a dangling reference fails loudly.
 void poison(FreeCell* c, size_t cell_size) {
@@ -288,7 +315,7 @@ struct Heap::Impl {
     };
 
     FreeCell* refill(uint32_t cls, uint32_t home, Heap& heap);
-    Page* new_page(uint32_t cls);
+    Page* new_page(uint32_t cls, std::unique_lock<HeapMutex>& lock);
     static FreeCell* format_page(Page* p);
     void note_allocation(uint64_t bytes, Heap& heap);
     void release_page(Page* p);
@@ -332,17 +359,31 @@ void Heap::Impl::note_allocation(uint64_t bytes, Heap& heap) {
 // `pages`. Its header and cells are not set up: the caller formats it (format_page) with mu
 // released; nobody else reaches the page meanwhile (`pages` is read only by collections, which
 // cannot start while this thread allocates).
-Page* Heap::Impl::new_page(uint32_t cls) {
-    Page* p = nullptr;
-    if (!pool.empty()) {
-        p = pool.back();
-        pool.pop_back();
-    } else {
-        if (heap_bytes + kPageSize > limit) out_of_memory();
-        p = static_cast<Page*>(std::aligned_alloc(kPageSize, kPageSize));
-        if (!p) out_of_memory();
-        heap_bytes += kPageSize;
+// With the pool empty it maps a run of pages (a run as long as an eighth of the heap, 1 to kMapRun
+// pages, within the limit) with mu released, keeps what still fits under the limit once mu is
+// held again (another thread may have grown the heap meanwhile) and pools the rest.
+Page* Heap::Impl::new_page(uint32_t cls, std::unique_lock<HeapMutex>& lock) {
+    while (pool.empty()) {
+        size_t room = limit > heap_bytes ? (limit - heap_bytes) / kPageSize : 0;
+        if (room == 0) out_of_memory();
+        size_t n = std::min(std::clamp<size_t>(heap_bytes / kPageSize / 8, 1, kMapRun), room);
+        lock.unlock();
+        Page* run = map_pages(n);
+        lock.lock();
+        if (!run) out_of_memory();
+        room = limit > heap_bytes ? (limit - heap_bytes) / kPageSize : 0;
+        for (size_t i = 0; i < n; ++i) {
+            auto* q = reinterpret_cast<Page*>(reinterpret_cast<char*>(run) + i * kPageSize);
+            if (i < room) {
+                pool.push_back(q);
+                heap_bytes += kPageSize;
+            } else {
+                unmap_page(q);
+            }
+        }
     }
+    Page* p = pool.back();
+    pool.pop_back();
     p->cls = cls;
     p->cell_size = static_cast<uint32_t>(class_size(cls));
     p->ncells = static_cast<uint32_t>((kPageSize - kPageHeader) / p->cell_size);
@@ -351,7 +392,7 @@ Page* Heap::Impl::new_page(uint32_t cls) {
 }
 
 // Makes every cell of a page from new_page a free cell; returns the list, all of it handed out
-// (the page keeps none). Touches all 64 KiB (page faults for a fresh page): done without mu.
+// (the page keeps none). Writes all 64 KiB: done without mu.
 FreeCell* Heap::Impl::format_page(Page* p) {
     FreeCell* head = nullptr;
     for (uint32_t i = p->ncells; i-- > 0;) {
@@ -411,7 +452,7 @@ FreeCell* Heap::Impl::refill(uint32_t cls, uint32_t home, Heap& heap) {
             continue;
         }
         // A fresh or pooled page: count it and format it with the lock released.
-        p = new_page(cls);
+        p = new_page(cls, lock);
         p->home = home;
         p->nfree = 0;
         p->free_head = nullptr;
@@ -432,7 +473,7 @@ void Heap::Impl::release_page(Page* p) {
         pool.push_back(p);
         return;
     }
-    std::free(p);
+    unmap_page(p);
     heap_bytes -= kPageSize;
 }
 
@@ -595,20 +636,20 @@ void Heap::Impl::start_lazy_sweep(uint64_t live_bytes) {
     // again cost more than the sweep itself (the heap's peak is unchanged: live + threshold).
     pool_keep = std::max<size_t>(kPoolMax, threshold / kPageSize);
     while (pool.size() > pool_keep) {
-        std::free(pool.back());
+        unmap_page(pool.back());
         pool.pop_back();
         heap_bytes -= kPageSize;
     }
 }
 
 void Heap::Impl::free_all() {
-    for (Page* p : pages) std::free(p);
+    for (Page* p : pages) unmap_page(p);
     for (auto& lists : unswept)
         for (auto& list : lists) {
-            for (Page* p : list) std::free(p);
+            for (Page* p : list) unmap_page(p);
             list.clear();
         }
-    for (Page* p : pool) std::free(p);
+    for (Page* p : pool) unmap_page(p);
     for (LargeObject& lo : large) std::free(lo.obj);
     for (Obj* o : dead_large) std::free(o);
     dead_large.clear();
@@ -683,7 +724,7 @@ Obj* Heap::allocate_slow(VmThread& t, ObjKind kind, size_t size) {
         if (impl->heap_bytes + size > impl->limit) {
             // Garbage may still sit in unswept pages, and pooled pages count: reclaim both first.
             while (Page* p = impl->pop_unswept_any()) impl->file_swept(p, impl->sweep_unlocked(lock, p));
-            for (Page* p : impl->pool) std::free(p);
+            for (Page* p : impl->pool) unmap_page(p);
             impl->heap_bytes -= impl->pool.size() * kPageSize;
             impl->pool.clear();
         }
