@@ -503,7 +503,8 @@ uint32_t Heap::Impl::sweep_page(Page* p) {
 }
 
 namespace {
-// Pops the last page of `lists[h][cls]`: h == home when `own`, else the first other home with one.
+// Pops the last page of `lists[h][cls]`: h == home when `own`, else the first other home with one
+// (home == kHomes: the first home with one).
 Page* pop_home(std::vector<Page*> (&lists)[kHomes][kClassCount], uint32_t cls, uint32_t home, bool own) {
     for (uint32_t h = own ? home : 0; h < kHomes; ++h) {
         if (own ? h != home : h == home) continue;
@@ -534,7 +535,7 @@ Page* Heap::Impl::pop_unswept(uint32_t cls, uint32_t home, bool own) {
 Page* Heap::Impl::pop_unswept_any() {
     if (unswept_count == 0) return nullptr;
     for (uint32_t cls = 0; cls < kClassCount; ++cls)
-        if (Page* p = pop_unswept(cls, 0, false)) return p; // home 0 is not "own": every home counts
+        if (Page* p = pop_unswept(cls, kHomes, false)) return p; // kHomes: no home is skipped
     return nullptr;
 }
 
