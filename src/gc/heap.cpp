@@ -314,7 +314,7 @@ struct Heap::Impl {
         uint64_t sweep_ns = 0;
     };
 
-    FreeCell* refill(uint32_t cls, uint32_t home, Heap& heap);
+    FreeCell* refill(uint32_t cls, const LocalAllocator& alloc, Heap& heap);
     Page* new_page(uint32_t cls, std::unique_lock<HeapMutex>& lock);
     static FreeCell* format_page(Page* p);
     void note_allocation(uint64_t bytes, Heap& heap);
@@ -413,7 +413,9 @@ FreeCell* Heap::Impl::format_page(Page* p) {
 // The first three look at the thread's own home (pages it last allocated from) before the other
 // homes', so that two threads do not end up allocating into each other's cache lines.
 // While a collection waits for this thread, it sweeps no more pages.
-FreeCell* Heap::Impl::refill(uint32_t cls, uint32_t home, Heap& heap) {
+// (The allocator, not its home, is passed: one more argument costs the fast path a register.)
+FreeCell* Heap::Impl::refill(uint32_t cls, const LocalAllocator& alloc, Heap& heap) {
+    uint32_t home = alloc.home;
     std::unique_lock<HeapMutex> lock(mu);
     if (!returned[cls].empty()) { // already counted when first handed out
         FreeCell* head = returned[cls].back();
@@ -690,7 +692,9 @@ Obj* Heap::allocate_prefix_zeroed(VmThread& t, ObjKind kind, size_t size, size_t
         size_t step = (size + kSmallStep - 1) / kSmallStep;
         uint32_t cls = kClassTable.cls[step];
         FreeCell* c = t.alloc.free[cls];
-        if (__builtin_expect(!c, 0)) c = impl->refill(cls, t.alloc.home, *this);
+        // An empty list: refill it out of line and start again (a tail call), so that no value has
+        // to survive a call here and the fast path saves no registers.
+        if (__builtin_expect(!c, 0)) return allocate_refill(t, kind, size, zero);
         t.alloc.free[cls] = c->next;
         uint32_t cell = kClassTable.size[cls];
         size_t z = std::max((std::min(zero, size) + kSmallStep - 1) & ~(kSmallStep - 1), sizeof(FreeCell));
@@ -711,6 +715,12 @@ Obj* Heap::allocate_prefix_zeroed(VmThread& t, ObjKind kind, size_t size, size_t
         return o;
     }
     return allocate_slow(t, kind, size);
+}
+
+Obj* Heap::allocate_refill(VmThread& t, ObjKind kind, size_t size, size_t zero) {
+    uint32_t cls = kClassTable.cls[(size + kSmallStep - 1) / kSmallStep];
+    t.alloc.free[cls] = impl->refill(cls, t.alloc, *this); // never empty (or it threw)
+    return allocate_prefix_zeroed(t, kind, size, zero);
 }
 
 Obj* Heap::allocate_slow(VmThread& t, ObjKind kind, size_t size) {
@@ -740,7 +750,7 @@ Obj* Heap::allocate_slow(VmThread& t, ObjKind kind, size_t size) {
     } else {
         uint32_t cls = size_class_of(size);
         FreeCell* c = t.alloc.free[cls];
-        if (!c) c = impl->refill(cls, t.alloc.home, *this);
+        if (!c) c = impl->refill(cls, t.alloc, *this);
         t.alloc.free[cls] = c->next;
         cell = class_size(cls);
         std::memset(static_cast<void*>(c), 0, cell);

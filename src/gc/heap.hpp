@@ -269,6 +269,7 @@ public:
     std::atomic<bool> collection_due{false};
 private:
     Obj* allocate_slow(VmThread& t, ObjKind kind, size_t size);
+    [[gnu::noinline]] Obj* allocate_refill(VmThread& t, ObjKind kind, size_t size, size_t zero);
     void shade(Obj* old);
     // True while a concurrent cycle marks: set and cleared only while the world is stopped.
     std::atomic<bool> marking{false};
