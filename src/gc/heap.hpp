@@ -10,14 +10,31 @@
 // Allocation. Each VmThread owns a LocalAllocator: per size class, a free list nobody else
 // touches, so the fast path is "look the size class up in a table, pop a cell, zero the object's
 // bytes (only the requested size, rounded to 16: the rest of the cell is never read), write the
-// header": no lock, no atomic. When a list runs dry the thread refills it (Impl::refill) with the
-// whole free list of one page, in this order: a list given back by a thread that ended; a swept
-// page with free cells; a page of this size class that the last collection left unswept (the
-// thread sweeps it itself, see "Lazy sweeping"); an empty page found by sweeping unswept pages of
+// header": no lock, no atomic, no call (an empty list goes to allocate_refill, out of line, so the
+// fast path keeps nothing in callee-saved registers). When a list runs dry the thread refills it
+// (Impl::refill) with the whole free list of one page, in this order: a list given back by a
+// thread that ended; a swept page with free cells; a page of this size class that the last
+// collection left unswept (the thread sweeps it itself, see "Lazy sweeping"); the same two from
+// other threads' homes (see "Page homes"); an empty page found by sweeping unswept pages of
 // other classes (only when no pooled page is left); a pooled empty page; a fresh one. Those
 // refills are where the collector's accounting happens: the bytes handed to threads since the last
 // collection are compared with the threshold (4 MiB at first, then max(4 MiB, 2 x live), capped so
 // the heap stays under the limit) and, when exceeded, `collection_due` is raised.
+//
+// Page homes. Each LocalAllocator has a home (its thread's id mod kHomes), and a page records the
+// home of the thread that last took cells from it. The partial and unswept lists are kept per home
+// and class, and a refill looks at its own home's lists first (partial, then unswept), then at the
+// other homes' (partial, then unswept). After a collection, a thread thus gets back the pages
+// holding its own survivors: without homes, two allocating threads were handed each other's pages
+// and wrote new objects into cache lines the other thread's live objects share (each write a
+// cross-core transfer). Homes are only a preference: any page can go to any thread.
+//
+// The heap mutex (HeapMutex in heap.cpp) spins a few microseconds before it parks: its critical
+// sections are short (sweeping and formatting a page run with it released), and a std::mutex
+// parked the loser of every collision at a refill in the kernel, after which two threads
+// allocating at the same rate stayed in step (a convoy of futex wake-ups). Pages come from the OS
+// in populated runs (mmap + MADV_POPULATE_WRITE, 1 to 16 pages, an eighth of the heap) mapped with
+// the mutex released, and go back one by one (munmap).
 //
 // Allocation never collects (builtins hold raw Obj* in C++ locals, which are not roots). A
 // collection starts only at a safepoint, Heap::safepoint(), that the interpreter calls where every
@@ -42,7 +59,8 @@
 //      million-long linked list must not overflow the C stack). Tracing is by ObjKind; which words
 //      of an object are references is known from its type or Storage flags (see gc/mark.cpp).
 //      Marking counts the live objects and their cell bytes. With a big live heap it runs in
-//      parallel (see "Parallel marking").
+//      parallel (see "Parallel marking"; each other thread's roots go to the helpers as a chunk of
+//      their own, so a helper, likely on the core that thread left, traces that thread's objects).
 //   5. free unmarked large objects (clearing the survivors' marks), sweep the threading handles
 //      (runtime/thread/handles.hpp: the dead are unregistered now, deleted after the resume), move every page in use to the
 //      per-class `unswept` lists, forget the partial and returned lists (their cells are free
