@@ -10,6 +10,7 @@
 #include "vm/vm.hpp"
 
 #include <fmt/format.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -47,6 +48,7 @@ struct Page {
     uint32_t ncells;
     uint32_t nfree;       // cells on free_head
     FreeCell* free_head;  // free cells not yet handed to a thread
+    uint32_t home;        // LocalAllocator::home of the thread that last took cells from it
     char* cell(uint32_t i) { return reinterpret_cast<char*>(this) + kPageHeader + size_t{i} * cell_size; }
 };
 static_assert(sizeof(Page) <= kPageHeader);
@@ -65,6 +67,32 @@ uint64_t physical_memory_limit() {
 
 [[noreturn]] void out_of_memory() { throw rt::Raise{ErrorKind::MemoryError, "out of memory"}; }
 
+// Pages come from the OS in runs of up to kMapRun pages, mapped and populated (a few system calls)
+// with the heap mutex released: one aligned_alloc per page cost 16 page faults each,
+// taken one by one on first touch, and two threads growing the heap at once queued on the
+// process's memory-map lock (the faults, and malloc growing its arenas). A page goes back to the
+// OS on its own (unmap_page), whichever run it came from.
+constexpr size_t kMapRun = 16;
+
+// n pages, kPageSize-aligned and zero-filled, populated when the kernel can (Linux 5.14+:
+// otherwise they fault in on first touch, as before); nullptr if the OS refuses.
+Page* map_pages(size_t n) {
+    size_t len = (n + 1) * kPageSize; // one page of slack to align the run, unmapped at once
+    void* raw = mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (raw == MAP_FAILED) return nullptr;
+    auto base = reinterpret_cast<uintptr_t>(raw);
+    uintptr_t aligned = (base + kPageSize - 1) & ~uintptr_t{kPageSize - 1};
+    if (aligned > base) munmap(raw, aligned - base);
+    uintptr_t end = aligned + n * kPageSize;
+    if (base + len > end) munmap(reinterpret_cast<void*>(end), base + len - end);
+#ifdef MADV_POPULATE_WRITE
+    (void)madvise(reinterpret_cast<void*>(aligned), n * kPageSize, MADV_POPULATE_WRITE);
+#endif
+    return reinterpret_cast<Page*>(aligned);
+}
+
+void unmap_page(Page* p) { munmap(p, kPageSize); }
+
 // Debug builds fill freed cells so that a dangling reference fails loudly.
 void poison(FreeCell* c, size_t cell_size) {
 #ifndef NDEBUG
@@ -74,6 +102,51 @@ void poison(FreeCell* c, size_t cell_size) {
     (void)cell_size;
 #endif
 }
+
+// The heap mutex. Its critical sections are short (a list pop or push, a few counters: page sweeps
+// and formatting run with it released), but every thread takes it at every refill, about once per
+// 64 KiB allocated: two threads allocating flat out meet on it every few refills. A std::mutex
+// parks the loser in the kernel at once, and the futex wake-up costs it tens of microseconds (and
+// the owner a system call); then the two threads tend to stay in step and meet again at the next
+// refill (a convoy: trees.bp, 2 threads, lost ~10% of its wall time this way). So a waiter spins
+// (with pause) for a few microseconds, longer than any critical section when the owner runs, and
+// only then parks, as rt::lock does for containers.
+// Threading: word 0 = free, 1 = held, 2 = held with (maybe) a parked waiter; acquire on taking,
+// release on giving back, so it orders what it guards like a std::mutex.
+class HeapMutex {
+public:
+    void lock() {
+        uint32_t expected = 0;
+        if (m_word.compare_exchange_strong(expected, 1, std::memory_order_acquire, std::memory_order_relaxed))
+            return;
+        lock_slow();
+    }
+    bool try_lock() {
+        uint32_t expected = 0;
+        return m_word.compare_exchange_strong(expected, 1, std::memory_order_acquire, std::memory_order_relaxed);
+    }
+    void unlock() {
+        if (m_word.exchange(0, std::memory_order_release) == 2) m_word.notify_one();
+    }
+
+private:
+    void lock_slow() {
+        constexpr uint32_t kSpins = 4096; // pause instructions: a few microseconds
+        for (uint32_t i = 0; i < kSpins; ++i) {
+#if defined(__x86_64__) || defined(__i386__)
+            __builtin_ia32_pause();
+#elif defined(__aarch64__)
+            asm volatile("yield");
+#endif
+            uint32_t expected = 0;
+            if (m_word.load(std::memory_order_relaxed) == 0 &&
+                m_word.compare_exchange_weak(expected, 1, std::memory_order_acquire, std::memory_order_relaxed))
+                return;
+        }
+        while (m_word.exchange(2, std::memory_order_acquire) != 0) m_word.wait(2, std::memory_order_relaxed);
+    }
+    std::atomic<uint32_t> m_word{0};
+};
 
 // Helper threads for the parallel phases of a collection. Started lazily by the first collection
 // that uses them; they sleep on m_cv between collections. A job is open from run()'s start until
@@ -199,10 +272,12 @@ struct Heap::Impl {
     uint64_t limit = physical_memory_limit();
     bool stress = false;
     uint32_t cores = 1; // hardware threads, read once by init (not in every pause)
-    std::mutex mu;
+    HeapMutex mu;
     std::vector<Page*> pages;              // swept pages in use by a size class (full, partial or handed out)
-    std::vector<Page*> partial[kClassCount]; // swept pages with cells on free_head (a subset of pages)
-    std::vector<Page*> unswept[kClassCount]; // pages the last collection marked and nobody swept yet
+    // Per home (LocalAllocator::home, the page's `home`) and class: a refill looks at its own
+    // home's lists first ("Page homes" atop gc/heap.hpp).
+    std::vector<Page*> partial[kHomes][kClassCount]; // swept pages with cells on free_head (a subset of pages)
+    std::vector<Page*> unswept[kHomes][kClassCount]; // pages the last collection marked and nobody swept yet
     size_t unswept_count = 0;
     std::vector<Page*> pool;               // empty pages, any class
     size_t pool_keep = kPoolMax;           // release_page frees pages beyond this many pooled
@@ -239,15 +314,17 @@ struct Heap::Impl {
         uint64_t sweep_ns = 0;
     };
 
-    FreeCell* refill(uint32_t cls, Heap& heap);
-    Page* new_page(uint32_t cls);
+    FreeCell* refill(uint32_t cls, const LocalAllocator& alloc, Heap& heap);
+    Page* new_page(uint32_t cls, std::unique_lock<HeapMutex>& lock);
+    static FreeCell* format_page(Page* p);
     void note_allocation(uint64_t bytes, Heap& heap);
     void release_page(Page* p);
     uint32_t sweep_page(Page* p);
-    Page* pop_unswept(uint32_t cls);
+    Page* pop_partial(uint32_t cls, uint32_t home, bool own);
+    Page* pop_unswept(uint32_t cls, uint32_t home, bool own);
     Page* pop_unswept_any();
     void file_swept(Page* p, uint32_t live);
-    uint32_t sweep_unlocked(std::unique_lock<std::mutex>& lock, Page* p);
+    uint32_t sweep_unlocked(std::unique_lock<HeapMutex>& lock, Page* p);
     void finish_sweep_locked();
     uint64_t sweep_large();
     uint32_t marking_threads() const;
@@ -255,7 +332,7 @@ struct Heap::Impl {
     void mark(VmThread& t);
     void reset_allocators(VmThread& t);
     void full_collection(VmThread& t, PauseTimes& pt);
-    void end_marking(std::unique_lock<std::mutex>& lock, uint64_t live_bytes, uint64_t live_objects);
+    void end_marking(std::unique_lock<HeapMutex>& lock, uint64_t live_bytes, uint64_t live_objects);
     bool use_concurrent() const;
     uint32_t concurrent_markers() const;
     bool marking_ahead();
@@ -278,39 +355,68 @@ void Heap::Impl::note_allocation(uint64_t bytes, Heap& heap) {
         heap.collection_due.store(true, std::memory_order_relaxed);
 }
 
-Page* Heap::Impl::new_page(uint32_t cls) {
-    Page* p = nullptr;
-    if (!pool.empty()) {
-        p = pool.back();
-        pool.pop_back();
-    } else {
-        if (heap_bytes + kPageSize > limit) out_of_memory();
-        p = static_cast<Page*>(std::aligned_alloc(kPageSize, kPageSize));
-        if (!p) out_of_memory();
-        heap_bytes += kPageSize;
+// With mu held: an empty page for class `cls` (pooled, or fresh within the limit), counted in
+// `pages`. Its header and cells are not set up: the caller formats it (format_page) with mu
+// released; nobody else reaches the page meanwhile (`pages` is read only by collections, which
+// cannot start while this thread allocates).
+// With the pool empty it maps a run of pages (a run as long as an eighth of the heap, 1 to kMapRun
+// pages, within the limit) with mu released, keeps what still fits under the limit once mu is
+// held again (another thread may have grown the heap meanwhile) and pools the rest.
+Page* Heap::Impl::new_page(uint32_t cls, std::unique_lock<HeapMutex>& lock) {
+    while (pool.empty()) {
+        size_t room = limit > heap_bytes ? (limit - heap_bytes) / kPageSize : 0;
+        if (room == 0) out_of_memory();
+        size_t n = std::min(std::clamp<size_t>(heap_bytes / kPageSize / 8, 1, kMapRun), room);
+        lock.unlock();
+        Page* run = map_pages(n);
+        lock.lock();
+        if (!run) out_of_memory();
+        room = limit > heap_bytes ? (limit - heap_bytes) / kPageSize : 0;
+        for (size_t i = 0; i < n; ++i) {
+            auto* q = reinterpret_cast<Page*>(reinterpret_cast<char*>(run) + i * kPageSize);
+            if (i < room) {
+                pool.push_back(q);
+                heap_bytes += kPageSize;
+            } else {
+                unmap_page(q);
+            }
+        }
     }
+    Page* p = pool.back();
+    pool.pop_back();
     p->cls = cls;
     p->cell_size = static_cast<uint32_t>(class_size(cls));
     p->ncells = static_cast<uint32_t>((kPageSize - kPageHeader) / p->cell_size);
-    p->nfree = p->ncells;
-    p->free_head = nullptr;
+    pages.push_back(p);
+    return p;
+}
+
+// Makes every cell of a page from new_page a free cell; returns the list, all of it handed out
+// (the page keeps none). Writes all 64 KiB: done without mu.
+FreeCell* Heap::Impl::format_page(Page* p) {
+    FreeCell* head = nullptr;
     for (uint32_t i = p->ncells; i-- > 0;) {
         auto* c = reinterpret_cast<FreeCell*>(p->cell(i));
         c->header.kind = ObjKind::Free;
         c->header.mark.store(0, std::memory_order_relaxed);
-        c->next = p->free_head;
-        p->free_head = c;
+        c->next = head;
+        head = c;
     }
-    pages.push_back(p);
-    return p;
+    p->nfree = 0;
+    p->free_head = nullptr;
+    return head;
 }
 
 // A thread's list of class `cls` ran dry. Preference: a list returned by an ended thread, a swept
 // page with free cells, a page of this class left to the lazy sweep (swept here, outside the lock),
 // an empty page found by sweeping pages of other classes, and only then a pooled or fresh page.
+// The first three look at the thread's own home (pages it last allocated from) before the other
+// homes', so that two threads do not end up allocating into each other's cache lines.
 // While a collection waits for this thread, it sweeps no more pages.
-FreeCell* Heap::Impl::refill(uint32_t cls, Heap& heap) {
-    std::unique_lock<std::mutex> lock(mu);
+// (The allocator, not its home, is passed: one more argument costs the fast path a register.)
+FreeCell* Heap::Impl::refill(uint32_t cls, const LocalAllocator& alloc, Heap& heap) {
+    uint32_t home = alloc.home;
+    std::unique_lock<HeapMutex> lock(mu);
     if (!returned[cls].empty()) { // already counted when first handed out
         FreeCell* head = returned[cls].back();
         returned[cls].pop_back();
@@ -319,16 +425,19 @@ FreeCell* Heap::Impl::refill(uint32_t cls, Heap& heap) {
     Page* p = nullptr;
     bool swept = false;
     for (;;) {
-        if (!partial[cls].empty()) {
-            p = partial[cls].back();
-            partial[cls].pop_back();
-            break;
-        }
+        p = pop_partial(cls, home, true);
+        if (p) break;
         // A collection waits for this thread: after one page, stop sweeping (the pause finishes the
         // sweep), so that the time to reach the safepoint stays about one page sweep.
         bool hurry = swept && vm && vm->stop_requested.load(std::memory_order_relaxed);
         if (hurry && pool.empty() && heap_bytes + kPageSize > limit) hurry = false; // no MemoryError for it
-        if (Page* u = hurry ? nullptr : pop_unswept(cls)) {
+        Page* u = hurry ? nullptr : pop_unswept(cls, home, true);
+        if (!u) {
+            p = pop_partial(cls, home, false);
+            if (p) break;
+            u = hurry ? nullptr : pop_unswept(cls, home, false);
+        }
+        if (u) {
             uint32_t live = sweep_unlocked(lock, u);
             swept = true;
             if (u->nfree == 0) {
@@ -339,18 +448,25 @@ FreeCell* Heap::Impl::refill(uint32_t cls, Heap& heap) {
             p = u;
             break;
         }
-        if (Page* u = pool.empty() && !hurry ? pop_unswept_any() : nullptr) {
-            file_swept(u, sweep_unlocked(lock, u)); // looking for an empty page
+        if (Page* e = pool.empty() && !hurry ? pop_unswept_any() : nullptr) {
+            file_swept(e, sweep_unlocked(lock, e)); // looking for an empty page
             swept = true;
             continue;
         }
-        p = new_page(cls);
-        break;
+        // A fresh or pooled page: count it and format it with the lock released.
+        p = new_page(cls, lock);
+        p->home = home;
+        p->nfree = 0;
+        p->free_head = nullptr;
+        note_allocation(uint64_t{p->ncells} * p->cell_size, heap);
+        lock.unlock();
+        return format_page(p);
     }
     FreeCell* head = p->free_head;
     note_allocation(uint64_t{p->nfree} * p->cell_size, heap);
     p->free_head = nullptr;
     p->nfree = 0;
+    p->home = home;
     return head;
 }
 
@@ -359,7 +475,7 @@ void Heap::Impl::release_page(Page* p) {
         pool.push_back(p);
         return;
     }
-    std::free(p);
+    unmap_page(p);
     heap_bytes -= kPageSize;
 }
 
@@ -388,18 +504,40 @@ uint32_t Heap::Impl::sweep_page(Page* p) {
     return live;
 }
 
-Page* Heap::Impl::pop_unswept(uint32_t cls) {
-    if (unswept[cls].empty()) return nullptr;
-    Page* p = unswept[cls].back();
-    unswept[cls].pop_back();
-    --unswept_count;
+namespace {
+// Pops the last page of `lists[h][cls]`: h == home when `own`, else the first other home with one
+// (home == kHomes: the first home with one).
+Page* pop_home(std::vector<Page*> (&lists)[kHomes][kClassCount], uint32_t cls, uint32_t home, bool own) {
+    for (uint32_t h = own ? home : 0; h < kHomes; ++h) {
+        if (own ? h != home : h == home) continue;
+        std::vector<Page*>& list = lists[h][cls];
+        if (list.empty()) {
+            if (own) return nullptr;
+            continue;
+        }
+        Page* p = list.back();
+        list.pop_back();
+        return p;
+    }
+    return nullptr;
+}
+} // namespace
+
+Page* Heap::Impl::pop_partial(uint32_t cls, uint32_t home, bool own) {
+    return pop_home(partial, cls, home, own);
+}
+
+Page* Heap::Impl::pop_unswept(uint32_t cls, uint32_t home, bool own) {
+    if (unswept_count == 0) return nullptr;
+    Page* p = pop_home(unswept, cls, home, own);
+    if (p) --unswept_count;
     return p;
 }
 
 Page* Heap::Impl::pop_unswept_any() {
     if (unswept_count == 0) return nullptr;
     for (uint32_t cls = 0; cls < kClassCount; ++cls)
-        if (Page* p = pop_unswept(cls)) return p;
+        if (Page* p = pop_unswept(cls, kHomes, false)) return p; // kHomes: no home is skipped
     return nullptr;
 }
 
@@ -410,13 +548,13 @@ void Heap::Impl::file_swept(Page* p, uint32_t live) {
         return;
     }
     pages.push_back(p);
-    if (p->nfree) partial[p->cls].push_back(p);
+    if (p->nfree) partial[p->home][p->cls].push_back(p);
 }
 
 // With `lock` (on mu) held: sweeps p, which the caller popped off `unswept`, with the lock released
 // (p belongs to this thread meanwhile; other threads keep allocating and sweeping other pages).
 // Returns its live cells; the caller files it.
-uint32_t Heap::Impl::sweep_unlocked(std::unique_lock<std::mutex>& lock, Page* p) {
+uint32_t Heap::Impl::sweep_unlocked(std::unique_lock<HeapMutex>& lock, Page* p) {
     lock.unlock();
     auto start = std::chrono::steady_clock::now();
     uint32_t live = sweep_page(p);
@@ -432,10 +570,11 @@ uint32_t Heap::Impl::sweep_unlocked(std::unique_lock<std::mutex>& lock, Page* p)
 void Heap::Impl::finish_sweep_locked() {
     std::vector<Page*> todo;
     todo.reserve(unswept_count);
-    for (auto& list : unswept) {
-        todo.insert(todo.end(), list.begin(), list.end());
-        list.clear();
-    }
+    for (auto& lists : unswept)
+        for (auto& list : lists) {
+            todo.insert(todo.end(), list.begin(), list.end());
+            list.clear();
+        }
     unswept_count = 0;
     constexpr size_t kBlock = 8;
     uint32_t n = marking_threads();
@@ -484,9 +623,10 @@ uint64_t Heap::Impl::sweep_large() {
 // marks are this collection's), partial lists and returned lists are forgotten (their cells are
 // free cells the page sweeps will find again), and the next threshold is set.
 void Heap::Impl::start_lazy_sweep(uint64_t live_bytes) {
-    for (auto& list : partial) list.clear();
+    for (auto& lists : partial)
+        for (auto& list : lists) list.clear();
     for (auto& list : returned) list.clear();
-    for (Page* p : pages) unswept[p->cls].push_back(p);
+    for (Page* p : pages) unswept[p->home][p->cls].push_back(p);
     unswept_count = pages.size();
     pages.clear();
     // Next collection after max(4 MiB, 2 x live) more bytes, but early enough to stay under the limit.
@@ -499,19 +639,20 @@ void Heap::Impl::start_lazy_sweep(uint64_t live_bytes) {
     // again cost more than the sweep itself (the heap's peak is unchanged: live + threshold).
     pool_keep = std::max<size_t>(kPoolMax, threshold / kPageSize);
     while (pool.size() > pool_keep) {
-        std::free(pool.back());
+        unmap_page(pool.back());
         pool.pop_back();
         heap_bytes -= kPageSize;
     }
 }
 
 void Heap::Impl::free_all() {
-    for (Page* p : pages) std::free(p);
-    for (auto& list : unswept) {
-        for (Page* p : list) std::free(p);
-        list.clear();
-    }
-    for (Page* p : pool) std::free(p);
+    for (Page* p : pages) unmap_page(p);
+    for (auto& lists : unswept)
+        for (auto& list : lists) {
+            for (Page* p : list) unmap_page(p);
+            list.clear();
+        }
+    for (Page* p : pool) unmap_page(p);
     for (LargeObject& lo : large) std::free(lo.obj);
     for (Obj* o : dead_large) std::free(o);
     dead_large.clear();
@@ -551,7 +692,9 @@ Obj* Heap::allocate_prefix_zeroed(VmThread& t, ObjKind kind, size_t size, size_t
         size_t step = (size + kSmallStep - 1) / kSmallStep;
         uint32_t cls = kClassTable.cls[step];
         FreeCell* c = t.alloc.free[cls];
-        if (__builtin_expect(!c, 0)) c = impl->refill(cls, *this);
+        // An empty list: refill it out of line and start again (a tail call), so that no value has
+        // to survive a call here and the fast path saves no registers.
+        if (__builtin_expect(!c, 0)) return allocate_refill(t, kind, size, zero);
         t.alloc.free[cls] = c->next;
         uint32_t cell = kClassTable.size[cls];
         size_t z = std::max((std::min(zero, size) + kSmallStep - 1) & ~(kSmallStep - 1), sizeof(FreeCell));
@@ -574,6 +717,12 @@ Obj* Heap::allocate_prefix_zeroed(VmThread& t, ObjKind kind, size_t size, size_t
     return allocate_slow(t, kind, size);
 }
 
+Obj* Heap::allocate_refill(VmThread& t, ObjKind kind, size_t size, size_t zero) {
+    uint32_t cls = kClassTable.cls[(size + kSmallStep - 1) / kSmallStep];
+    t.alloc.free[cls] = impl->refill(cls, t.alloc, *this); // never empty (or it threw)
+    return allocate_prefix_zeroed(t, kind, size, zero);
+}
+
 Obj* Heap::allocate_slow(VmThread& t, ObjKind kind, size_t size) {
     size = std::max(size, sizeof(FreeCell));
     Obj* o = nullptr;
@@ -582,11 +731,11 @@ Obj* Heap::allocate_slow(VmThread& t, ObjKind kind, size_t size) {
         if (size > impl->limit) out_of_memory(); // before anything can overflow
         o = static_cast<Obj*>(std::calloc(1, size));
         if (!o) out_of_memory();
-        std::unique_lock<std::mutex> lock(impl->mu);
+        std::unique_lock<HeapMutex> lock(impl->mu);
         if (impl->heap_bytes + size > impl->limit) {
             // Garbage may still sit in unswept pages, and pooled pages count: reclaim both first.
             while (Page* p = impl->pop_unswept_any()) impl->file_swept(p, impl->sweep_unlocked(lock, p));
-            for (Page* p : impl->pool) std::free(p);
+            for (Page* p : impl->pool) unmap_page(p);
             impl->heap_bytes -= impl->pool.size() * kPageSize;
             impl->pool.clear();
         }
@@ -601,7 +750,7 @@ Obj* Heap::allocate_slow(VmThread& t, ObjKind kind, size_t size) {
     } else {
         uint32_t cls = size_class_of(size);
         FreeCell* c = t.alloc.free[cls];
-        if (!c) c = impl->refill(cls, *this);
+        if (!c) c = impl->refill(cls, t.alloc, *this);
         t.alloc.free[cls] = c->next;
         cell = class_size(cls);
         std::memset(static_cast<void*>(c), 0, cell);
@@ -655,7 +804,7 @@ void Heap::collect(VmThread& t, bool force) {
     impl->start_background(*this);
     std::vector<Obj*> dead;
     {
-        std::lock_guard<std::mutex> lock(impl->mu);
+        std::lock_guard<HeapMutex> lock(impl->mu);
         dead.swap(impl->dead_large);
     }
     thread::resume_world(vm);
@@ -683,7 +832,7 @@ void Heap::Impl::reset_allocators(VmThread& t) {
 // With the world stopped and `lock` (on mu) held, once marking is complete: frees the dead large
 // objects, leaves the pages to the lazy sweep, records what is live, then (mu released) sweeps the
 // threading handles. The end of every collection, stop-the-world or concurrent.
-void Heap::Impl::end_marking(std::unique_lock<std::mutex>& lock, uint64_t live_bytes, uint64_t live_objects) {
+void Heap::Impl::end_marking(std::unique_lock<HeapMutex>& lock, uint64_t live_bytes, uint64_t live_objects) {
     live_bytes += sweep_large();
     start_lazy_sweep(live_bytes);
     stats.last_live_bytes = live_bytes;
@@ -696,7 +845,7 @@ void Heap::Impl::end_marking(std::unique_lock<std::mutex>& lock, uint64_t live_b
 void Heap::Impl::full_collection(VmThread& t, PauseTimes& pt) {
     stop_background();
     reset_allocators(t);
-    std::unique_lock<std::mutex> lock(mu);
+    std::unique_lock<HeapMutex> lock(mu);
     auto sweeping = Clock::now();
     finish_sweep_locked(); // every mark byte is 0 from here
     auto marking = Clock::now();
@@ -736,7 +885,7 @@ uint32_t Heap::Impl::concurrent_markers() const {
 // threshold's worth since the cycle began: the remark can wait. (threads_mu held.)
 bool Heap::Impl::marking_ahead() {
     if (!cycle_active || markers_done.load(std::memory_order_acquire)) return false;
-    std::lock_guard<std::mutex> lock(mu);
+    std::lock_guard<HeapMutex> lock(mu);
     return since_gc < cycle_budget;
 }
 
@@ -744,7 +893,7 @@ bool Heap::Impl::marking_ahead() {
 // the roots, switch on the barrier and black allocation. The markers start in start_background.
 void Heap::Impl::start_cycle(VmThread& t, Heap& heap, PauseTimes& pt) {
     stop_background();
-    std::unique_lock<std::mutex> lock(mu);
+    std::unique_lock<HeapMutex> lock(mu);
     auto sweeping = Clock::now();
     finish_sweep_locked();
     auto marking = Clock::now();
@@ -782,7 +931,7 @@ void Heap::Impl::finish_cycle(VmThread& t, Heap& heap, PauseTimes& pt) {
     share->steal_all(grey); // chunks no helper took (helpers the OS did not schedule in time)
     satb.take(grey);
     reset_allocators(t);
-    std::unique_lock<std::mutex> lock(mu);
+    std::unique_lock<HeapMutex> lock(mu);
     marker.clear();
     marker.push_grey(grey);
     marker.handle_contents = false; // greyed in the initial pause
@@ -842,12 +991,12 @@ void Heap::Impl::start_background(Heap& heap) {
         return;
     }
     {
-        std::lock_guard<std::mutex> lock(mu);
+        std::lock_guard<HeapMutex> lock(mu);
         if (unswept_count == 0 || !use_concurrent()) return;
     }
     ensure_helpers(1);
     async_job = [this](uint32_t) {
-        std::unique_lock<std::mutex> lock(mu);
+        std::unique_lock<HeapMutex> lock(mu);
         while (!stop_async.load(std::memory_order_relaxed))
             if (Page* p = pop_unswept_any()) file_swept(p, sweep_unlocked(lock, p));
             else break;
@@ -921,7 +1070,7 @@ void Heap::Impl::mark(VmThread& t) {
     for (auto& m : helper_markers) m->clear(); // a helper that wakes too late adds nothing
     MarkShare share;
     marker.set_share(&share);
-    mark_roots(t.vm, t, marker);
+    mark_roots(t.vm, t, marker, &share);
     helpers->run(n - 1, [&](uint32_t i) {
         Marker& m = i == 0 ? marker : *helper_markers[i - 1];
         if (i != 0) {
@@ -941,7 +1090,7 @@ void Heap::finish_sweep() {
     // A background sweep may hold a page it popped: let it finish first. (No pause can run meanwhile:
     // the caller is a running thread, so `background` and the helpers are stable.)
     if (impl->background && !impl->cycle_active) impl->stop_background();
-    std::unique_lock<std::mutex> lock(impl->mu);
+    std::unique_lock<HeapMutex> lock(impl->mu);
     while (Page* p = impl->pop_unswept_any()) impl->file_swept(p, impl->sweep_unlocked(lock, p));
 }
 
@@ -975,14 +1124,14 @@ uint64_t DurationHistogram::percentile(double p) const {
 void Heap::retire_allocator(LocalAllocator& a) {
     impl->stats.bytes_allocated_total += a.allocated;
     a.allocated = 0;
-    std::lock_guard<std::mutex> lock(impl->mu);
+    std::lock_guard<HeapMutex> lock(impl->mu);
     for (uint32_t cls = 0; cls < kClassCount; ++cls)
         if (a.free[cls]) impl->returned[cls].push_back(a.free[cls]);
     a.reset();
 }
 
 uint64_t Heap::heap_bytes() const {
-    std::lock_guard<std::mutex> lock(impl->mu);
+    std::lock_guard<HeapMutex> lock(impl->mu);
     return impl->heap_bytes;
 }
 
@@ -997,7 +1146,7 @@ std::string Heap::stats_report() const {
         for (VmThread* th : impl->vm->threads) allocated += th->alloc.allocated;
     }
     constexpr double kMiB = 1024.0 * 1024.0;
-    std::unique_lock<std::mutex> lock(impl->mu); // lazy_sweep_ns is updated at refills
+    std::unique_lock<HeapMutex> lock(impl->mu); // lazy_sweep_ns is updated at refills
     const GcStats s = impl->stats;
     lock.unlock();
     return fmt::format("gc: {} collections, pause total {:.1f} ms, max {:.1f} ms, heap peak {:.1f} MiB, "

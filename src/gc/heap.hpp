@@ -10,14 +10,31 @@
 // Allocation. Each VmThread owns a LocalAllocator: per size class, a free list nobody else
 // touches, so the fast path is "look the size class up in a table, pop a cell, zero the object's
 // bytes (only the requested size, rounded to 16: the rest of the cell is never read), write the
-// header": no lock, no atomic. When a list runs dry the thread refills it (Impl::refill) with the
-// whole free list of one page, in this order: a list given back by a thread that ended; a swept
-// page with free cells; a page of this size class that the last collection left unswept (the
-// thread sweeps it itself, see "Lazy sweeping"); an empty page found by sweeping unswept pages of
+// header": no lock, no atomic, no call (an empty list goes to allocate_refill, out of line, so the
+// fast path keeps nothing in callee-saved registers). When a list runs dry the thread refills it
+// (Impl::refill) with the whole free list of one page, in this order: a list given back by a
+// thread that ended; a swept page with free cells; a page of this size class that the last
+// collection left unswept (the thread sweeps it itself, see "Lazy sweeping"); the same two from
+// other threads' homes (see "Page homes"); an empty page found by sweeping unswept pages of
 // other classes (only when no pooled page is left); a pooled empty page; a fresh one. Those
 // refills are where the collector's accounting happens: the bytes handed to threads since the last
 // collection are compared with the threshold (4 MiB at first, then max(4 MiB, 2 x live), capped so
 // the heap stays under the limit) and, when exceeded, `collection_due` is raised.
+//
+// Page homes. Each LocalAllocator has a home (its thread's id mod kHomes), and a page records the
+// home of the thread that last took cells from it. The partial and unswept lists are kept per home
+// and class, and a refill looks at its own home's lists first (partial, then unswept), then at the
+// other homes' (partial, then unswept). After a collection, a thread thus gets back the pages
+// holding its own survivors: without homes, two allocating threads were handed each other's pages
+// and wrote new objects into cache lines the other thread's live objects share (each write a
+// cross-core transfer). Homes are only a preference: any page can go to any thread.
+//
+// The heap mutex (HeapMutex in heap.cpp) spins a few microseconds before it parks: its critical
+// sections are short (sweeping and formatting a page run with it released), and a std::mutex
+// parked the loser of every collision at a refill in the kernel, after which two threads
+// allocating at the same rate stayed in step (a convoy of futex wake-ups). Pages come from the OS
+// in populated runs (mmap + MADV_POPULATE_WRITE, 1 to 16 pages, an eighth of the heap) mapped with
+// the mutex released, and go back one by one (munmap).
 //
 // Allocation never collects (builtins hold raw Obj* in C++ locals, which are not roots). A
 // collection starts only at a safepoint, Heap::safepoint(), that the interpreter calls where every
@@ -42,7 +59,8 @@
 //      million-long linked list must not overflow the C stack). Tracing is by ObjKind; which words
 //      of an object are references is known from its type or Storage flags (see gc/mark.cpp).
 //      Marking counts the live objects and their cell bytes. With a big live heap it runs in
-//      parallel (see "Parallel marking").
+//      parallel (see "Parallel marking"; each other thread's roots go to the helpers as a chunk of
+//      their own, so a helper, likely on the core that thread left, traces that thread's objects).
 //   5. free unmarked large objects (clearing the survivors' marks), sweep the threading handles
 //      (runtime/thread/handles.hpp: the dead are unregistered now, deleted after the resume), move every page in use to the
 //      per-class `unswept` lists, forget the partial and returned lists (their cells are free
@@ -157,6 +175,7 @@ inline constexpr size_t kSmallStep = 16;
 inline constexpr size_t kSmallStepMax = 512;   // classes 16, 32, ..., 512
 inline constexpr size_t kMaxSmall = 8192;      // above this: large objects
 inline constexpr uint32_t kClassCount = 48;    // see size_classes in heap.cpp
+inline constexpr uint32_t kHomes = 8;          // page homes (LocalAllocator::home), see "Page homes"
 
 // Size class index of an allocation of `size` bytes (size <= kMaxSmall).
 uint32_t size_class_of(size_t size);
@@ -169,6 +188,8 @@ public:
     FreeCell* free[kClassCount] = {};
     // Bytes this thread allocated since the collector last collected its count (stats only).
     uint64_t allocated = 0;
+    // This thread's page home (< kHomes): refills prefer pages this home allocated from last.
+    uint32_t home = 0;
     // Forgets every list (the collector's sweep rebuilds them from the pages).
     void reset() {
         for (FreeCell*& f : free) f = nullptr;
@@ -266,6 +287,7 @@ public:
     std::atomic<bool> collection_due{false};
 private:
     Obj* allocate_slow(VmThread& t, ObjKind kind, size_t size);
+    [[gnu::noinline]] Obj* allocate_refill(VmThread& t, ObjKind kind, size_t size, size_t zero);
     void shade(Obj* old);
     // True while a concurrent cycle marks: set and cleared only while the world is stopped.
     std::atomic<bool> marking{false};

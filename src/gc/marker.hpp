@@ -170,7 +170,10 @@ private:
 };
 
 // Marks every root of `vm` (every attached thread's frames and pending error, globals,
-// constants, function values) plus `self`'s, in case it is not in vm.threads.
-void mark_roots(Vm& vm, VmThread& self, Marker& marker);
+// constants, function values) plus `self`'s, in case it is not in vm.threads. With `share`
+// (parallel marking), each other thread's roots go to the share as a chunk of their own, so that
+// a helper, likely running on the core that thread just left, traces that thread's objects (still
+// in that core's cache) while the collecting thread traces its own.
+void mark_roots(Vm& vm, VmThread& self, Marker& marker, MarkShare* share = nullptr);
 
 } // namespace bp::gc

@@ -40,13 +40,13 @@ void mark_constants(Vm& vm, Marker& m) {
 
 } // namespace
 
-void mark_roots(Vm& vm, VmThread& self, Marker& m) {
-    bool self_attached = false;
+void mark_roots(Vm& vm, VmThread& self, Marker& m, MarkShare* share) {
     for (VmThread* t : vm.threads) {
+        if (t == &self) continue; // marked below, attached or not
         mark_thread(*t, m);
-        self_attached |= t == &self;
+        if (share) m.hand_over(*share); // this thread's roots: one chunk for a helper
     }
-    if (!self_attached) mark_thread(self, m);
+    mark_thread(self, m);
     for (size_t i = 0; i < vm.globals.size() && i < vm.global_is_ref.size(); ++i)
         if (vm.global_is_ref[i]) m.mark_value(vm.globals[i]);
     mark_constants(vm, m);

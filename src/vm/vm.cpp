@@ -53,6 +53,7 @@ bool stress_forced() {
 // ---- VmThread
 
 VmThread::VmThread(Vm& owner, uint32_t thread_id, size_t initial_stack) : vm(owner), id(thread_id) {
+    alloc.home = thread_id % gc::kHomes;
     frames.reserve(initial_stack ? 64 : kInitialFrames);
     ensure_stack(initial_stack ? initial_stack : kInitialStack);
     if (vm.tracer) trace = vm.tracer->attach(id);

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -152,6 +153,41 @@ TEST_F(ParallelGcTest, TwoThreadsSweepLazilyAtOnce) {
     for (int w = 0; w < 2; ++w)
         for (int i = 0; i < 2000; ++i)
             ASSERT_EQ(view(rt::array_get(out[w], i)), fmt::format("w{} {}", w, i * 10));
+}
+
+// Page homes: after a collection, a thread's refills take back the pages it allocated from (their
+// live objects are its own) before other threads' pages, so two threads do not allocate into each
+// other's cache lines. Without homes, the unswept pages are handed out in list order, whoever
+// allocated them.
+TEST_F(ParallelGcTest, RefillsPreferTheThreadsOwnPages) {
+    VmThread a(*vm, 1), b(*vm, 2); // homes 1 and 2; "blocked" while the test thread collects
+    a.gc_state.store(1, std::memory_order_seq_cst);
+    b.gc_state.store(1, std::memory_order_seq_cst);
+    auto* arr_t = types.array_of(types.str_t());
+    Array* keep[2] = {rt::new_array(t(), arr_t), rt::new_array(t(), arr_t)};
+    root(0, keep[0]);
+    root(1, keep[1]);
+    auto page_of = [](const void* o) { return reinterpret_cast<uintptr_t>(o) & ~uintptr_t{gc::kPageSize - 1}; };
+    std::set<uintptr_t> pages[2];
+    for (int i = 0; i < 20000; ++i) { // interleaved, every other string kept: every page stays
+        for (int w = 0; w < 2; ++w) {
+            String* s = rt::new_string(w == 0 ? a : b, fmt::format("{} {:05}", w, i));
+            pages[w].insert(page_of(s));
+            if (i % 2 == 0) rt::array_push(t(), keep[w], Value::from_obj(s));
+        }
+    }
+    for (uintptr_t p : pages[0]) ASSERT_EQ(pages[1].count(p), 0u); // each thread has its own pages
+    collect(); // every page is now unswept, filed under its home
+    for (int w = 0; w < 2; ++w) {
+        for (int i = 0; i < 4000; ++i) {
+            String* s = rt::new_string(w == 0 ? a : b, fmt::format("{} {:05}", w, i));
+            ASSERT_EQ(pages[w].count(page_of(s)), 1u) << "thread " << w << " allocation " << i;
+        }
+    }
+    for (int w = 0; w < 2; ++w)
+        for (int i = 0; i < 10000; ++i) ASSERT_EQ(view(rt::array_get(keep[w], i)), fmt::format("{} {:05}", w, 2 * i));
+    a.gc_state.store(0, std::memory_order_seq_cst);
+    b.gc_state.store(0, std::memory_order_seq_cst);
 }
 
 TEST(DurationHistogramTest, Percentiles) {
