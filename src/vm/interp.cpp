@@ -411,14 +411,26 @@ bool execute(VmThread& t, size_t entry_depth, Value* out) {
             OP(ForPrep) {
                 int64_t start = R[A].i, stop = R[A + 1].i, step = R[A + 2].i;
                 if (step == 0) rt::raise(ErrorKind::ValueError, "range() step must not be zero");
-                if (step > 0 ? start < stop : start > stop) NEXT(1);
-                NEXT(ip->sbc());
+                if (step > 0 ? start >= stop : start <= stop) NEXT(ip->sbc());
+                R[A + 3].i = start;
+                NEXT(1);
             }
             OP(ForLoop) {
                 int64_t step = R[A + 2].i, next;
                 if (__builtin_add_overflow(R[A].i, step, &next)) NEXT(1);
                 R[A].i = next;
                 if (step > 0 ? next >= R[A + 1].i : next <= R[A + 1].i) NEXT(1);
+                R[A + 3].i = next;
+                ip += ip->sbc();
+                BP_SAFEPOINT();
+                DISPATCH();
+            }
+            OP(ForLoopInc) {
+                // R[A] < R[A + 1] here (only ForPrep/ForLoopInc write the counter): no overflow
+                int64_t next = static_cast<int64_t>(R[A].u + 1);
+                if (next >= R[A + 1].i) NEXT(1);
+                R[A].i = next;
+                R[A + 3].i = next;
                 ip += ip->sbc();
                 BP_SAFEPOINT();
                 DISPATCH();
@@ -456,6 +468,8 @@ bool execute(VmThread& t, size_t entry_depth, Value* out) {
                 R[A].i = d == -1 ? 0 : R[B].i % d;
                 NEXT(1);
             }
+            OP(MulIntImm) R[A].u = R[B].u * static_cast<uint64_t>(static_cast<int64_t>(ip->sc())); NEXT(1);
+            OP(ModIntK) R[A].i = R[B].i % K[C].i; NEXT(1); // the verifier rejects 0 and -1
             OP(AddIntImm) R[A].u = R[B].u + static_cast<uint64_t>(static_cast<int64_t>(ip->sc())); NEXT(1);
             OP(NegInt) R[A].u = 0 - R[B].u; NEXT(1);
             OP(BitAnd) R[A].u = R[B].u & R[C].u; NEXT(1);
