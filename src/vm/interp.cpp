@@ -336,8 +336,11 @@ bool execute(VmThread& t, size_t entry_depth, Value* out) {
             OP(CallExtern) { // LANGUAGE.md §7 FFI (vm/ffi.hpp)
                 t.frames.back().pc = BP_PC();
                 BP_SAFEPOINT();
-                Value r = call_with_args(R, ip, C, [&](const Value* args, uint32_t n) {
-                    return vm.ffi->call(t, B, args, n);
+                // The lambdas capture copies, never `ip` itself: an address-taken `ip` would live in
+                // memory for the whole dispatch loop (a store and a reload in every instruction).
+                const uint32_t ext_index = B;
+                Value r = call_with_args(R, ip, C, [&t, &vm, ext_index](const Value* args, uint32_t n) {
+                    return vm.ffi->call(t, ext_index, args, n);
                 });
                 if (!(ip->x & 1)) R[A] = r;
                 NEXT(bytecode::instr_length(*ip));
@@ -346,9 +349,10 @@ bool execute(VmThread& t, size_t entry_depth, Value* out) {
                 const bytecode::BuiltinSite& site = proto->builtin_sites[ip[1].a];
                 t.frames.back().pc = BP_PC();
                 BP_SAFEPOINT();
-                Value r = call_with_args(R, ip, C, [&](const Value* args, uint32_t n) {
+                const auto builtin = vm.builtins[B];
+                Value r = call_with_args(R, ip, C, [&t, &site, builtin](const Value* args, uint32_t n) {
                     BuiltinArgs ba{t, args, n, site.arg_types.data(), site.result_type};
-                    return vm.builtins[B](ba);
+                    return builtin(ba);
                 });
                 R = t.stack + t.frames.back().base; // a builtin may run bytecode and grow the stack
                 if (!(ip->x & 1)) R[A] = r;
