@@ -380,6 +380,16 @@ bool FnCompiler::builtin_special(const Call* c, uint16_t dst) {
         }
         return true;
     }
+    // to_str(int): the ToStr opcode (the f-string path: digits straight into a new string), not a
+    // builtin call. Same text as bi_to_str; cannot raise.
+    if (id == Builtin::to_str && c->args.size() == 1 && c->args[0]->type->kind == Kind::Int) {
+        uint16_t a = expr(c->args[0].get());
+        if (dst != kNoReg) {
+            m_span = c->span;
+            emit(Instr::make(Op::ToStr, dst, a, type_const(c->args[0]->type)));
+        }
+        return true;
+    }
     if (id == Builtin::map_has_key && c->args.size() == 2 && c->args[0]->type->kind == Kind::Map) {
         uint16_t m = expr(c->args[0].get());
         uint16_t k = expr(c->args[1].get());
