@@ -110,6 +110,15 @@ private:
             if (!check_operand(pc, f[k], fields[k])) return false;
             if (f[k] == 'J') break;
         }
+        if (in.op == Op::ForPrep || in.op == Op::ForLoop || in.op == Op::ForLoopInc) {
+            // counter, stop, step, loop variable
+            if (!reg_ok(uint32_t{in.a} + 3)) return fail_b(pc, "range loop registers run past nregs");
+        }
+        if (in.op == Op::ModIntK) { // the interpreter divides without a check
+            const Constant& k = m_fn.consts[in.c];
+            if (k.kind != Constant::Kind::Int || k.i == 0 || k.i == -1)
+                return fail_b(pc, "ModIntK divisor must be an Int constant other than 0 and -1");
+        }
         return check_ext(pc);
     }
 

@@ -221,6 +221,26 @@ void FnCompiler::binary_to(const Binary* b, uint16_t dst) {
                 continue;
             }
         }
+        // x * k with a small literal, x % k with any literal but 0 (k is never negative: a literal
+        // is unsigned, -k is a unary minus): one instruction, no divisor check.
+        if ((n->op == BinaryOp::Mul || n->op == BinaryOp::Mod) && t->kind == Kind::Int &&
+            n->rhs->kind == ExprKind::IntLit) {
+            int64_t k = static_cast<const IntLit*>(n->rhs.get())->value;
+            if (n->op == BinaryOp::Mul ? fits_i16(k) : k != 0 && k != -1) {
+                if (out != kNoReg) {
+                    m_span = n->span;
+                    if (n->op == BinaryOp::Mul) {
+                        emit(Instr::make(Op::MulIntImm, out, acc, static_cast<uint16_t>(static_cast<int16_t>(k))));
+                    } else {
+                        Constant c{}; c.kind = Constant::Kind::Int;
+                        c.i = k;
+                        emit(Instr::make(Op::ModIntK, out, acc, add_const(std::move(c))));
+                    }
+                }
+                acc = out;
+                continue;
+            }
+        }
         uint16_t r = expr(n->rhs.get());
         // Division and shifts may raise even when the result is unused.
         if (out == kNoReg) out = temp_for(n->type);
@@ -397,6 +417,16 @@ bool FnCompiler::builtin_special(const Call* c, uint16_t dst) {
         if (dst != kNoReg) {
             m_span = c->span;
             emit(Instr::make(o, dst, a));
+        }
+        return true;
+    }
+    // to_str(int): the ToStr opcode (the f-string path: digits straight into a new string), not a
+    // builtin call. Same text as bi_to_str; cannot raise.
+    if (id == Builtin::to_str && c->args.size() == 1 && c->args[0]->type->kind == Kind::Int) {
+        uint16_t a = expr(c->args[0].get());
+        if (dst != kNoReg) {
+            m_span = c->span;
+            emit(Instr::make(Op::ToStr, dst, a, type_const(c->args[0]->type)));
         }
         return true;
     }

@@ -274,12 +274,17 @@ void FnCompiler::while_stmt(const While* s) {
     bind(loop.break_label);
 }
 
-// Counter, stop and step live in three consecutive scalar registers (ForPrep/ForLoop); the loop
-// variable is a fresh copy of the counter in each iteration.
+// Counter, stop, step and the loop variable live in four consecutive scalar registers
+// (ForPrep/ForLoop): the loop instructions write the variable (a fresh copy of the counter in each
+// iteration), so the body may assign it without disturbing the iteration. A captured variable
+// gets a fresh Cell from R[base+3] in each iteration; a variable that already has a register
+// (not a fresh local) is copied from it. A literal step of 1 (the usual range(n) / range(a, b))
+// takes ForLoopInc: no step sign test and no overflow check.
 void FnCompiler::for_range(const ForRange* s) {
     uint16_t base = new_reg(false);
     new_reg(false);
     new_reg(false);
+    uint16_t var = new_reg(false);
     size_t n = s->args.size();
     if (n == 1) {
         load_int(0, base);
@@ -288,17 +293,19 @@ void FnCompiler::for_range(const ForRange* s) {
         expr_to(s->args[0].get(), base);
         expr_to(s->args[1].get(), base + 1);
     }
+    bool step1 = n < 3 || (s->args[2]->kind == ExprKind::IntLit && static_cast<const IntLit*>(s->args[2].get())->value == 1);
     if (n == 3) expr_to(s->args[2].get(), base + 2);
     else load_int(1, base + 2);
     m_span = s->range_span;
     LoopCtx loop;
     jump_to(loop.break_label, emit(Instr::make_sbc(Op::ForPrep, base, 0)));
     uint32_t top = pc();
-    declare_local(s->var, base);
+    if (!s->var->captured && !m_locals.count(s->var)) m_locals.emplace(s->var, var);
+    else declare_local(s->var, var);
     loop_body(s->body, loop);
     bind(loop.continue_label);
     m_span = s->span;
-    emit(Instr::make_sbc(Op::ForLoop, base, static_cast<int32_t>(top) - static_cast<int32_t>(pc())));
+    emit(Instr::make_sbc(step1 ? Op::ForLoopInc : Op::ForLoop, base, static_cast<int32_t>(top) - static_cast<int32_t>(pc())));
     bind(loop.break_label);
 }
 

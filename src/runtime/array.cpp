@@ -22,7 +22,7 @@ uint8_t elem_flags(const types::Type* array_type) {
 
 // With a's lock held: returns a storage with room for `need` elements (the current one, or a
 // grown copy published with release).
-Storage* reserve_locked(VmThread& t, Array* a, int64_t need) {
+[[gnu::noinline]] Storage* reserve_locked(VmThread& t, Array* a, int64_t need) {
     Storage* s = a->storage.load(std::memory_order_relaxed);
     uint64_t cap = s ? s->capacity : 0;
     if (static_cast<uint64_t>(need) <= cap) return s;
@@ -82,7 +82,9 @@ void array_set(VmThread& t, Array* a, int64_t i, Value v) {
 void array_push(VmThread& t, Array* a, Value v) {
     ObjLockGuard guard(a->lock);
     int64_t n = a->len.load(std::memory_order_relaxed);
-    Storage* s = reserve_locked(t, a, n + 1);
+    Storage* s = a->storage.load(std::memory_order_relaxed);
+    // Room left (the usual case) without the call; reserve_locked grows the storage.
+    if (__builtin_expect(!s || static_cast<uint64_t>(n) >= s->capacity, 0)) s = reserve_locked(t, a, n + 1);
     slot_store(&s->slots[n], v);
     a->len.store(n + 1, std::memory_order_release);
 }

@@ -44,6 +44,14 @@ bool keys_equal(Value a, Value b, const types::Type* key_type) {
     return false;
 }
 
+// Short keys (the usual case: the hashes already matched) compare inline, not through a memcmp call.
+inline bool bytes_equal(const char* a, const char* b, size_t n) {
+    if (n > 16) return std::memcmp(a, b, n) == 0;
+    for (size_t i = 0; i < n; ++i)
+        if (a[i] != b[i]) return false;
+    return true;
+}
+
 // find_in for keys compared by their bits (int, bool, references by identity) or by string
 // contents: the key kind is decided once, not at every probe.
 template <bool kStr>
@@ -62,7 +70,7 @@ int64_t find_in_as(Storage* entries, Storage* index, Value key, uint64_t h) {
         if (kStr) {
             const auto* a = static_cast<const String*>(k.o);
             const auto* b = static_cast<const String*>(key.o);
-            if (a->len == b->len && std::memcmp(a->data, b->data, a->len) == 0) return e;
+            if (a->len == b->len && bytes_equal(a->data, b->data, a->len)) return e;
         }
     }
     return -1;
@@ -100,13 +108,20 @@ inline uint64_t key_hash(Value key, const types::Type* key_type) {
     return x == kDeletedHash ? x - 1 : x;
 }
 
-// Lock-free lookup; on success *out_entries/*out_e name the entry.
-bool find_entry(const Map* m, Value key, Storage** out_entries, int64_t* out_e) {
-    uint64_t h = key_hash(key, m->type->key);
+// Lock-free lookup of a key whose hash is h; on success *out_entries/*out_e name the entry. One
+// instantiation per key kind (0: compared by bits, 1: str, 2: anything else, through find_in),
+// so the int path carries no string comparison: it inlines into find_entry with a short
+// prologue, while the str and float paths are calls of their own.
+template <int kKind>
+inline bool find_entry_as(const Map* m, Value key, uint64_t h, Storage** out_entries, int64_t* out_e) {
     for (int attempt = 0; attempt < 2; ++attempt) {
         Storage* index = m->index.load(std::memory_order_acquire);
         Storage* entries = m->entries.load(std::memory_order_acquire);
-        int64_t e = find_in(m->type->key, entries, index, key, h);
+        int64_t e = -1;
+        if (!entries || !index) e = -1;
+        else if constexpr (kKind == 0) e = find_in_as<false>(entries, index, key, h);
+        else if constexpr (kKind == 1) e = find_in_as<true>(entries, index, key, h);
+        else e = find_in(m->type->key, entries, index, key, h);
         if (e >= 0) {
             *out_entries = entries;
             *out_e = e;
@@ -117,6 +132,21 @@ bool find_entry(const Map* m, Value key, Storage** out_entries, int64_t* out_e) 
             return false;
     }
     return false;
+}
+
+[[gnu::noinline]] bool find_entry_str(const Map* m, Value key, Storage** out_entries, int64_t* out_e) {
+    return find_entry_as<1>(m, key, string_hash(static_cast<const String*>(key.o)), out_entries, out_e);
+}
+
+[[gnu::noinline]] bool find_entry_other(const Map* m, Value key, Storage** out_entries, int64_t* out_e) {
+    return find_entry_as<2>(m, key, key_hash(key, m->type->key), out_entries, out_e);
+}
+
+inline bool find_entry(const Map* m, Value key, Storage** out_entries, int64_t* out_e) {
+    types::Kind k = m->type->key->kind;
+    if (k == types::Kind::Str) return find_entry_str(m, key, out_entries, out_e);
+    if (k == types::Kind::Float) return find_entry_other(m, key, out_entries, out_e);
+    return find_entry_as<0>(m, key, key_hash(key, m->type->key), out_entries, out_e);
 }
 
 // With the lock held: records entry e (hash h) in a private or published index.

@@ -335,11 +335,11 @@ bool execute(VmThread& t, size_t entry_depth, Value* out) {
             OP(CallExtern) { // LANGUAGE.md §7 FFI (vm/ffi.hpp)
                 t.frames.back().pc = BP_PC();
                 BP_SAFEPOINT();
-                // The lambdas capture by value what they read of ip: taking ip's address (a
-                // by-reference capture) would keep it in memory for the whole dispatch loop.
-                uint16_t ext = B;
-                Value r = call_with_args(R, ip, C, [&t, &vm, ext](const Value* args, uint32_t n) {
-                    return vm.ffi->call(t, ext, args, n);
+                // The lambdas capture copies, never `ip` itself: an address-taken `ip` would live in
+                // memory for the whole dispatch loop (a store and a reload in every instruction).
+                const uint32_t ext_index = B;
+                Value r = call_with_args(R, ip, C, [&t, &vm, ext_index](const Value* args, uint32_t n) {
+                    return vm.ffi->call(t, ext_index, args, n);
                 });
                 if (!(ip->x & 1)) R[A] = r;
                 NEXT(bytecode::instr_length(*ip));
@@ -348,10 +348,10 @@ bool execute(VmThread& t, size_t entry_depth, Value* out) {
                 const bytecode::BuiltinSite& site = proto->builtin_sites[ip[1].a];
                 t.frames.back().pc = BP_PC();
                 BP_SAFEPOINT();
-                uint16_t builtin = B;
-                Value r = call_with_args(R, ip, C, [&t, &vm, &site, builtin](const Value* args, uint32_t n) {
+                const auto builtin = vm.builtins[B];
+                Value r = call_with_args(R, ip, C, [&t, &site, builtin](const Value* args, uint32_t n) {
                     BuiltinArgs ba{t, args, n, site.arg_types.data(), site.result_type};
-                    return vm.builtins[builtin](ba);
+                    return builtin(ba);
                 });
                 R = t.stack + t.frames.back().base; // a builtin may run bytecode and grow the stack
                 if (!(ip->x & 1)) R[A] = r;
@@ -418,14 +418,26 @@ bool execute(VmThread& t, size_t entry_depth, Value* out) {
             OP(ForPrep) {
                 int64_t start = R[A].i, stop = R[A + 1].i, step = R[A + 2].i;
                 if (step == 0) rt::raise(ErrorKind::ValueError, "range() step must not be zero");
-                if (step > 0 ? start < stop : start > stop) NEXT(1);
-                NEXT(ip->sbc());
+                if (step > 0 ? start >= stop : start <= stop) NEXT(ip->sbc());
+                R[A + 3].i = start;
+                NEXT(1);
             }
             OP(ForLoop) {
                 int64_t step = R[A + 2].i, next;
                 if (__builtin_add_overflow(R[A].i, step, &next)) NEXT(1);
                 R[A].i = next;
                 if (step > 0 ? next >= R[A + 1].i : next <= R[A + 1].i) NEXT(1);
+                R[A + 3].i = next;
+                ip += ip->sbc();
+                BP_SAFEPOINT();
+                DISPATCH();
+            }
+            OP(ForLoopInc) {
+                // R[A] < R[A + 1] here (only ForPrep/ForLoopInc write the counter): no overflow
+                int64_t next = static_cast<int64_t>(R[A].u + 1);
+                if (next >= R[A + 1].i) NEXT(1);
+                R[A].i = next;
+                R[A + 3].i = next;
                 ip += ip->sbc();
                 BP_SAFEPOINT();
                 DISPATCH();
@@ -463,6 +475,8 @@ bool execute(VmThread& t, size_t entry_depth, Value* out) {
                 R[A].i = d == -1 ? 0 : R[B].i % d;
                 NEXT(1);
             }
+            OP(MulIntImm) R[A].u = R[B].u * static_cast<uint64_t>(static_cast<int64_t>(ip->sc())); NEXT(1);
+            OP(ModIntK) R[A].i = R[B].i % K[C].i; NEXT(1); // the verifier rejects 0 and -1
             OP(AddIntImm) R[A].u = R[B].u + static_cast<uint64_t>(static_cast<int64_t>(ip->sc())); NEXT(1);
             OP(NegInt) R[A].u = 0 - R[B].u; NEXT(1);
             OP(BitAnd) R[A].u = R[B].u & R[C].u; NEXT(1);

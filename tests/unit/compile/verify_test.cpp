@@ -100,3 +100,42 @@ TEST(Verify, RejectsTruncatedCodeAndBadHandler) {
     fn.spans.pop_back();
     EXPECT_NE(bytecode::verify(*b->program).find("spans"), std::string::npos);
 }
+
+// ModIntK divides without a check (the compiler emits it only for a literal divisor other than 0):
+// the verifier must refuse a hand-made one whose constant is 0, -1 or not an Int.
+TEST(Verify, RejectsModIntKWithUncheckedDivisor) {
+    auto b = build("def f(x: int) -> int:\n    return x % 7\n\ndef main() -> int:\n    return f(3)\n");
+    ASSERT_TRUE(b->program);
+    ASSERT_EQ(bytecode::verify(*b->program), "");
+    auto& fn = *b->program->functions[0];
+    const bytecode::Instr* mod = nullptr;
+    for (uint32_t pc = 0; pc < fn.code.size(); pc += bytecode::instr_length(fn.code[pc]))
+        if (fn.code[pc].op == bytecode::Op::ModIntK) mod = &fn.code[pc];
+    ASSERT_NE(mod, nullptr);
+    auto& k = fn.consts[mod->c];
+    ASSERT_EQ(k.kind, bytecode::Constant::Kind::Int);
+    EXPECT_EQ(k.i, 7);
+    for (int64_t bad : {int64_t{0}, int64_t{-1}}) {
+        k.i = bad;
+        EXPECT_NE(bytecode::verify(*b->program).find("ModIntK"), std::string::npos) << bad;
+    }
+    k.i = 7;
+    k.kind = bytecode::Constant::Kind::Float;
+    EXPECT_NE(bytecode::verify(*b->program).find("ModIntK"), std::string::npos);
+}
+
+// Range loops use four registers from their base (counter, stop, step, variable).
+TEST(Verify, RejectsRangeLoopPastTheRegisters) {
+    auto b = build("def main() -> int:\n    let t: int = 0\n    for i in range(3):\n        t += i\n    return t\n");
+    ASSERT_TRUE(b->program);
+    ASSERT_EQ(bytecode::verify(*b->program), "");
+    auto& fn = *b->program->functions[0];
+    bool found = false;
+    for (uint32_t pc = 0; pc < fn.code.size(); pc += bytecode::instr_length(fn.code[pc]))
+        if (fn.code[pc].op == bytecode::Op::ForLoopInc) {
+            fn.code[pc].a = static_cast<uint16_t>(fn.nregs - 2);
+            found = true;
+        }
+    ASSERT_TRUE(found);
+    EXPECT_NE(bytecode::verify(*b->program).find("range loop registers"), std::string::npos);
+}
