@@ -38,6 +38,9 @@ void Marker::drain_shared(SatbQueue* satb, const std::atomic<bool>* stop, MarkPr
             if (m_share->hungry() && m_stack.size() >= 2) m_share->give(m_stack);
             if ((++polls & (MarkProgress::kFlushObjects - 1)) == 0) {
                 flush();
+                // Concurrent: keep some work where assists can take it without this thread running.
+                constexpr size_t kPublishMin = 512;
+                if (progress && m_stack.size() >= kPublishMin && m_share->no_chunks()) m_share->publish(m_stack);
                 if (stopped()) m_stack.clear(); // the heap is going away: leave the rest
                 if (satb && satb->size()) satb->take(m_stack);
                 if (m_stack.empty()) break;
@@ -114,6 +117,15 @@ void MarkShare::give(std::vector<Obj*>& stack) {
     if (m_idle <= m_chunks.size() || stack.size() < 2) return; // fed by someone else meanwhile
     auto half = static_cast<std::ptrdiff_t>(stack.size() / 2);
     // The older half: entries near the bottom are nearer the roots, so they lead to more work.
+    m_chunks.emplace_back(stack.begin(), stack.begin() + half);
+    stack.erase(stack.begin(), stack.begin() + half);
+    update_hungry();
+    m_cv.notify_one();
+}
+
+void MarkShare::publish(std::vector<Obj*>& stack) {
+    std::lock_guard<std::mutex> lock(m_mu);
+    auto half = static_cast<std::ptrdiff_t>(stack.size() / 2);
     m_chunks.emplace_back(stack.begin(), stack.begin() + half);
     stack.erase(stack.begin(), stack.begin() + half);
     update_hungry();

@@ -25,7 +25,8 @@ namespace bp::gc {
 // decides, under the mutex, and wakes the others). The collecting thread is the first marker; a
 // helper joins when it wakes, unless marking is already over (so a helper the OS schedules late
 // never holds up the end).
-// Threading: everything is guarded by m_mu except m_hungry, a hint read racily by busy markers.
+// Threading: everything is guarded by m_mu except m_hungry and m_nchunks, hints read racily by busy
+// markers.
 class MarkShare {
 public:
     // `markers`: the markers that take part without join() (1: the collecting thread; 0 for a
@@ -38,6 +39,11 @@ public:
     // A helper joins before marking (false: marking is over, nothing to do).
     bool join();
     bool hungry() const { return m_hungry.load(std::memory_order_relaxed); }
+    // No chunk waits (a hint): a concurrent marker then publishes part of a big stack, so that an
+    // assist finds work even while that marker is descheduled (publish).
+    bool no_chunks() const { return m_nchunks.load(std::memory_order_relaxed) == 0; }
+    // Moves the older half of `stack` to the chunks whether or not a marker waits.
+    void publish(std::vector<Obj*>& stack);
     // Moves the older half of `stack` (>= 2 entries) to an idle marker, if one still waits.
     void give(std::vector<Obj*>& stack);
     // With `stack` empty: waits for a chunk (true: it is in `stack`) or the end of marking (false).
@@ -50,11 +56,15 @@ public:
     bool leave(std::vector<Obj*>& stack);
 
 private:
-    void update_hungry() { m_hungry.store(m_idle > m_chunks.size(), std::memory_order_relaxed); }
+    void update_hungry() {
+        m_hungry.store(m_idle > m_chunks.size(), std::memory_order_relaxed);
+        m_nchunks.store(static_cast<uint32_t>(m_chunks.size()), std::memory_order_relaxed);
+    }
     std::mutex m_mu;
     std::condition_variable m_cv;
     std::vector<std::vector<Obj*>> m_chunks;
     std::atomic<bool> m_hungry{false};
+    std::atomic<uint32_t> m_nchunks{0};
     uint32_t m_markers;
     uint32_t m_idle = 0;
     bool m_done = false;
