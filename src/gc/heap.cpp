@@ -907,7 +907,7 @@ void Heap::Impl::finish_cycle(VmThread& t, Heap& heap, PauseTimes& pt) {
             marker.handle_contents = true;
             marker.set_share(nullptr);
         }
-        helpers->wait();
+        helpers->wait(); // on a loaded machine: until the OS runs the helper that must see the end
     }
     background = false;
     std::vector<Obj*> grey;

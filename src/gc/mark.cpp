@@ -190,12 +190,12 @@ bool MarkShare::take_until(std::vector<Obj*>& stack, std::chrono::steady_clock::
 
 bool MarkShare::leave(std::vector<Obj*>& stack) {
     std::lock_guard<std::mutex> lock(m_mu);
-    if (m_done) return true; // ended while this marker waited (take_until): it held nothing
-    if (!stack.empty()) {
+    if (!stack.empty()) { // never dropped: after the end (not expected) the remark traces it (steal_all)
         m_chunks.push_back(std::move(stack));
         stack.clear();
         m_cv.notify_one();
     }
+    if (m_done) return true; // ended while this marker waited in take_until
     --m_markers;
     if (m_chunks.empty() && m_idle == m_markers) {
         m_done = true;
