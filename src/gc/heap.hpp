@@ -136,8 +136,10 @@
 //     (the surplus is credit for its next allocations) and at most 1 MiB per slow path (the rest
 //     stays owed). A program the markers keep up with never assists.
 //   - the marking: the thread joins the cycle's MarkShare like a marker, takes grey objects from the
-//     barrier's queue or a chunk (a busy marker sees it hungry and hands over half its stack; it
-//     waits at most 200 us for one), traces with claims by exchange, and leaves: what it did not trace
+//     barrier's queue or a chunk (background markers publish half of a big stack whenever no chunk
+//     waits, so work is there even while they are descheduled; else a busy marker sees the assist
+//     hungry and hands over half its stack; it waits at most 200 us for that), traces with claims by
+//     exchange, and leaves: what it did not trace
 //     goes back as a chunk, and if it was the last busy marker with nothing left, the marking is over
 //     (it raises `collection_due` as a marker would). Joined markers count in MarkShare's ending
 //     rule, so the markers cannot declare the end while an assist holds grey objects.
@@ -153,7 +155,9 @@
 //     thread marks with them instead of waiting idle. The work traced becomes the next cycle's
 //     estimate. `--gc-assists=never` turns assists off (comparisons).
 // Why not just start earlier: the budget already is what the limit allows; assists are what makes a
-// cycle finish inside it whatever the program's allocation rate, at the price of that rate.
+// cycle finish inside it whatever the program's allocation rate, at the price of that rate. (A
+// trigger moved earlier by the last cycle's allocation was tried: more cycles, little memory saved,
+// worse pauses on a loaded machine; docs/performance.md.)
 // A forced collection (unit tests, embedders) finishes a running cycle and then collects with the
 // world stopped throughout. Stress mode alternates the two kinds of collection and, at every remark,
 // verifies that everything reachable is marked (verify_marks): a missing barrier aborts loudly.
