@@ -32,6 +32,11 @@ struct FreeCell {
 
 namespace {
 
+using Clock = std::chrono::steady_clock;
+uint64_t elapsed_ns(Clock::time_point from, Clock::time_point to) {
+    return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(to - from).count());
+}
+
 constexpr size_t kPageHeader = 64;
 constexpr size_t kPoolMax = 16;                 // empty pages kept for reuse (1 MiB)
 constexpr uint64_t kMinThreshold = 4ull << 20;  // 4 MiB
@@ -298,6 +303,7 @@ struct Heap::Impl {
     // Concurrent cycles (heap.hpp, "Concurrent marking"). These fields change only while the world
     // is stopped (or in ~Heap), except the atomics.
     Heap::Concurrent concurrent = Heap::Concurrent::Auto;
+    Heap::Assists assists = Heap::Assists::Auto;
     bool cycle_active = false;             // marking runs beside the program (Heap::marking is set)
     bool background = false;               // helpers may be running async_job (marking or sweeping)
     uint32_t cycle_markers = 0;            // helpers marking in the current cycle
@@ -309,6 +315,19 @@ struct Heap::Impl {
     std::atomic<bool> stop_async{false};   // background job: stop at the next check
     SatbQueue satb;                        // shaded by the write barrier, not yet traced
     std::chrono::steady_clock::time_point cycle_start;
+    // Pacing and assists (heap.hpp). `assist_ratio` is written under mu (pace), read by allocating
+    // threads without it; the assist totals are added by assisting threads and read in the remark.
+    MarkProgress progress;                 // the cycle's marking work so far
+    uint64_t work_estimate = 0;            // marking work of the last collection (bytes traced)
+    uint64_t cycle_work_expected = 0;      // this cycle's expected marking work (work_estimate)
+    uint64_t cycle_work_max = 0;           // ... at most: the bytes in use at its start
+    std::atomic<uint64_t> assist_ratio{0}; // work owed per allocated byte, fixed point (kRatioOne); 0: none
+    std::atomic<uint64_t> assist_count{0};
+    std::atomic<uint64_t> assist_work{0};
+    std::atomic<uint64_t> assist_ns{0};
+    std::atomic<uint64_t> assist_live_bytes{0};
+    std::atomic<uint64_t> assist_live_objects{0};
+    static constexpr uint64_t kRatioOne = 1 << 16;
     struct PauseTimes {
         uint64_t mark_ns = 0;
         uint64_t sweep_ns = 0;
@@ -318,6 +337,8 @@ struct Heap::Impl {
     Page* new_page(uint32_t cls, std::unique_lock<HeapMutex>& lock);
     static FreeCell* format_page(Page* p);
     void note_allocation(uint64_t bytes, Heap& heap);
+    void pace();
+    void assist(VmThread& t, Heap& heap);
     void release_page(Page* p);
     uint32_t sweep_page(Page* p);
     Page* pop_partial(uint32_t cls, uint32_t home, bool own);
@@ -353,6 +374,86 @@ void Heap::Impl::note_allocation(uint64_t bytes, Heap& heap) {
     // During a cycle `since_gc` counts from its start, against the cycle's budget (start_cycle).
     if (stress || since_gc >= (cycle_active ? cycle_budget : threshold))
         heap.collection_due.store(true, std::memory_order_relaxed);
+    if (cycle_active) pace();
+}
+
+// With mu held, during a cycle: how much marking work each allocated byte owes from now on, so
+// that the work left is done by the time the program has allocated 7/8 of the cycle's budget
+// (heap.hpp, "Pacing and assists"). Revised at every refill: it falls as the markers get ahead and
+// rises as the runway shrinks.
+void Heap::Impl::pace() {
+    // Auto: only while helpers mark beside the program (with none, tests want the remark to trace).
+    if (assists == Heap::Assists::Never || (cycle_markers == 0 && assists == Heap::Assists::Auto)) return;
+    uint64_t scanned = progress.scanned.load(std::memory_order_relaxed);
+    uint64_t expected = cycle_work_expected;
+    // Past 7/8 of the estimate with marking still going: more is live than last time; assume the
+    // worst (everything in use at the snapshot is live), as Go does.
+    if (scanned >= expected - expected / 8) expected = std::max(expected, cycle_work_max);
+    uint64_t left = expected > scanned ? expected - scanned : 0;
+    left = std::max(left, expected / 16); // it ends when it ends: keep paying something
+    uint64_t goal = cycle_budget - cycle_budget / 8;
+    uint64_t runway = goal > since_gc ? goal - since_gc : 0;
+    runway = std::max<uint64_t>(runway, cycle_budget / 32 + 1);
+    constexpr uint64_t kMaxRatio = 64; // per allocated byte; each assist is bounded anyway
+    uint64_t ratio = std::min(static_cast<uint64_t>(static_cast<double>(left) / static_cast<double>(runway) *
+                                                    static_cast<double>(kRatioOne)),
+                              kMaxRatio * kRatioOne);
+    assist_ratio.store(std::max<uint64_t>(ratio, 1), std::memory_order_relaxed);
+}
+
+// During a cycle, from an allocation slow path (not a safepoint: no pause can start meanwhile, so
+// the cycle's share and queues stay put), without mu: settles this thread's assist debt for what
+// it allocated since the last settlement, first from the background markers' unclaimed credit,
+// then by marking itself (heap.hpp, "Pacing and assists").
+void Heap::Impl::assist(VmThread& t, Heap& heap) {
+    constexpr int64_t kMinWork = 64 << 10;  // an assist marks at least this much (overpaid: credit)
+    constexpr int64_t kMaxWork = 1 << 20;   // and at most this much per allocation slow path
+    constexpr auto kMaxWait = std::chrono::microseconds(200); // for a busy marker to hand over work
+    LocalAllocator& a = t.alloc;
+    uint64_t delta = a.allocated >= a.assist_seen ? a.allocated - a.assist_seen : a.allocated;
+    a.assist_seen = a.allocated;
+    uint64_t ratio = assist_ratio.load(std::memory_order_relaxed);
+    if (ratio == 0) return;
+    a.assist_debt += static_cast<int64_t>(static_cast<double>(delta) * static_cast<double>(ratio) / kRatioOne);
+    if (a.assist_debt <= 0) return;
+    int64_t credit = progress.bg_credit.load(std::memory_order_relaxed);
+    while (credit > 0) {
+        int64_t take = std::min(credit, a.assist_debt);
+        if (progress.bg_credit.compare_exchange_weak(credit, credit - take, std::memory_order_relaxed)) {
+            a.assist_debt -= take;
+            break;
+        }
+    }
+    if (a.assist_debt <= 0) return;
+    if (markers_done.load(std::memory_order_acquire)) { // nothing left to mark before the remark
+        a.assist_debt = 0;
+        return;
+    }
+    // Only a running thread marks, and never while a pause waits for it (the remark does the rest).
+    if (t.gc_state.load(std::memory_order_relaxed) != thread::kRunning ||
+        vm->stop_requested.load(std::memory_order_relaxed))
+        return;
+    if (!share->join()) {
+        a.assist_debt = 0;
+        return;
+    }
+    auto start = Clock::now();
+    Marker m;
+    m.handle_contents = false; // greyed in the initial pause
+    bool ended = false;
+    uint64_t done = m.assist(*share, satb, static_cast<uint64_t>(std::clamp(a.assist_debt, kMinWork, kMaxWork)),
+                             start + kMaxWait, vm->stop_requested, ended);
+    a.assist_debt -= static_cast<int64_t>(done);
+    progress.scanned.fetch_add(done, std::memory_order_relaxed);
+    assist_live_bytes.fetch_add(m.live_bytes, std::memory_order_relaxed);
+    assist_live_objects.fetch_add(m.live_objects, std::memory_order_relaxed);
+    if (done) assist_count.fetch_add(1, std::memory_order_relaxed);
+    assist_work.fetch_add(done, std::memory_order_relaxed);
+    assist_ns.fetch_add(elapsed_ns(start, Clock::now()), std::memory_order_relaxed);
+    if (ended) {
+        markers_done.store(true, std::memory_order_release);
+        heap.collection_due.store(true, std::memory_order_relaxed); // the next safepoint remarks
+    }
 }
 
 // With mu held: an empty page for class `cls` (pooled, or fresh within the limit), counted in
@@ -719,7 +820,7 @@ Obj* Heap::allocate_prefix_zeroed(VmThread& t, ObjKind kind, size_t size, size_t
 
 Obj* Heap::allocate_refill(VmThread& t, ObjKind kind, size_t size, size_t zero) {
     uint32_t cls = kClassTable.cls[(size + kSmallStep - 1) / kSmallStep];
-    t.alloc.free[cls] = impl->refill(cls, t.alloc, *this); // never empty (or it threw)
+    t.alloc.free[cls] = refill(t, cls); // never empty (or it threw)
     return allocate_prefix_zeroed(t, kind, size, zero);
 }
 
@@ -750,7 +851,7 @@ Obj* Heap::allocate_slow(VmThread& t, ObjKind kind, size_t size) {
     } else {
         uint32_t cls = size_class_of(size);
         FreeCell* c = t.alloc.free[cls];
-        if (!c) c = impl->refill(cls, t.alloc, *this);
+        if (!c) c = refill(t, cls);
         t.alloc.free[cls] = c->next;
         cell = class_size(cls);
         std::memset(static_cast<void*>(c), 0, cell);
@@ -760,15 +861,16 @@ Obj* Heap::allocate_slow(VmThread& t, ObjKind kind, size_t size) {
     o->size_class = size > kMaxSmall ? 0 : static_cast<uint32_t>(cell);
     if (marking.load(std::memory_order_relaxed)) o->mark.store(1, std::memory_order_relaxed); // black
     t.alloc.allocated += cell;
+    if (size > kMaxSmall && marking.load(std::memory_order_relaxed)) impl->assist(t, *this); // o is black
     return o;
 }
 
-namespace {
-using Clock = std::chrono::steady_clock;
-uint64_t elapsed_ns(Clock::time_point from, Clock::time_point to) {
-    return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(to - from).count());
+FreeCell* Heap::refill(VmThread& t, uint32_t cls) {
+    FreeCell* c = impl->refill(cls, t.alloc, *this);
+    // c heads a list of free cells that no marker can reach; the assist leaves it alone.
+    if (marking.load(std::memory_order_relaxed)) impl->assist(t, *this);
+    return c;
 }
-} // namespace
 
 // A collection is either one pause that stops the world throughout, or a concurrent cycle: an
 // initial pause (roots), marking beside the program, and a remark pause (the rest); see heap.hpp.
@@ -837,6 +939,7 @@ void Heap::Impl::end_marking(std::unique_lock<HeapMutex>& lock, uint64_t live_by
     start_lazy_sweep(live_bytes);
     stats.last_live_bytes = live_bytes;
     stats.last_live_objects = live_objects;
+    work_estimate = live_bytes;
     lock.unlock();
     vm->threading->sweep_handles(); // unregisters dead handles (deleted after the pause)
 }
@@ -907,7 +1010,8 @@ void Heap::Impl::start_cycle(VmThread& t, Heap& heap, PauseTimes& pt) {
     cycle_markers = concurrent_markers();
     ensure_helpers(cycle_markers);
     for (auto& m : helper_markers) m->clear();
-    markers_done.store(cycle_markers == 0, std::memory_order_relaxed); // none: remark when next due
+    // No marker and no assist: remark when next due (the remark traces everything).
+    markers_done.store(cycle_markers == 0 && assists != Heap::Assists::Always, std::memory_order_relaxed);
     heap.marking.store(true, std::memory_order_relaxed); // published by resume_world's handshake
     cycle_active = true;
     since_gc = 0;
@@ -915,6 +1019,20 @@ void Heap::Impl::start_cycle(VmThread& t, Heap& heap, PauseTimes& pt) {
     // room left under the limit: past it, the remark waits for the markers (the heap stays under the
     // limit as with stop-the-world collections, which leave a threshold of room).
     cycle_budget = std::max<uint64_t>(std::min(threshold, (limit > heap_bytes ? limit - heap_bytes : 0) / 2), kPageSize);
+    // Pacing: the work to expect is the last collection's; at most everything in use now.
+    progress.reset();
+    cycle_work_max = heap_bytes - pool.size() * kPageSize;
+    cycle_work_expected = std::min(work_estimate, cycle_work_max);
+    for (auto* c : {&assist_count, &assist_work, &assist_ns, &assist_live_bytes, &assist_live_objects})
+        c->store(0, std::memory_order_relaxed);
+    auto settle = [](VmThread& th) {
+        th.alloc.assist_seen = th.alloc.allocated;
+        th.alloc.assist_debt = 0;
+    };
+    for (VmThread* th : vm->threads) settle(*th);
+    settle(t);
+    assist_ratio.store(0, std::memory_order_relaxed);
+    pace();
     cycle_start = Clock::now();
     pt.mark_ns += elapsed_ns(marking, cycle_start);
     pt.sweep_ns += elapsed_ns(sweeping, marking);
@@ -925,14 +1043,27 @@ void Heap::Impl::start_cycle(VmThread& t, Heap& heap, PauseTimes& pt) {
 // and set up the lazy sweep exactly as a stop-the-world collection does.
 void Heap::Impl::finish_cycle(VmThread& t, Heap& heap, PauseTimes& pt) {
     auto marking = Clock::now();
-    if (background) helpers->wait();
+    assist_ratio.store(0, std::memory_order_relaxed);
+    marker.clear();
+    if (background) {
+        // The markers are behind (the program allocated the whole budget first): mark with them
+        // rather than wait idle, so the pause's marking has two cores' worth instead of one.
+        if (!markers_done.load(std::memory_order_acquire) && share->join()) {
+            stats.remark_waits++;
+            marker.set_share(share.get());
+            marker.handle_contents = false;
+            marker.drain_shared(&satb);
+            marker.handle_contents = true;
+            marker.set_share(nullptr);
+        }
+        helpers->wait(); // on a loaded machine: until the OS runs the helper that must see the end
+    }
     background = false;
     std::vector<Obj*> grey;
     share->steal_all(grey); // chunks no helper took (helpers the OS did not schedule in time)
     satb.take(grey);
     reset_allocators(t);
     std::unique_lock<HeapMutex> lock(mu);
-    marker.clear();
     marker.push_grey(grey);
     marker.handle_contents = false; // greyed in the initial pause
     marker.drain();
@@ -940,12 +1071,17 @@ void Heap::Impl::finish_cycle(VmThread& t, Heap& heap, PauseTimes& pt) {
     if (stress) verify_marks(t);
     // Objects allocated during the cycle are black: count what the threads were handed as live too,
     // so the next threshold (and the room under the limit) is not computed from the marked part alone.
-    uint64_t live_bytes = marker.live_bytes + since_gc;
-    uint64_t live_objects = marker.live_objects;
+    uint64_t live_bytes = marker.live_bytes + since_gc + assist_live_bytes.load(std::memory_order_relaxed);
+    uint64_t live_objects = marker.live_objects + assist_live_objects.load(std::memory_order_relaxed);
     for (uint32_t i = 0; i < cycle_markers; ++i) {
         live_bytes += helper_markers[i]->live_bytes;
         live_objects += helper_markers[i]->live_objects;
     }
+    // The next cycle's expected work: what this one traced (the pause's share counted by bytes).
+    uint64_t cycle_work = progress.scanned.load(std::memory_order_relaxed) + marker.live_bytes;
+    stats.assists += assist_count.load(std::memory_order_relaxed);
+    stats.assist_work += assist_work.load(std::memory_order_relaxed);
+    stats.assist_ns += assist_ns.load(std::memory_order_relaxed);
     heap.marking.store(false, std::memory_order_relaxed);
     cycle_active = false;
     share.reset();
@@ -954,6 +1090,7 @@ void Heap::Impl::finish_cycle(VmThread& t, Heap& heap, PauseTimes& pt) {
     stats.barrier_shaded = satb.total();
     auto marked = Clock::now();
     end_marking(lock, live_bytes, live_objects);
+    work_estimate = cycle_work; // (end_marking assumed a stop-the-world collection's)
     pt.mark_ns += elapsed_ns(marking, marked);
     pt.sweep_ns += elapsed_ns(marked, Clock::now());
 }
@@ -977,10 +1114,11 @@ void Heap::Impl::start_background(Heap& heap) {
         if (cycle_markers == 0) return;
         async_job = [this, &heap](uint32_t i) {
             Marker& m = *helper_markers[i - 1];
-            if (!share->join()) return; // marking already over
-            m.set_share(share.get());
-            m.handle_contents = false; // greyed in the initial pause; owners change them meanwhile
-            m.drain_shared(&satb, &stop_async);
+            if (share->join()) { // else marking is already over (assists did it)
+                m.set_share(share.get());
+                m.handle_contents = false; // greyed in the initial pause; owners change them meanwhile
+                m.drain_shared(&satb, &stop_async, &progress, true);
+            }
             m.handle_contents = true;
             m.set_share(nullptr);
             markers_done.store(true, std::memory_order_release);
@@ -1036,6 +1174,8 @@ void Heap::shade(Obj* old) {
 }
 
 void Heap::set_concurrent(Concurrent mode) { impl->concurrent = mode; }
+
+void Heap::set_assists(Assists mode) { impl->assists = mode; }
 
 void Heap::stop_background() {
     if (!impl->background) return;
@@ -1167,8 +1307,11 @@ std::string Heap::stats_report() const {
            (s.concurrent_cycles == 0
                 ? std::string()
                 : fmt::format("\ngc: {} concurrent cycles (2 pauses each), marking beside the program {:.1f} ms, "
-                              "{} objects shaded by the write barrier",
-                              s.concurrent_cycles, static_cast<double>(s.concurrent_mark_ns) / 1e6, s.barrier_shaded));
+                              "{} objects shaded by the write barrier; {} assists marked {:.1f} MiB in {:.1f} ms; "
+                              "{} remarks found the markers behind",
+                              s.concurrent_cycles, static_cast<double>(s.concurrent_mark_ns) / 1e6, s.barrier_shaded,
+                              s.assists, static_cast<double>(s.assist_work) / kMiB,
+                              static_cast<double>(s.assist_ns) / 1e6, s.remark_waits));
 }
 
 } // namespace bp::gc

@@ -136,6 +136,46 @@
 //      would, under the same protocol), so that the next initial pause has nothing left to sweep;
 //      the pause stops it first (stop_async). Dead large objects are freed after the pause.
 // Garbage made during a cycle (black or not yet unreachable at the snapshot) floats to the next one.
+//
+// Pacing and assists (Impl::pace, Impl::assist, Marker::assist). A cycle has a budget: the bytes the
+// program may allocate before the remark must happen (a threshold, at most half the room left under
+// the limit). With one background marker and a program that allocates faster than it marks (a tight
+// --max-heap), the budget ran out first and the remark waited for the markers: 150 ms pauses at
+// 200 MB live. So, as in Go, an allocating thread that runs ahead of the marking pays for it:
+//   - the work: bytes traced (cell sizes; a large storage its slots), counted by every marker in
+//     MarkProgress. The cycle expects as much as the last collection traced, and at most everything
+//     in use at its start (assumed once the estimate is nearly used up and marking still goes on).
+//   - the rate: at every refill during a cycle, pace() sets assist_ratio = work left / allocation
+//     left before 7/8 of the budget: the work each allocated byte owes from now on (capped at 64).
+//   - debt and credit, per thread (LocalAllocator::assist_debt, only its thread touches it): at an
+//     allocation slow path (a refill, a large object) the thread adds ratio x what it allocated since
+//     its last settlement, then pays: first from the background markers' unclaimed credit (work they
+//     did, MarkProgress::bg_credit, claimed by CAS), then by marking itself, at least 64 KiB of work
+//     (the surplus is credit for its next allocations) and at most 1 MiB per slow path (the rest
+//     stays owed). A program the markers keep up with never assists.
+//   - the marking: the thread joins the cycle's MarkShare like a marker, takes grey objects from the
+//     barrier's queue or a chunk (background markers publish half of a big stack whenever no chunk
+//     waits, so work is there even while they are descheduled; else a busy marker sees the assist
+//     hungry and hands over half its stack; it waits at most 200 us for that), traces with claims by
+//     exchange, and leaves: what it did not trace
+//     goes back as a chunk, and if it was the last busy marker with nothing left, the marking is over
+//     (it raises `collection_due` as a marker would). Joined markers count in MarkShare's ending
+//     rule, so the markers cannot declare the end while an assist holds grey objects.
+//   - where and when it is safe: only in an allocation slow path, after the refill released the heap
+//     mutex (markers never need it, nor any lock the thread holds: they take only MarkShare's and the
+//     barrier queue's locks, which the assist takes the same way). An allocation is not a safepoint,
+//     so no pause can start while a thread assists and the cycle's state (share, queue) stays put;
+//     the thread is kRunning (it allocates) and marking never reads its registers (roots are greyed
+//     in the initial pause only). An assist gives up as soon as a stop is requested (the remark
+//     finishes the work), so it adds at most about one object's tracing to the time-to-safepoint.
+//     What the thread allocates is black and its debt is plain arithmetic: nothing else changes.
+//   - the remark: if the markers are still busy (the program spent the budget anyway), the collecting
+//     thread marks with them instead of waiting idle. The work traced becomes the next cycle's
+//     estimate. `--gc-assists=never` turns assists off (comparisons).
+// Why not just start earlier: the budget already is what the limit allows; assists are what makes a
+// cycle finish inside it whatever the program's allocation rate, at the price of that rate. (A
+// trigger moved earlier by the last cycle's allocation was tried: more cycles, little memory saved,
+// worse pauses on a loaded machine; docs/performance.md.)
 // A forced collection (unit tests, embedders) finishes a running cycle and then collects with the
 // world stopped throughout. Stress mode alternates the two kinds of collection and, at every remark,
 // verifies that everything reachable is marked (verify_marks): a missing barrier aborts loudly.
@@ -186,10 +226,14 @@ class LocalAllocator {
 public:
     // Free cells this thread owns, per size class (nullptr: refill from the shared heap).
     FreeCell* free[kClassCount] = {};
-    // Bytes this thread allocated since the collector last collected its count (stats only).
+    // Bytes this thread allocated since the collector last collected its count (stats; pacing).
     uint64_t allocated = 0;
     // This thread's page home (< kHomes): refills prefer pages this home allocated from last.
     uint32_t home = 0;
+    // Pacing ("Pacing and assists" above): `allocated` when this thread last settled its assist
+    // debt, and that debt in units of marking work (negative: credit, it marked more than it owed).
+    uint64_t assist_seen = 0;
+    int64_t assist_debt = 0;
     // Forgets every list (the collector's sweep rebuilds them from the pages).
     void reset() {
         for (FreeCell*& f : free) f = nullptr;
@@ -227,6 +271,10 @@ struct GcStats {
     uint64_t concurrent_cycles = 0;  // collections whose marking ran beside the program
     uint64_t concurrent_mark_ns = 0; // total time from a concurrent cycle's start to its remark
     uint64_t barrier_shaded = 0;     // objects the write barrier shaded (objects, not stores)
+    uint64_t assists = 0;            // mutator assists that marked something (totals, at each remark)
+    uint64_t assist_work = 0;        // marking work the assists did (bytes traced)
+    uint64_t assist_ns = 0;          // time allocating threads spent in assists (incl. waiting for work)
+    uint64_t remark_waits = 0;       // remarks that found the background markers still marking
 };
 
 class Heap {
@@ -271,6 +319,10 @@ public:
     // collection that is not forced; stress mode), Never (every collection stops the world throughout).
     enum class Concurrent : uint8_t { Auto, Always, Never };
     void set_concurrent(Concurrent mode);
+    // Mutator assists ("Pacing and assists"): Auto (whenever helpers mark beside the program), Always
+    // (also with no background marker: tests), Never (the remark waits for the markers: comparisons).
+    enum class Assists : uint8_t { Auto, Always, Never };
+    void set_assists(Assists mode);
     // Tests: how many helpers mark beside the program (0: none, so the remark pause does all the
     // tracing and the write barrier alone keeps overwritten references alive). Default: automatic.
     void set_concurrent_markers(uint32_t n);
@@ -288,6 +340,8 @@ public:
 private:
     Obj* allocate_slow(VmThread& t, ObjKind kind, size_t size);
     [[gnu::noinline]] Obj* allocate_refill(VmThread& t, ObjKind kind, size_t size, size_t zero);
+    // A free list ran dry: refill it; during a concurrent cycle, then pay the assist debt.
+    FreeCell* refill(VmThread& t, uint32_t cls);
     void shade(Obj* old);
     // True while a concurrent cycle marks: set and cleared only while the world is stopped.
     std::atomic<bool> marking{false};

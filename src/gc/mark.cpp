@@ -23,14 +23,24 @@ void Marker::drain() {
     live_objects += objects;
 }
 
-void Marker::drain_shared(SatbQueue* satb, const std::atomic<bool>* stop) {
-    uint64_t bytes = 0, objects = 0;
+void Marker::drain_shared(SatbQueue* satb, const std::atomic<bool>* stop, MarkProgress* progress, bool credit) {
+    uint64_t bytes = 0, objects = 0, work = 0;
     uint32_t polls = 0;
     auto stopped = [&] { return stop && stop->load(std::memory_order_relaxed); };
+    auto flush = [&] {
+        if (!progress || work == 0) return;
+        progress->scanned.fetch_add(work, std::memory_order_relaxed);
+        if (credit) progress->bg_credit.fetch_add(static_cast<int64_t>(work), std::memory_order_relaxed);
+        work = 0;
+    };
     for (;;) {
         while (!m_stack.empty()) {
             if (m_share->hungry() && m_stack.size() >= 2) m_share->give(m_stack);
-            if ((++polls & 1023) == 0) {
+            if ((++polls & (MarkProgress::kFlushObjects - 1)) == 0) {
+                flush();
+                // Concurrent: keep some work where assists can take it without this thread running.
+                constexpr size_t kPublishMin = 512;
+                if (progress && m_stack.size() >= kPublishMin && m_share->no_chunks()) m_share->publish(m_stack);
                 if (stopped()) m_stack.clear(); // the heap is going away: leave the rest
                 if (satb && satb->size()) satb->take(m_stack);
                 if (m_stack.empty()) break;
@@ -39,14 +49,43 @@ void Marker::drain_shared(SatbQueue* satb, const std::atomic<bool>* stop) {
             m_stack.pop_back();
             bytes += o->size_class;
             ++objects;
+            if (progress) work += work_of(o);
             trace(o);
         }
+        flush();
         if (satb && !stopped() && satb->take(m_stack)) continue;
         if (!m_share->take(m_stack)) break;
         if (stopped()) m_stack.clear();
     }
     live_bytes += bytes;
     live_objects += objects;
+}
+
+uint64_t Marker::assist(MarkShare& share, SatbQueue& satb, uint64_t work, std::chrono::steady_clock::time_point deadline,
+                        const std::atomic<bool>& stop, bool& ended) {
+    uint64_t bytes = 0, objects = 0, done = 0;
+    uint32_t polls = 0;
+    m_share = &share;
+    while (done < work && !stop.load(std::memory_order_relaxed)) {
+        if (m_stack.empty() && !satb.take(m_stack) && !share.take_until(m_stack, deadline)) break;
+        while (!m_stack.empty() && done < work) {
+            // An assist gives work away too: a background marker may be the hungry one.
+            if (share.hungry() && m_stack.size() >= 2) share.give(m_stack);
+            if ((++polls & 255) == 0 && stop.load(std::memory_order_relaxed)) break;
+            Obj* o = m_stack.back();
+            m_stack.pop_back();
+            bytes += o->size_class;
+            ++objects;
+            done += work_of(o);
+            trace(o);
+        }
+    }
+    ended = share.leave(m_stack);
+    m_stack.clear();
+    m_share = nullptr;
+    live_bytes += bytes;
+    live_objects += objects;
+    return done;
 }
 
 bool SatbQueue::take(std::vector<Obj*>& out) {
@@ -84,6 +123,15 @@ void MarkShare::give(std::vector<Obj*>& stack) {
     m_cv.notify_one();
 }
 
+void MarkShare::publish(std::vector<Obj*>& stack) {
+    std::lock_guard<std::mutex> lock(m_mu);
+    auto half = static_cast<std::ptrdiff_t>(stack.size() / 2);
+    m_chunks.emplace_back(stack.begin(), stack.begin() + half);
+    stack.erase(stack.begin(), stack.begin() + half);
+    update_hungry();
+    m_cv.notify_one();
+}
+
 bool MarkShare::join() {
     std::lock_guard<std::mutex> lock(m_mu);
     if (m_done) return false;
@@ -111,6 +159,52 @@ bool MarkShare::take(std::vector<Obj*>& stack) {
         update_hungry();
         m_cv.wait(lock);
     }
+}
+
+bool MarkShare::take_until(std::vector<Obj*>& stack, std::chrono::steady_clock::time_point deadline) {
+    std::unique_lock<std::mutex> lock(m_mu);
+    ++m_idle;
+    for (;;) {
+        if (!m_chunks.empty()) {
+            stack = std::move(m_chunks.back());
+            m_chunks.pop_back();
+            --m_idle;
+            update_hungry();
+            return true;
+        }
+        if (m_done) return false; // leave() sees m_done and does not count this marker again
+        if (m_idle == m_markers) {
+            m_done = true;
+            m_cv.notify_all();
+            return false;
+        }
+        update_hungry();
+        if (m_cv.wait_until(lock, deadline) == std::cv_status::timeout && m_chunks.empty() && !m_done &&
+            m_idle != m_markers) {
+            --m_idle; // busy again (it is about to leave)
+            update_hungry();
+            return false;
+        }
+    }
+}
+
+bool MarkShare::leave(std::vector<Obj*>& stack) {
+    std::lock_guard<std::mutex> lock(m_mu);
+    if (!stack.empty()) { // never dropped: after the end (not expected) the remark traces it (steal_all)
+        m_chunks.push_back(std::move(stack));
+        stack.clear();
+        m_cv.notify_one();
+    }
+    if (m_done) return true; // ended while this marker waited in take_until
+    --m_markers;
+    if (m_chunks.empty() && m_idle == m_markers) {
+        m_done = true;
+        m_cv.notify_all();
+        update_hungry();
+        return true;
+    }
+    update_hungry();
+    return false;
 }
 
 void Marker::trace_storage(Storage* s) {

@@ -4,6 +4,7 @@
 #include "runtime/object.hpp"
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
@@ -24,7 +25,8 @@ namespace bp::gc {
 // decides, under the mutex, and wakes the others). The collecting thread is the first marker; a
 // helper joins when it wakes, unless marking is already over (so a helper the OS schedules late
 // never holds up the end).
-// Threading: everything is guarded by m_mu except m_hungry, a hint read racily by busy markers.
+// Threading: everything is guarded by m_mu except m_hungry and m_nchunks, hints read racily by busy
+// markers.
 class MarkShare {
 public:
     // `markers`: the markers that take part without join() (1: the collecting thread; 0 for a
@@ -37,17 +39,32 @@ public:
     // A helper joins before marking (false: marking is over, nothing to do).
     bool join();
     bool hungry() const { return m_hungry.load(std::memory_order_relaxed); }
+    // No chunk waits (a hint): a concurrent marker then publishes part of a big stack, so that an
+    // assist finds work even while that marker is descheduled (publish).
+    bool no_chunks() const { return m_nchunks.load(std::memory_order_relaxed) == 0; }
+    // Moves the older half of `stack` to the chunks whether or not a marker waits.
+    void publish(std::vector<Obj*>& stack);
     // Moves the older half of `stack` (>= 2 entries) to an idle marker, if one still waits.
     void give(std::vector<Obj*>& stack);
     // With `stack` empty: waits for a chunk (true: it is in `stack`) or the end of marking (false).
     bool take(std::vector<Obj*>& stack);
+    // An assist's take (gc/heap.hpp, "Pacing and assists"): as take, but gives up at `deadline`
+    // (false, and the caller is busy again: it must leave()).
+    bool take_until(std::vector<Obj*>& stack, std::chrono::steady_clock::time_point deadline);
+    // An assist that joined stops marking: what is left in `stack` becomes a chunk for the others.
+    // True if the marking is over (every marker left is idle and no chunk waits).
+    bool leave(std::vector<Obj*>& stack);
 
 private:
-    void update_hungry() { m_hungry.store(m_idle > m_chunks.size(), std::memory_order_relaxed); }
+    void update_hungry() {
+        m_hungry.store(m_idle > m_chunks.size(), std::memory_order_relaxed);
+        m_nchunks.store(static_cast<uint32_t>(m_chunks.size()), std::memory_order_relaxed);
+    }
     std::mutex m_mu;
     std::condition_variable m_cv;
     std::vector<std::vector<Obj*>> m_chunks;
     std::atomic<bool> m_hungry{false};
+    std::atomic<uint32_t> m_nchunks{0};
     uint32_t m_markers;
     uint32_t m_idle = 0;
     bool m_done = false;
@@ -79,6 +96,20 @@ private:
     std::vector<Obj*> m_objs;
     uint64_t m_total = 0;
     std::atomic<size_t> m_size{0};
+};
+
+// A concurrent cycle's marking progress, in units of scan work: bytes of the objects traced (cell
+// size; a large object's own size), the unit the pacing measures the expected work in (gc/heap.hpp,
+// "Pacing and assists"). Markers add to it every kFlushObjects objects, not per object.
+// Threading: atomics, relaxed (a hint for pacing; nothing is published through them).
+struct MarkProgress {
+    static constexpr uint32_t kFlushObjects = 1024;
+    std::atomic<uint64_t> scanned{0};  // work done this cycle, by the background markers and assists
+    std::atomic<int64_t> bg_credit{0}; // work the background markers did that no assist claimed yet
+    void reset() {
+        scanned.store(0, std::memory_order_relaxed);
+        bg_credit.store(0, std::memory_order_relaxed);
+    }
 };
 
 // One marking thread's state. Serial marking (no share) is the collecting thread alone; parallel
@@ -122,8 +153,22 @@ public:
     // Parallel marking: marks through `share` (nullptr: serial again).
     void set_share(MarkShare* share) { m_share = share; }
     // Traces, giving work to idle markers and taking theirs, until every marker is idle. A
-    // concurrent cycle's markers also poll `satb` and give up when `stop` is raised.
-    void drain_shared(SatbQueue* satb = nullptr, const std::atomic<bool>* stop = nullptr);
+    // concurrent cycle's markers also poll `satb`, give up when `stop` is raised and report their
+    // work to `progress` (as background credit when `credit`).
+    void drain_shared(SatbQueue* satb = nullptr, const std::atomic<bool>* stop = nullptr,
+                      MarkProgress* progress = nullptr, bool credit = false);
+    // A mutator assist (gc/heap.hpp, "Pacing and assists"): with `share` joined, traces about `work`
+    // units taken from `satb` or from `share` (waiting for a chunk until `deadline` at most), giving
+    // up early when `stop` is raised (a pause waits for this thread), then leaves the share with
+    // what is left. Returns the work done; `ended` tells whether leaving ended the marking.
+    uint64_t assist(MarkShare& share, SatbQueue& satb, uint64_t work,
+                    std::chrono::steady_clock::time_point deadline, const std::atomic<bool>& stop, bool& ended);
+    // Scan work of tracing `o` (see MarkProgress).
+    static uint64_t work_of(const Obj* o) {
+        if (o->size_class) return o->size_class;
+        if (o->kind == ObjKind::Storage) return 16 + 8 * static_cast<const Storage*>(o)->capacity;
+        return 64; // a large string or a handle: its header
+    }
     // Verification (stress mode): instead of marking, walks everything reachable from what is
     // marked through this marker and counts the objects found without a mark (each is a bug: the
     // sweep would free a reachable object).

@@ -109,6 +109,7 @@ Vm::Vm(const bytecode::Program& prog, VmOptions opts) : program(prog), options(o
     uint64_t limit = options.max_heap ? options.max_heap : default_heap_limit();
     heap.init(*this, limit, options.gc_stress || stress_forced());
     heap.set_concurrent(options.gc_concurrent);
+    heap.set_assists(options.gc_assists);
 
     globals.assign(program.globals.size(), Value::zero());
     global_is_ref.resize(program.globals.size());

@@ -54,6 +54,7 @@ struct VmOptions {
     bool gc_stress = false;  // collect at every allocation safepoint
     bool gc_stats = false;   // print collector statistics at exit
     gc::Heap::Concurrent gc_concurrent = gc::Heap::Concurrent::Auto; // --gc-concurrent
+    gc::Heap::Assists gc_assists = gc::Heap::Assists::Auto;          // --gc-assists
     uint32_t max_depth = 200000; // frames per thread; the next call raises RecursionError
     uint32_t max_threads = 4096; // threads alive at once, main included (--max-threads)
     bool lock_order = false;     // --lock-order / BP_LOCK_ORDER=1: report lock-order inversions

@@ -32,7 +32,7 @@ bool parse_thread_limit(std::string_view text, uint32_t& out) {
 }
 
 struct RawOptions {
-    std::string max_heap, max_threads, diagnostics, code, trace, parallel_main, gc_concurrent;
+    std::string max_heap, max_threads, diagnostics, code, trace, parallel_main, gc_concurrent, gc_assists;
     bool version = false, disasm = false, dump_tokens = false, dump_ast = false;
 };
 
@@ -51,6 +51,9 @@ void declare_options(CLI::App& app, CliOptions& out, RawOptions& raw, bool check
     app.add_flag("--gc-stress", out.vm.gc_stress, "collect garbage at every allocation safepoint (slow; testing)");
     app.add_option("--gc-concurrent", raw.gc_concurrent,
                    "mark beside the program: auto (default: once the live heap is big), always, never")
+        ->type_name("WHEN");
+    app.add_option("--gc-assists", raw.gc_assists,
+                   "allocating threads help a concurrent marking that falls behind: auto (default), never")
         ->type_name("WHEN");
     app.add_flag("--lock-order", out.vm.lock_order,
                  "warn about lock-order inversions (A then B here, B then A there); also BP_LOCK_ORDER=1");
@@ -80,6 +83,14 @@ bool finish_options(const RawOptions& raw, CliOptions& out, std::string& error) 
         else if (raw.gc_concurrent == "never") out.vm.gc_concurrent = gc::Heap::Concurrent::Never;
         else {
             error = "invalid --gc-concurrent '" + raw.gc_concurrent + "' (expected auto, always or never)";
+            return false;
+        }
+    }
+    if (!raw.gc_assists.empty()) {
+        if (raw.gc_assists == "auto") out.vm.gc_assists = gc::Heap::Assists::Auto;
+        else if (raw.gc_assists == "never") out.vm.gc_assists = gc::Heap::Assists::Never;
+        else {
+            error = "invalid --gc-assists '" + raw.gc_assists + "' (expected auto or never)";
             return false;
         }
     }
@@ -138,7 +149,7 @@ int find_code_option(int begin, int end, char** argv) {
         if (w == "-c") return i;
         if (w == "--" || w.size() < 2 || w[0] != '-') return end; // the file: options are over
         if (w == "--max-heap" || w == "--max-threads" || w == "--diagnostics" || w == "--trace" ||
-            w == "--parallel-main" || w == "--gc-concurrent")
+            w == "--parallel-main" || w == "--gc-concurrent" || w == "--gc-assists")
             ++i; // its value
     }
     return end;
@@ -240,6 +251,8 @@ std::string usage_text() {
            "  --gc-stress        collect garbage at every allocation safepoint (slow; for testing)\n"
            "  --gc-concurrent=WHEN  mark beside the program: auto (default: once the live heap\n"
            "                     is big), always or never (every collection stops the world)\n"
+           "  --gc-assists=WHEN  allocating threads mark when a concurrent marking falls behind:\n"
+           "                     auto (default) or never (a late remark waits for the markers)\n"
            "  --trace=FILE       write a thread timeline to FILE at exit (Chrome trace-event JSON:\n"
            "                     open it in Perfetto, or run bp trace-view FILE -o OUT.html)\n"
            "  --diagnostics=FMT  compile errors as text (default) or json: an array of\n"
