@@ -139,29 +139,14 @@ bool MarkShare::join() {
     return true;
 }
 
-bool MarkShare::take(std::vector<Obj*>& stack) {
-    std::unique_lock<std::mutex> lock(m_mu);
-    ++m_idle;
-    for (;;) {
-        if (!m_chunks.empty()) {
-            stack = std::move(m_chunks.back());
-            m_chunks.pop_back();
-            --m_idle;
-            update_hungry();
-            return true;
-        }
-        if (m_done) return false;
-        if (m_idle == m_markers) {
-            m_done = true;
-            m_cv.notify_all();
-            return false;
-        }
-        update_hungry();
-        m_cv.wait(lock);
-    }
-}
+bool MarkShare::take(std::vector<Obj*>& stack) { return take_impl(stack, nullptr); }
 
 bool MarkShare::take_until(std::vector<Obj*>& stack, std::chrono::steady_clock::time_point deadline) {
+    return take_impl(stack, &deadline);
+}
+
+// take (no deadline) and take_until: one loop, so the end-of-marking rule is written once.
+bool MarkShare::take_impl(std::vector<Obj*>& stack, const std::chrono::steady_clock::time_point* deadline) {
     std::unique_lock<std::mutex> lock(m_mu);
     ++m_idle;
     for (;;) {
@@ -172,15 +157,17 @@ bool MarkShare::take_until(std::vector<Obj*>& stack, std::chrono::steady_clock::
             update_hungry();
             return true;
         }
-        if (m_done) return false; // leave() sees m_done and does not count this marker again
+        if (m_done) return false; // a timed taker's leave() sees m_done and does not count it again
         if (m_idle == m_markers) {
             m_done = true;
             m_cv.notify_all();
             return false;
         }
         update_hungry();
-        if (m_cv.wait_until(lock, deadline) == std::cv_status::timeout && m_chunks.empty() && !m_done &&
-            m_idle != m_markers) {
+        if (!deadline) {
+            m_cv.wait(lock);
+        } else if (m_cv.wait_until(lock, *deadline) == std::cv_status::timeout && m_chunks.empty() && !m_done &&
+                   m_idle != m_markers) {
             --m_idle; // busy again (it is about to leave)
             update_hungry();
             return false;

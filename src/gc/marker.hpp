@@ -56,6 +56,7 @@ public:
     bool leave(std::vector<Obj*>& stack);
 
 private:
+    bool take_impl(std::vector<Obj*>& stack, const std::chrono::steady_clock::time_point* deadline);
     void update_hungry() {
         m_hungry.store(m_idle > m_chunks.size(), std::memory_order_relaxed);
         m_nchunks.store(static_cast<uint32_t>(m_chunks.size()), std::memory_order_relaxed);
