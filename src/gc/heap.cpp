@@ -1208,14 +1208,14 @@ void Heap::Impl::mark(VmThread& t) {
     }
     ensure_helpers(n - 1);
     for (auto& m : helper_markers) m->clear(); // a helper that wakes too late adds nothing
-    MarkShare share;
-    marker.set_share(&share);
-    mark_roots(t.vm, t, marker, &share);
+    MarkShare pause_share; // this pause's (`share` is the concurrent cycle's)
+    marker.set_share(&pause_share);
+    mark_roots(t.vm, t, marker, &pause_share);
     helpers->run(n - 1, [&](uint32_t i) {
         Marker& m = i == 0 ? marker : *helper_markers[i - 1];
         if (i != 0) {
-            if (!share.join()) return; // marking already over
-            m.set_share(&share);
+            if (!pause_share.join()) return; // marking already over
+            m.set_share(&pause_share);
         }
         m.drain_shared();
         m.set_share(nullptr);
