@@ -293,6 +293,8 @@ struct Heap::Impl {
     std::vector<Obj*> dead_large;          // unreachable large objects, freed after the pause
     uint64_t heap_bytes = 0;               // pages (including pooled) + large objects
     uint64_t since_gc = 0;                 // bytes handed out since the last collection
+    std::atomic<bool> out_of_room{false};  // a MemoryError since the last collection (collect; atomic:
+                                           // collect reads it before it stops the world)
     uint64_t threshold = kMinThreshold;
     GcStats stats;
     Marker marker;
@@ -334,7 +336,8 @@ struct Heap::Impl {
     };
 
     FreeCell* refill(uint32_t cls, const LocalAllocator& alloc, Heap& heap);
-    Page* new_page(uint32_t cls, std::unique_lock<HeapMutex>& lock);
+    Page* new_page(uint32_t cls, std::unique_lock<HeapMutex>& lock, bool past_limit);
+    [[noreturn]] void limit_reached();
     static FreeCell* format_page(Page* p);
     void note_allocation(uint64_t bytes, Heap& heap);
     void pace();
@@ -463,16 +466,28 @@ void Heap::Impl::assist(VmThread& t, Heap& heap) {
 // With the pool empty it maps a run of pages (a run as long as an eighth of the heap, 1 to kMapRun
 // pages, within the limit) with mu released, keeps what still fits under the limit once mu is
 // held again (another thread may have grown the heap meanwhile) and pools the rest.
-Page* Heap::Impl::new_page(uint32_t cls, std::unique_lock<HeapMutex>& lock) {
+// With mu held: MemoryError, the heap being full. The next safepoint collects, stop-the-world
+// (out_of_room, see collect): the program may drop what filled the heap (it caught the error, or
+// the frames that held the data unwound), and its next allocations must find that room again rather
+// than fail for want of a collection (an allocation never collects itself).
+void Heap::Impl::limit_reached() {
+    out_of_room.store(true, std::memory_order_relaxed);
+    if (vm) vm->heap.collection_due.store(true, std::memory_order_relaxed);
+    out_of_memory();
+}
+
+Page* Heap::Impl::new_page(uint32_t cls, std::unique_lock<HeapMutex>& lock, bool past_limit) {
     while (pool.empty()) {
         size_t room = limit > heap_bytes ? (limit - heap_bytes) / kPageSize : 0;
-        if (room == 0) out_of_memory();
+        if (room == 0 && !past_limit) limit_reached();
+        if (past_limit) room = std::max<size_t>(room, 1); // LocalAllocator::past_limit
         size_t n = std::min(std::clamp<size_t>(heap_bytes / kPageSize / 8, 1, kMapRun), room);
         lock.unlock();
         Page* run = map_pages(n);
         lock.lock();
-        if (!run) out_of_memory();
+        if (!run) limit_reached();
         room = limit > heap_bytes ? (limit - heap_bytes) / kPageSize : 0;
+        if (past_limit) room = std::max<size_t>(room, 1);
         for (size_t i = 0; i < n; ++i) {
             auto* q = reinterpret_cast<Page*>(reinterpret_cast<char*>(run) + i * kPageSize);
             if (i < room) {
@@ -555,7 +570,7 @@ FreeCell* Heap::Impl::refill(uint32_t cls, const LocalAllocator& alloc, Heap& he
             continue;
         }
         // A fresh or pooled page: count it and format it with the lock released.
-        p = new_page(cls, lock);
+        p = new_page(cls, lock, alloc.past_limit);
         p->home = home;
         p->nfree = 0;
         p->free_head = nullptr;
@@ -735,6 +750,7 @@ void Heap::Impl::start_lazy_sweep(uint64_t live_bytes) {
     uint64_t headroom = limit > live_bytes ? (limit - live_bytes) / 2 : 0;
     threshold = std::max<uint64_t>(std::min(next, headroom), kPageSize);
     since_gc = 0;
+    out_of_room.store(false, std::memory_order_relaxed);
     // Empty pages up to the next threshold are kept: the program will allocate that much before
     // the next collection anyway, and handing them back to the OS only to fault fresh ones in
     // again cost more than the sweep itself (the heap's peak is unchanged: live + threshold).
@@ -842,7 +858,7 @@ Obj* Heap::allocate_slow(VmThread& t, ObjKind kind, size_t size) {
         }
         if (impl->heap_bytes + size > impl->limit) {
             std::free(o);
-            out_of_memory();
+            impl->limit_reached();
         }
         impl->large.push_back({o, size});
         impl->heap_bytes += size;
@@ -879,7 +895,8 @@ void Heap::collect(VmThread& t, bool force) {
     std::unique_lock<std::mutex> threads_lock(vm.threads_mu);
     bool stop_pending = vm.stop_requested.load();
     if (!force && !collection_due.load(std::memory_order_relaxed) && !stop_pending) return;
-    if (!force && !stop_pending && impl->marking_ahead()) {
+    bool full = force || impl->out_of_room.load(std::memory_order_relaxed);
+    if (!full && !stop_pending && impl->marking_ahead()) {
         collection_due.store(false, std::memory_order_relaxed); // the markers will raise it again
         return;
     }
@@ -893,8 +910,12 @@ void Heap::collect(VmThread& t, bool force) {
     uint64_t trace_stopped = thread::trace_now(t);
     Impl::PauseTimes pt;
     bool ends = impl->cycle_active; // this pause ends a collection (a remark, or all of one)
+    // After a MemoryError, like a forced collection: stop-the-world, after the running cycle if any.
+    // A concurrent cycle frees nothing before its remark (no room to allocate meanwhile), and its
+    // snapshot keeps what the program dropped since it began (the data it caught the error for).
+    full = full || impl->out_of_room.load(std::memory_order_relaxed);
     if (impl->cycle_active) impl->finish_cycle(t, *this, pt);
-    if (force || (!ends && !impl->use_concurrent())) {
+    if (full || (!ends && !impl->use_concurrent())) {
         impl->full_collection(t, pt);
         ends = true;
     } else if (!ends) {

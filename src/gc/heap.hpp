@@ -234,6 +234,10 @@ public:
     // debt, and that debt in units of marking work (negative: credit, it marked more than it owed).
     uint64_t assist_seen = 0;
     int64_t assist_debt = 0;
+    // Set while this thread makes a MemoryError's error object and trace: its refills may then map
+    // a page past the limit (one per refill that finds none; a few pages in all), since with every
+    // page full the error could not be made at all and the program could not catch it.
+    bool past_limit = false;
     // Forgets every list (the collector's sweep rebuilds them from the pages).
     void reset() {
         for (FreeCell*& f : free) f = nullptr;

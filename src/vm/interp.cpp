@@ -115,6 +115,25 @@ Value call_with_args(const Value* R, const bytecode::Instr* ip, uint32_t n, Fn&&
     }
 }
 
+// The error object of a runtime error raised at `pc`, with its trace; nullptr if even that cannot
+// be allocated. A MemoryError's may take pages past the heap limit (LocalAllocator::past_limit):
+// the heap is full when it is raised, and the program must still be able to catch it.
+[[gnu::noinline]] ErrorObj* make_error(VmThread& t, const rt::Raise& r, uint32_t pc) {
+    struct PastLimit {
+        gc::LocalAllocator& alloc;
+        ~PastLimit() { alloc.past_limit = false; }
+    } reserve{t.alloc};
+    t.alloc.past_limit = r.kind == ErrorKind::MemoryError;
+    ErrorObj* err = nullptr;
+    try {
+        err = rt::new_error(t, r.kind, r.message);
+    } catch (rt::Raise&) {
+        return nullptr;
+    }
+    record_trace(t, err, pc);
+    return err;
+}
+
 // Finds the handler for an error raised at `pc` in the top frame, popping frames as needed.
 // Returns false (pending_error set, frames popped down to entry_depth) if none catches it.
 bool unwind(VmThread& t, ErrorObj* err, size_t entry_depth, uint32_t pc) {
@@ -727,12 +746,8 @@ bool execute(VmThread& t, size_t entry_depth, Value* out) {
             }
 #endif
         } catch (rt::Raise& r) {
-            try {
-                err = rt::new_error(t, r.kind, r.message);
-            } catch (rt::Raise&) {
-                return false; // cannot even allocate the error object (heap exhausted)
-            }
-            record_trace(t, err, BP_PC());
+            err = make_error(t, r, BP_PC());
+            if (!err) return false; // cannot even allocate the error object (heap exhausted)
             if (!r.cause.empty()) attach_cause(t, err, r.cause);
         }
     do_unwind:
