@@ -127,7 +127,12 @@ bool mutex_trylock(VmThread& t, MutexHandle* m) {
 void mutex_unlock(VmThread& t, MutexHandle* m) {
     check_live(m);
     uint32_t owner = m->owner.load(std::memory_order_relaxed);
-    if (owner == 0) rt::raise(ErrorKind::LockError, "mutex is not locked");
+    if (owner == 0) {
+        // The word may be taken by a thread that has not recorded itself yet (between its CAS and
+        // take_ownership): another thread's lock, not an unlocked mutex.
+        if (m->state.load(std::memory_order_relaxed) != 0) rt::raise(ErrorKind::LockError, "mutex is owned by another thread");
+        rt::raise(ErrorKind::LockError, "mutex is not locked");
+    }
     if (owner != self_tag(t)) rt::raise(ErrorKind::LockError, "mutex is owned by another thread");
     if (--m->count > 0) return;
     --t.held_mutexes;
