@@ -200,11 +200,8 @@ bool execute(VmThread& t, size_t entry_depth, Value* out) {
     Value* R = nullptr;
     const Value* K = nullptr;
     Closure* closure = nullptr;
-    // Threading: globals and functions never move while threads run (their vectors are sized
-    // before the first thread starts), so these are read through vm on each use: fewer locals
+    // Globals and functions are read through vm at each use, not cached in locals: fewer locals
     // leave the hot ones (ip, R) in registers.
-#define G (vm.globals.data())
-#define functions (vm.program.functions.data())
     ErrorObj* err = nullptr;
 
 #define BP_LOAD_FRAME()                                        \
@@ -268,12 +265,12 @@ bool execute(VmThread& t, size_t entry_depth, Value* out) {
             // ---- globals
             OP(GetGlobal) {
                 if (__builtin_expect(!__atomic_load_n(&vm.global_ready[B], __ATOMIC_ACQUIRE), 0)) raise_global_uninit(vm, B);
-                R[A] = slot_load(&G[B]);
+                R[A] = slot_load(&vm.globals[B]);
                 NEXT(1);
             }
-            OP(SetGlobal) slot_store(&G[B], R[A]); NEXT(1);
+            OP(SetGlobal) slot_store(&vm.globals[B], R[A]); NEXT(1);
             OP(InitGlobal) {
-                slot_store(&G[B], R[A]);
+                slot_store(&vm.globals[B], R[A]);
                 __atomic_store_n(&vm.global_ready[B], 1, __ATOMIC_RELEASE);
                 NEXT(1);
             }
@@ -306,7 +303,7 @@ bool execute(VmThread& t, size_t entry_depth, Value* out) {
             OP(LoadCaptureCell) R[A] = Value::from_obj(closure->captures[B]); NEXT(1);
             OP(MakeClosure) {
                 BP_SAFEPOINT();
-                Closure* cl = rt::new_closure(t, functions[B].get(), C);
+                Closure* cl = rt::new_closure(t, vm.program.functions[B].get(), C);
                 const uint16_t* regs = ip->arg_regs();
                 for (uint32_t k = 0; k < C; ++k) cl->captures[k] = static_cast<Cell*>(R[regs[k]].o);
                 R[A] = Value::from_obj(cl);
@@ -318,13 +315,13 @@ bool execute(VmThread& t, size_t entry_depth, Value* out) {
                 const FunctionProto* callee;
                 Closure* callee_closure;
             OP(Call)
-                callee = functions[B].get();
+                callee = vm.program.functions[B].get();
                 callee_closure = nullptr;
                 goto do_call;
             OP(CallMethod) {
                 // One indexed load from the receiver's class vtable (LANGUAGE.md §7 dispatch).
                 const auto* self_ = static_cast<const Instance*>(R[ip->arg_regs()[0]].o);
-                callee = functions[self_->type->info->vtable[B]].get();
+                callee = vm.program.functions[self_->type->info->vtable[B]].get();
                 callee_closure = nullptr;
                 goto do_call;
             }
@@ -761,8 +758,6 @@ bool execute(VmThread& t, size_t entry_depth, Value* out) {
 #undef B
 #undef C
 #undef BP_PC
-#undef G
-#undef functions
 #undef BP_SAFEPOINT
 #undef BP_LOAD_FRAME
 }
