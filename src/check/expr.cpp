@@ -174,30 +174,15 @@ const Type* Checker::check_equality(ast::Binary& b, const Type* l) {
     return m_types.bool_t();
 }
 
-// Reads a tuple index: an integer literal, possibly negated.
-static bool literal_index(const Expr& e, int64_t& out) {
-    if (e.kind == ast::ExprKind::IntLit) {
-        out = static_cast<const ast::IntLit&>(e).value;
-        return true;
-    }
-    if (e.kind == ast::ExprKind::Unary) {
-        auto& u = static_cast<const ast::Unary&>(e);
-        if (u.op == ast::UnaryOp::Neg && u.operand->kind == ast::ExprKind::IntLit) {
-            out = -static_cast<const ast::IntLit&>(*u.operand).value;
-            return true;
-        }
-    }
-    return false;
-}
-
 // t[k]: the index must be a literal in range; it is replaced by a non-negative IntLit.
 static const Type* tuple_index(Checker& c, ast::Index& ix, const Type* t) {
-    int64_t k = 0;
     int64_t n = static_cast<int64_t>(t->items.size());
-    if (!literal_index(*ix.index, k)) {
+    std::optional<int64_t> index = ast::int_literal_value(*ix.index);
+    if (!index) {
         c.error(ix.index->span, "a tuple index must be an integer literal");
         return nullptr;
     }
+    int64_t k = *index;
     if (k < -n || k >= n) {
         c.error(ix.index->span, "tuple index " + std::to_string(k) + " out of range for " + t->name());
         return nullptr;

@@ -264,17 +264,9 @@ void FnCompiler::logical_to(const Logical* l, uint16_t dst) {
 
 // An int literal (or a negated one) that fits a 16-bit immediate.
 static std::optional<int16_t> small_int_literal(const Expr* e) {
-    int64_t v = 0;
-    if (e->kind == ExprKind::IntLit) {
-        v = static_cast<const IntLit*>(e)->value;
-    } else if (e->kind == ExprKind::Unary && static_cast<const Unary*>(e)->op == UnaryOp::Neg &&
-               static_cast<const Unary*>(e)->operand->kind == ExprKind::IntLit) {
-        v = -static_cast<const IntLit*>(static_cast<const Unary*>(e)->operand.get())->value;
-    } else {
-        return std::nullopt;
-    }
-    if (v < INT16_MIN || v > INT16_MAX) return std::nullopt;
-    return static_cast<int16_t>(v);
+    std::optional<int64_t> v = int_literal_value(*e);
+    if (!v || !fits_i16(*v)) return std::nullopt;
+    return static_cast<int16_t>(*v);
 }
 
 // `l OP k` as a branch: `>` and `>=` become `<=` and `<` with the jump's sense flipped.
@@ -529,10 +521,7 @@ void FnCompiler::new_to(const New* n, uint16_t dst) {
 // ---- indexing and fields ----------------------------------------------------------------------
 
 int FnCompiler::tuple_index(const Expr* index, const types::Type* tuple_type) {
-    int64_t k = 0;
-    if (index->kind == ExprKind::IntLit) k = static_cast<const IntLit*>(index)->value;
-    else if (index->kind == ExprKind::Unary && static_cast<const Unary*>(index)->operand->kind == ExprKind::IntLit)
-        k = -static_cast<const IntLit*>(static_cast<const Unary*>(index)->operand.get())->value;
+    int64_t k = int_literal_value(*index).value_or(0); // the checker accepted only such indexes
     if (k < 0) k += static_cast<int64_t>(tuple_type->items.size());
     return static_cast<int>(k);
 }

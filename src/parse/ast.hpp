@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -104,6 +105,16 @@ struct Unary : Expr {
     UnaryOp op;
     ExprPtr operand;
 };
+
+// The value of an integer literal, possibly negated (`3`, `-3`): tuple indexes, and the constant
+// operands the compiler folds into an instruction.
+inline std::optional<int64_t> int_literal_value(const Expr& e) {
+    if (e.kind == ExprKind::IntLit) return static_cast<const IntLit&>(e).value;
+    if (e.kind != ExprKind::Unary) return std::nullopt;
+    const auto& u = static_cast<const Unary&>(e);
+    if (u.op != UnaryOp::Neg || u.operand->kind != ExprKind::IntLit) return std::nullopt;
+    return -static_cast<const IntLit&>(*u.operand).value;
+}
 
 enum class BinaryOp { Add, Sub, Mul, Div, Mod, BitAnd, BitOr, BitXor, Shl, Shr, Eq, Ne, Lt, Le, Gt, Ge };
 struct Binary : Expr {
