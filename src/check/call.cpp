@@ -68,7 +68,7 @@ const Type* Checker::check_call(ast::Call& c, const Type* expected) {
             if (ot && (ot->kind == Kind::Channel || ot->kind == Kind::Scope)) return check_chan_method(c, expected);
             if (ot && ot->kind == Kind::Sync && ot->sync == types::SyncKind::Future) return check_future_method(c);
             int fi = ot && ot->kind == Kind::Struct ? ot->info->field_index(f.name) : -1;
-            const Type* ft = fi >= 0 ? ot->info->fields[static_cast<size_t>(fi)].type : nullptr;
+            const Type* ft = fi >= 0 ? ot->info->fields()[static_cast<size_t>(fi)].type : nullptr;
             if (ft && ft->kind == Kind::Func) {
                 f.ref = ast::FieldRef::StructField;
                 f.field_index = static_cast<uint32_t>(fi);

@@ -104,7 +104,7 @@ void Checker::resolve_struct_fields(ast::StructDecl& s) {
     for (auto& f : s.fields) {
         if (!seen.insert(f.name).second) error(f.span, "duplicate field '" + f.name + "'");
         const Type* t = resolve_type(f.type.get());
-        s.info->fields.push_back(types::FieldInfo{f.name, t});
+        s.info->add_field(f.name, t);
     }
 }
 

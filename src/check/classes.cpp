@@ -50,18 +50,18 @@ void Checker::resolve_class(ast::ClassDecl& c, std::unordered_map<ast::ClassDecl
     }
     state[&c] = 2;
     c.info->parent = parent;
-    if (parent) c.info->fields = parent->fields;
-    size_t inherited = c.info->fields.size();
+    if (parent) c.info->inherit_fields(*parent);
+    size_t inherited = c.info->fields().size();
     for (auto& f : c.fields) {
         int prev = c.info->field_index(f.name);
         if (prev >= 0 && static_cast<size_t>(prev) < inherited)
             error(f.span, "field '" + f.name + "' is already defined in class " + parent->name);
         else if (prev >= 0)
             error(f.span, "duplicate field '" + f.name + "'");
-        c.info->fields.push_back(types::FieldInfo{f.name, resolve_type(f.type.get())});
+        c.info->add_field(f.name, resolve_type(f.type.get()));
     }
-    for (size_t i = 0; i < c.info->fields.size(); ++i) {
-        const Type* t = c.info->fields[i].type;
+    for (size_t i = 0; i < c.info->fields().size(); ++i) {
+        const Type* t = c.info->fields()[i].type;
         if (t && !types::has_zero_value(t)) c.info->required_fields.push_back(static_cast<uint32_t>(i));
     }
     m_class_decls.push_back(&c);

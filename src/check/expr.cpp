@@ -247,7 +247,7 @@ const Type* Checker::check_field(ast::Field& f) {
         if (i >= 0) {
             f.ref = ast::FieldRef::StructField;
             f.field_index = static_cast<uint32_t>(i);
-            return t->info->fields[static_cast<size_t>(i)].type;
+            return t->info->fields()[static_cast<size_t>(i)].type;
         }
         if (t->info->find_method(f.name)) {
             error(f.name_span, "method '" + t->info->name + "." + f.name +

@@ -103,7 +103,7 @@ const Type* Checker::check_struct_lit(ast::StructLit& s) {
         for (auto& f : s.fields) check_expr(f.value);
         return nullptr;
     }
-    std::vector<bool> given(info->fields.size(), false);
+    std::vector<bool> given(info->fields().size(), false);
     for (auto& f : s.fields) {
         int i = info->field_index(f.field);
         if (i < 0) {
@@ -114,10 +114,10 @@ const Type* Checker::check_struct_lit(ast::StructLit& s) {
         if (given[static_cast<size_t>(i)]) error(f.span, "field '" + f.field + "' given more than once");
         given[static_cast<size_t>(i)] = true;
         f.field_index = static_cast<uint32_t>(i);
-        check_to(f.value, info->fields[static_cast<size_t>(i)].type, CoerceCtx::Field, f.field);
+        check_to(f.value, info->fields()[static_cast<size_t>(i)].type, CoerceCtx::Field, f.field);
     }
     for (size_t i = 0; i < given.size(); ++i)
-        if (!given[i]) error(s.span, "missing field '" + info->fields[i].name + "' in " + s.name + " literal");
+        if (!given[i]) error(s.span, "missing field '" + info->fields()[i].name + "' in " + s.name + " literal");
     return info->type;
 }
 

@@ -554,7 +554,7 @@ void FnCompiler::field_to(const Field* f, uint16_t dst) {
     case FieldRef::StructField: {
         // A class field without a zero value may still be unset (read inside __init__).
         const types::StructInfo* info = f->object->type->info;
-        bool checked = info->is_class && !types::has_zero_value(info->fields[f->field_index].type);
+        bool checked = info->is_class && !types::has_zero_value(info->fields()[f->field_index].type);
         emit(Instr::make(checked ? Op::GetFieldChecked : Op::GetField, dst, o, static_cast<uint16_t>(f->field_index)));
         return;
     }

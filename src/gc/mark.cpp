@@ -10,28 +10,126 @@
 
 namespace bp::gc {
 
+// Tracing. The kinds a typical heap is made of (instances, arrays and their storage, strings) are
+// traced inline in the drain loops; the rest go to trace_other, so the hot path saves no registers.
+inline void Marker::trace_storage(Storage* s) {
+    if (__builtin_expect(s->flags & rt::kStorageMapEntries, 0)) {
+        trace_map_entries(s);
+        return;
+    }
+    if (!(s->flags & rt::kStorageRefs)) return;
+    for (uint64_t i = 0; i < s->capacity; ++i) mark(slot_load(&s->slots[i]).o);
+}
+
+void Marker::trace_map_entries(Storage* s) {
+    bool key_ref = s->flags & rt::kStorageKeyRef;
+    bool value_ref = s->flags & rt::kStorageValueRef;
+    for (uint64_t i = 0; i + 2 < s->capacity; i += 3) {
+        if (key_ref) mark(slot_load(&s->slots[i + 1]).o);
+        if (value_ref) mark(slot_load(&s->slots[i + 2]).o);
+    }
+}
+
+inline void Marker::trace(Obj* o) {
+    switch (o->kind) {
+    case ObjKind::String:
+        return;
+    case ObjKind::Instance: {
+        auto* inst = static_cast<Instance*>(o);
+        for (uint32_t i : inst->type->info->ref_fields()) mark(slot_load(&inst->fields[i]).o);
+        return;
+    }
+    case ObjKind::Array: {
+        // The storage is traced right here (it is almost always this array's alone): one stack
+        // push and pop fewer per array, and its line is fetched while the array's is hot.
+        Storage* s = static_cast<Array*>(o)->storage.load(std::memory_order_acquire);
+        if (!s || m_verify) {
+            mark(s);
+        } else if (claim(s)) {
+            count(s);
+            trace_storage(s);
+        }
+        return;
+    }
+    case ObjKind::Storage:
+        trace_storage(static_cast<Storage*>(o));
+        return;
+    default:
+        trace_other(o);
+        return;
+    }
+}
+
+void Marker::trace_other(Obj* o) {
+    switch (o->kind) {
+    case ObjKind::Free:
+    case ObjKind::String:
+    case ObjKind::Instance:
+    case ObjKind::Array:
+    case ObjKind::Storage:
+        return; // traced inline (Marker::trace); Free: never marked
+    case ObjKind::Handle: // a native threading handle (runtime/thread/handles.hpp)
+        if (handle_contents)
+            thread::ThreadRuntime::visit_handle(static_cast<thread::Handle*>(o), [&](Obj* x) { mark(x); });
+        return;
+    case ObjKind::Map: {
+        auto* m = static_cast<Map*>(o);
+        mark(m->entries.load(std::memory_order_acquire));
+        mark(m->index.load(std::memory_order_acquire));
+        return;
+    }
+    case ObjKind::Tuple: {
+        auto* t = static_cast<Tuple*>(o);
+        for (size_t i = 0; i < t->type->items.size(); ++i)
+            if (t->type->items[i]->is_ref()) mark(slot_load(&t->items[i]).o);
+        return;
+    }
+    case ObjKind::Closure: {
+        auto* c = static_cast<Closure*>(o);
+        for (uint32_t i = 0; i < c->ncaptures; ++i) mark(c->captures[i]);
+        return;
+    }
+    case ObjKind::Cell: {
+        auto* c = static_cast<Cell*>(o);
+        if (c->flags & 1) mark(slot_load(&c->value).o);
+        return;
+    }
+    case ObjKind::Box: {
+        auto* b = static_cast<Box*>(o);
+        mark_value_if(b->value, b->type && b->type->is_ref());
+        return;
+    }
+    case ObjKind::Error: {
+        auto* e = static_cast<ErrorObj*>(o);
+        mark(e->message);
+        mark(ref_load(&e->traceback)); // set lazily, maybe while a concurrent cycle marks
+        mark(ref_load(&e->trace));
+        return;
+    }
+    case ObjKind::Bytes:
+        mark(static_cast<Bytes*>(o)->storage.load(std::memory_order_acquire));
+        return;
+    }
+}
+
 void Marker::drain() {
-    uint64_t bytes = 0, objects = 0;
     while (!m_stack.empty()) {
         Obj* o = m_stack.back();
         m_stack.pop_back();
-        bytes += o->size_class;
-        ++objects;
-        trace(o);
+        visit(o);
     }
-    live_bytes += bytes;
-    live_objects += objects;
 }
 
 void Marker::drain_shared(SatbQueue* satb, const std::atomic<bool>* stop, MarkProgress* progress, bool credit) {
-    uint64_t bytes = 0, objects = 0, work = 0;
+    uint64_t flushed = m_work;
     uint32_t polls = 0;
     auto stopped = [&] { return stop && stop->load(std::memory_order_relaxed); };
     auto flush = [&] {
-        if (!progress || work == 0) return;
+        if (!progress || m_work == flushed) return;
+        auto work = m_work - flushed;
         progress->scanned.fetch_add(work, std::memory_order_relaxed);
         if (credit) progress->bg_credit.fetch_add(static_cast<int64_t>(work), std::memory_order_relaxed);
-        work = 0;
+        flushed = m_work;
     };
     for (;;) {
         while (!m_stack.empty()) {
@@ -47,45 +145,35 @@ void Marker::drain_shared(SatbQueue* satb, const std::atomic<bool>* stop, MarkPr
             }
             Obj* o = m_stack.back();
             m_stack.pop_back();
-            bytes += o->size_class;
-            ++objects;
-            if (progress) work += work_of(o);
-            trace(o);
+            visit(o);
         }
         flush();
         if (satb && !stopped() && satb->take(m_stack)) continue;
         if (!m_share->take(m_stack)) break;
         if (stopped()) m_stack.clear();
     }
-    live_bytes += bytes;
-    live_objects += objects;
 }
 
 uint64_t Marker::assist(MarkShare& share, SatbQueue& satb, uint64_t work, std::chrono::steady_clock::time_point deadline,
                         const std::atomic<bool>& stop, bool& ended) {
-    uint64_t bytes = 0, objects = 0, done = 0;
+    uint64_t start = m_work;
     uint32_t polls = 0;
     m_share = &share;
-    while (done < work && !stop.load(std::memory_order_relaxed)) {
+    while (m_work - start < work && !stop.load(std::memory_order_relaxed)) {
         if (m_stack.empty() && !satb.take(m_stack) && !share.take_until(m_stack, deadline)) break;
-        while (!m_stack.empty() && done < work) {
+        while (!m_stack.empty() && m_work - start < work) {
             // An assist gives work away too: a background marker may be the hungry one.
             if (share.hungry() && m_stack.size() >= 2) share.give(m_stack);
             if ((++polls & 255) == 0 && stop.load(std::memory_order_relaxed)) break;
             Obj* o = m_stack.back();
             m_stack.pop_back();
-            bytes += o->size_class;
-            ++objects;
-            done += work_of(o);
-            trace(o);
+            visit(o);
         }
     }
     ended = share.leave(m_stack);
     m_stack.clear();
     m_share = nullptr;
-    live_bytes += bytes;
-    live_objects += objects;
-    return done;
+    return m_work - start;
 }
 
 bool SatbQueue::take(std::vector<Obj*>& out) {
@@ -192,82 +280,6 @@ bool MarkShare::leave(std::vector<Obj*>& stack) {
     }
     update_hungry();
     return false;
-}
-
-void Marker::trace_storage(Storage* s) {
-    if (s->flags & rt::kStorageMapEntries) {
-        bool key_ref = s->flags & rt::kStorageKeyRef;
-        bool value_ref = s->flags & rt::kStorageValueRef;
-        for (uint64_t i = 0; i + 2 < s->capacity; i += 3) {
-            if (key_ref) mark(slot_load(&s->slots[i + 1]).o);
-            if (value_ref) mark(slot_load(&s->slots[i + 2]).o);
-        }
-        return;
-    }
-    if (!(s->flags & rt::kStorageRefs)) return;
-    for (uint64_t i = 0; i < s->capacity; ++i) mark(slot_load(&s->slots[i]).o);
-}
-
-void Marker::trace(Obj* o) {
-    switch (o->kind) {
-    case ObjKind::Free:
-    case ObjKind::String:
-        return;
-    case ObjKind::Handle: // a native threading handle (runtime/thread/handles.hpp)
-        if (handle_contents)
-            thread::ThreadRuntime::visit_handle(static_cast<thread::Handle*>(o), [&](Obj* x) { mark(x); });
-        return;
-    case ObjKind::Array:
-        mark(static_cast<Array*>(o)->storage.load(std::memory_order_acquire));
-        return;
-    case ObjKind::Storage:
-        trace_storage(static_cast<Storage*>(o));
-        return;
-    case ObjKind::Map: {
-        auto* m = static_cast<Map*>(o);
-        mark(m->entries.load(std::memory_order_acquire));
-        mark(m->index.load(std::memory_order_acquire));
-        return;
-    }
-    case ObjKind::Tuple: {
-        auto* t = static_cast<Tuple*>(o);
-        for (size_t i = 0; i < t->type->items.size(); ++i)
-            if (t->type->items[i]->is_ref()) mark(slot_load(&t->items[i]).o);
-        return;
-    }
-    case ObjKind::Instance: {
-        auto* inst = static_cast<Instance*>(o);
-        const auto& fields = inst->type->info->fields;
-        for (size_t i = 0; i < fields.size(); ++i)
-            if (fields[i].type->is_ref()) mark(slot_load(&inst->fields[i]).o);
-        return;
-    }
-    case ObjKind::Closure: {
-        auto* c = static_cast<Closure*>(o);
-        for (uint32_t i = 0; i < c->ncaptures; ++i) mark(c->captures[i]);
-        return;
-    }
-    case ObjKind::Cell: {
-        auto* c = static_cast<Cell*>(o);
-        if (c->flags & 1) mark(slot_load(&c->value).o);
-        return;
-    }
-    case ObjKind::Box: {
-        auto* b = static_cast<Box*>(o);
-        mark_value_if(b->value, b->type && b->type->is_ref());
-        return;
-    }
-    case ObjKind::Error: {
-        auto* e = static_cast<ErrorObj*>(o);
-        mark(e->message);
-        mark(ref_load(&e->traceback)); // set lazily, maybe while a concurrent cycle marks
-        mark(ref_load(&e->trace));
-        return;
-    }
-    case ObjKind::Bytes:
-        mark(static_cast<Bytes*>(o)->storage.load(std::memory_order_acquire));
-        return;
-    }
 }
 
 } // namespace bp::gc

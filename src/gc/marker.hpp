@@ -120,23 +120,13 @@ struct MarkProgress {
 class Marker {
 public:
     // Marks `o` (if not null and not yet marked) and queues it for tracing.
-    void mark(Obj* o) {
+    [[gnu::always_inline]] void mark(Obj* o) {
         if (!o) return;
         if (__builtin_expect(m_verify != nullptr, 0)) {
             verify_visit(o);
             return;
         }
-        // relaxed: the world is stopped, or (concurrent cycle) o's contents were published by
-        // the release store of the slot we loaded it from with acquire.
-        if (o->mark.load(std::memory_order_relaxed)) return;
-        if (m_share) {
-            // Parallel: two markers may see the object unmarked; the exchange lets one claim it.
-            // Relaxed: the object's contents were published before the world stopped.
-            if (o->mark.exchange(1, std::memory_order_relaxed)) return;
-        } else {
-            o->mark.store(1, std::memory_order_relaxed);
-        }
-        m_stack.push_back(o);
+        if (claim(o)) m_stack.push_back(o);
     }
     void mark_value(Value v) { mark(v.o); }
     void mark_value_if(Value v, bool is_ref) {
@@ -196,19 +186,43 @@ public:
     // cycle greys every handle's contents in its initial pause instead (visit_all_handle_contents).
     bool handle_contents = true;
     // What the marking found live (small objects' cell bytes, 0 for large objects: the sweep counts
-    // those; every object counted once, when traced; kept in locals while draining).
+    // those; every object counted once, when traced).
     uint64_t live_bytes = 0;
     uint64_t live_objects = 0;
 
 private:
+    // Sets o's mark; true if this marker set it (and so must trace o).
+    [[gnu::always_inline]] bool claim(Obj* o) {
+        // relaxed: the world is stopped, or (concurrent cycle) o's contents were published by
+        // the release store of the slot we loaded it from with acquire.
+        if (o->mark.load(std::memory_order_relaxed)) return false;
+        // Parallel: two markers may see the object unmarked; the exchange lets one claim it.
+        if (m_share) return o->mark.exchange(1, std::memory_order_relaxed) == 0;
+        o->mark.store(1, std::memory_order_relaxed);
+        return true;
+    }
+    // Counts o as live (once, by the marker that claimed it).
+    void count(const Obj* o) {
+        live_bytes += o->size_class;
+        ++live_objects;
+        m_work += work_of(o);
+    }
+    void visit(Obj* o) {
+        count(o);
+        trace(o);
+    }
+    // gc/mark.cpp: the hot kinds inline, the rest in trace_other.
     void trace(Obj* o);
     void trace_storage(Storage* s);
+    void trace_map_entries(Storage* s);
+    void trace_other(Obj* o);
     void verify_visit(Obj* o) {
         if (!m_seen.insert(o).second) return;
         if (!o->mark.load(std::memory_order_relaxed)) ++m_unmarked;
         m_stack.push_back(o);
     }
     std::vector<Obj*> m_stack;
+    uint64_t m_work = 0; // scan work of everything visited (MarkProgress units), ever
     MarkShare* m_share = nullptr;
     std::unordered_set<const Obj*>* m_verify = nullptr;
     std::unordered_set<const Obj*> m_seen;

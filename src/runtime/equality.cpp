@@ -56,7 +56,7 @@ bool boxes_equal(const Box* a, const Box* b, int depth) {
 
 bool structs_equal(const Instance* a, const Instance* b, int depth) {
     if (a->type != b->type) return false;
-    const auto& fields = a->type->info->fields;
+    const auto& fields = a->type->info->fields();
     for (size_t i = 0; i < fields.size(); ++i)
         if (!equal(slot_load(&a->fields[i]), slot_load(&b->fields[i]), fields[i].type, depth)) return false;
     return true;

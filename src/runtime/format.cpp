@@ -240,11 +240,11 @@ private:
         const types::StructInfo* info = in->type->info;
         out += info->name;
         out += '{';
-        for (size_t i = 0; i < info->fields.size(); ++i) {
+        for (size_t i = 0; i < info->fields().size(); ++i) {
             if (i) out += ", ";
-            out += info->fields[i].name;
+            out += info->fields()[i].name;
             out += ": ";
-            value(slot_load(&in->fields[i]), info->fields[i].type, false);
+            value(slot_load(&in->fields[i]), info->fields()[i].type, false);
         }
         out += '}';
     }

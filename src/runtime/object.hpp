@@ -91,7 +91,7 @@ struct Tuple : Obj {
 };
 
 struct Instance : Obj {
-    const types::Type* type; // Struct type; type->info->fields[i].type->is_ref()
+    const types::Type* type; // Struct type; type->info->ref_fields() lists the reference fields
     Value fields[];
 };
 

@@ -19,7 +19,7 @@ Tuple* new_tuple(VmThread& t, const types::Type* tuple_type) {
 }
 
 Instance* new_instance(VmThread& t, const types::Type* struct_type) {
-    auto* inst = alloc<Instance>(t, ObjKind::Instance, struct_type->info->fields.size());
+    auto* inst = alloc<Instance>(t, ObjKind::Instance, struct_type->info->fields().size());
     inst->type = struct_type;
     return inst;
 }
@@ -130,7 +130,7 @@ Value zero_value(VmThread& t, const types::Type* type) {
 
 Instance* new_object(VmThread& t, const types::Type* class_type) {
     Instance* in = new_instance(t, class_type);
-    const auto& fields = class_type->info->fields;
+    const auto& fields = class_type->info->fields();
     for (size_t i = 0; i < fields.size(); ++i)
         if (fields[i].type->is_ref()) in->fields[i] = zero_value(t, fields[i].type);
     return in;
@@ -138,7 +138,7 @@ Instance* new_object(VmThread& t, const types::Type* class_type) {
 
 void raise_uninitialised(const Instance* in, uint32_t field) {
     const types::StructInfo* info = in->type->info;
-    raise(ErrorKind::TypeError, "field '" + info->fields[field].name + "' of " + info->name + " is not initialised");
+    raise(ErrorKind::TypeError, "field '" + info->fields()[field].name + "' of " + info->name + " is not initialised");
 }
 
 void check_initialised(const Instance* in) {

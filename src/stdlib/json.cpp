@@ -147,7 +147,7 @@ private:
     void instance(const Instance* inst) {
         enter(inst);
         out += '{';
-        const auto& fields = inst->type->info->fields;
+        const auto& fields = inst->type->info->fields();
         for (size_t i = 0; i < fields.size(); ++i) {
             if (i) out += ',';
             string(fields[i].name);

@@ -103,7 +103,6 @@ struct StructInfo {
     std::string name;       // as printed: "Point" (module-qualified names are a later issue)
     bool is_class = false;
     StructInfo* parent = nullptr; // classes only
-    std::vector<FieldInfo> fields;
     uint32_t id = 0;        // dense index in TypeTable::structs()
     const Type* type = nullptr; // the Struct type naming this info
     // Methods (struct methods and class methods except __init__). For a class, methods[i].slot == i
@@ -123,9 +122,23 @@ struct StructInfo {
         return nullptr;
     }
 
+    // The fields, and the indexes of those holding references (the collector's trace list; kept
+    // in step by add_field, so the fields are appended only through it).
+    const std::vector<FieldInfo>& fields() const { return m_fields; }
+    const std::vector<uint32_t>& ref_fields() const { return m_ref_fields; }
+    void add_field(std::string n, const Type* t) {
+        if (t && t->is_ref()) m_ref_fields.push_back(static_cast<uint32_t>(m_fields.size()));
+        m_fields.push_back(FieldInfo{std::move(n), t});
+    }
+    // A class starts with its parent's fields.
+    void inherit_fields(const StructInfo& from) {
+        m_fields = from.m_fields;
+        m_ref_fields = from.m_ref_fields;
+    }
+
     int field_index(const std::string& n) const {
-        for (size_t i = 0; i < fields.size(); ++i)
-            if (fields[i].name == n) return static_cast<int>(i);
+        for (size_t i = 0; i < m_fields.size(); ++i)
+            if (m_fields[i].name == n) return static_cast<int>(i);
         return -1;
     }
     bool is_subclass_of(const StructInfo* other) const {
@@ -133,6 +146,10 @@ struct StructInfo {
             if (s == other) return true;
         return false;
     }
+
+private:
+    std::vector<FieldInfo> m_fields;
+    std::vector<uint32_t> m_ref_fields;
 };
 
 inline bool Type::is_class() const { return kind == Kind::Struct && info && info->is_class; }

@@ -673,7 +673,7 @@ bool execute(VmThread& t, size_t entry_depth, Value* out) {
             OP(GetField) R[A] = slot_load(&static_cast<Instance*>(R[B].o)->fields[C]); NEXT(1);
             OP(SetField) {
                 Instance* in = static_cast<Instance*>(R[A].o);
-                if (__builtin_expect(vm.heap.is_marking(), 0) && in->type->info->fields[B].type->is_ref())
+                if (__builtin_expect(vm.heap.is_marking(), 0) && in->type->info->fields()[B].type->is_ref())
                     vm.heap.write_barrier(slot_load(&in->fields[B]).o);
                 slot_store(&in->fields[B], R[C]);
                 NEXT(1);

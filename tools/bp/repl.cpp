@@ -178,9 +178,9 @@ public:
             const types::StructInfo* info = inst->type->info;
             if (!info || info->is_class) return false; // built by `new` (its __init__), never a literal
             out += info->name + "{";
-            for (size_t i = 0; i < info->fields.size(); ++i) {
-                out += (i ? ", " : "") + info->fields[i].name + ": ";
-                if (!write(inst->fields[i], info->fields[i].type, out, depth + 1)) return false;
+            for (size_t i = 0; i < info->fields().size(); ++i) {
+                out += (i ? ", " : "") + info->fields()[i].name + ": ";
+                if (!write(inst->fields[i], info->fields()[i].type, out, depth + 1)) return false;
             }
             out += "}";
             return true;

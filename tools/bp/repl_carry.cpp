@@ -89,7 +89,7 @@ private:
             if (!t->info) return nullptr;
             for (const types::StructInfo& s : m_types.structs())
                 if (s.name == t->info->name && s.is_class == t->info->is_class &&
-                    s.fields.size() == t->info->fields.size())
+                    s.fields().size() == t->info->fields().size())
                     return s.type;
             return nullptr;
         case types::Kind::Ptr: case types::Kind::Error: case types::Kind::Thread: case types::Kind::Mutex:
@@ -179,9 +179,9 @@ private:
         Instance* n = rt::new_instance(m_t, nt);
         made = n;
         m_memo[const_cast<Instance*>(inst)] = n;
-        const auto& fields = inst->type->info->fields;
+        const auto& fields = inst->type->info->fields();
         for (size_t i = 0; i < fields.size(); ++i) {
-            if (fields[i].name != nt->info->fields[i].name) return false;
+            if (fields[i].name != nt->info->fields()[i].name) return false;
             if (!copy(inst->fields[i], fields[i].type, n->fields[i])) return false;
         }
         return true;
@@ -303,7 +303,7 @@ private:
         }
         case types::Kind::Struct: {
             const Instance* inst = as<Instance>(o);
-            const auto& fields = inst->type->info->fields;
+            const auto& fields = inst->type->info->fields();
             for (size_t i = 0; i < fields.size(); ++i)
                 if (!ok(inst->fields[i], fields[i].type)) return false;
             return true;

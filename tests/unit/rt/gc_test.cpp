@@ -28,7 +28,8 @@ TEST_F(GcTest, EveryKindTracesItsReferences) {
     auto* map_t = types.map_of(types.str_t(), arr_t);
     auto* tup_t = types.tuple_of({types.int_t(), types.str_t()});
     auto* info = types.new_struct("P", false);
-    info->fields = {{"name", types.str_t()}, {"n", types.int_t()}};
+    info->add_field("name", types.str_t());
+    info->add_field("n", types.int_t());
     Array* a = rt::new_array(t(), arr_t);
     for (int i = 0; i < 100; ++i) rt::array_push(t(), a, Value::from_obj(str("s" + std::to_string(i))));
     Map* m = rt::new_map(t(), map_t);

@@ -49,9 +49,10 @@ TEST_F(ObjectsTest, DeepContainerEquality) {
 
 TEST_F(ObjectsTest, StructsDeepClassesByIdentity) {
     auto* sinfo = types.new_struct("P", false);
-    sinfo->fields = {{"x", types.int_t()}, {"tag", types.str_t()}};
+    sinfo->add_field("x", types.int_t());
+    sinfo->add_field("tag", types.str_t());
     auto* cinfo = types.new_struct("C", true);
-    cinfo->fields = sinfo->fields;
+    cinfo->inherit_fields(*sinfo);
     auto make = [&](const types::Type* ty) {
         Instance* i = rt::new_instance(t(), ty);
         i->fields[0] = Value::from_int(1);

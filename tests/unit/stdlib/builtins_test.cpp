@@ -171,7 +171,8 @@ TEST_F(Builtins, MapsDisplayAndSnapshots) {
 
 TEST_F(Builtins, StructTupleErrorFunctionDisplay) {
     types::StructInfo* info = types.new_struct("Point", false);
-    info->fields = {{"x", types.float_t()}, {"y", types.float_t()}};
+    info->add_field("x", types.float_t());
+    info->add_field("y", types.float_t());
     const Type* PT = info->type;
     Instance* p = rt::new_instance(*thread, PT);
     p->fields[0] = Value::from_float(1.0);
