@@ -296,6 +296,10 @@ struct Heap::Impl {
     std::atomic<bool> out_of_room{false};  // a MemoryError since the last collection (collect; atomic:
                                            // collect reads it before it stops the world)
     uint64_t threshold = kMinThreshold;
+    // Mark epochs (heap.hpp): the latest marking's (running or done) and the last completed one's;
+    // they differ only while a concurrent cycle marks. Written only while the world is stopped.
+    uint8_t epoch = 0;
+    uint8_t done_epoch = 0;
     GcStats stats;
     Marker marker;
     // Parallel phases (used only while the world is stopped, by the collecting thread).
@@ -350,6 +354,7 @@ struct Heap::Impl {
     void file_swept(Page* p, uint32_t live);
     uint32_t sweep_unlocked(std::unique_lock<HeapMutex>& lock, Page* p);
     void finish_sweep_locked();
+    void begin_epoch();
     uint64_t sweep_large();
     uint32_t marking_threads() const;
     void ensure_helpers(uint32_t n);
@@ -442,6 +447,7 @@ void Heap::Impl::assist(VmThread& t, Heap& heap) {
     }
     auto start = Clock::now();
     Marker m;
+    m.set_epoch(epoch);
     m.handle_contents = false; // greyed in the initial pause
     bool ended = false;
     uint64_t done = m.assist(*share, satb, static_cast<uint64_t>(std::clamp(a.assist_debt, kMinWork, kMaxWork)),
@@ -595,16 +601,19 @@ void Heap::Impl::release_page(Page* p) {
     heap_bytes -= kPageSize;
 }
 
-// Rebuilds p's free list in address order; returns the number of live (marked) cells.
+// Rebuilds p's free list in address order; returns the number of live cells: those the last
+// completed marking reached, or the running one (a concurrent cycle's markers may already have
+// moved a live object's mark on). Live cells are only read.
 uint32_t Heap::Impl::sweep_page(Page* p) {
+    const uint8_t done = done_epoch, running = epoch;
     uint32_t live = 0;
     FreeCell* head = nullptr;
     FreeCell** tail = &head;
     for (uint32_t i = 0; i < p->ncells; ++i) {
         auto* c = reinterpret_cast<FreeCell*>(p->cell(i));
         if (c->header.kind != ObjKind::Free) {
-            if (c->header.mark.load(std::memory_order_relaxed)) {
-                c->header.mark.store(0, std::memory_order_relaxed);
+            uint8_t m = c->header.mark.load(std::memory_order_relaxed);
+            if (m != kMarkNone && (m == done || m == running)) {
                 ++live;
                 continue;
             }
@@ -680,8 +689,8 @@ uint32_t Heap::Impl::sweep_unlocked(std::unique_lock<HeapMutex>& lock, Page* p) 
     return live;
 }
 
-// With mu held and the world stopped: sweeps every page still unswept, so that every mark byte is 0
-// before the next marking starts. With helpers (as many as marking uses), the pages are dealt out
+// With mu held and the world stopped: sweeps every page still unswept (before the marking that wraps
+// the epoch around, see begin_epoch). With helpers (as many as marking uses), the pages are dealt out
 // in blocks through an atomic index; each page's result goes to its own slot, filed afterwards.
 void Heap::Impl::finish_sweep_locked() {
     std::vector<Page*> todo;
@@ -711,19 +720,34 @@ void Heap::Impl::finish_sweep_locked() {
     for (size_t j = 0; j < todo.size(); ++j) file_swept(todo[j], live[j]);
 }
 
+// With mu held and the world stopped, before a marking: the next epoch, in every marker. Wrapping
+// around to epoch 1 first sweeps every page left unswept, since only a sweep frees the garbage on
+// them, whose marks are old epochs: one could be 1 ("Mark epochs", heap.hpp).
+void Heap::Impl::begin_epoch() {
+    if (epoch == kMaxMarkEpoch) {
+        finish_sweep_locked();
+        epoch = 0;
+    }
+    ++epoch;
+    marker.set_epoch(epoch);
+    for (auto& m : helper_markers) m->set_epoch(epoch);
+}
+
 void Heap::Impl::ensure_helpers(uint32_t n) {
-    while (helper_markers.size() < n) helper_markers.push_back(std::make_unique<Marker>());
+    while (helper_markers.size() < n) {
+        helper_markers.push_back(std::make_unique<Marker>());
+        helper_markers.back()->set_epoch(epoch);
+    }
     if (!helpers) helpers = std::make_unique<HelperPool>();
 }
 
-// With mu held and the world stopped: frees unmarked large objects, clears the survivors' marks;
-// returns the survivors' bytes.
+// With mu held and the world stopped, after marking: frees unmarked large objects; returns the
+// survivors' bytes.
 uint64_t Heap::Impl::sweep_large() {
     uint64_t live_bytes = 0;
     size_t n = 0;
     for (LargeObject& lo : large) {
-        if (lo.obj->mark.load(std::memory_order_relaxed)) {
-            lo.obj->mark.store(0, std::memory_order_relaxed);
+        if (marked_in(lo.obj, epoch)) {
             live_bytes += lo.size;
             large[n++] = lo;
         } else {
@@ -742,8 +766,10 @@ void Heap::Impl::start_lazy_sweep(uint64_t live_bytes) {
     for (auto& lists : partial)
         for (auto& list : lists) list.clear();
     for (auto& list : returned) list.clear();
+    // Pages nobody swept since the last collection stay unswept: the next sweep judges them by this
+    // marking's epoch ("Mark epochs", heap.hpp).
     for (Page* p : pages) unswept[p->home][p->cls].push_back(p);
-    unswept_count = pages.size();
+    unswept_count += pages.size();
     pages.clear();
     // Next collection after max(4 MiB, 2 x live) more bytes, but early enough to stay under the limit.
     uint64_t next = std::max(kMinThreshold, 2 * live_bytes);
@@ -827,7 +853,8 @@ Obj* Heap::allocate_prefix_zeroed(VmThread& t, ObjKind kind, size_t size, size_t
         Obj* o = &c->header;
         o->kind = kind;
         o->size_class = cell;
-        if (__builtin_expect(marking.load(std::memory_order_relaxed), 0)) o->mark.store(1, std::memory_order_relaxed);
+        if (uint8_t e = marking.load(std::memory_order_relaxed); __builtin_expect(e != 0, 0))
+            o->mark.store(e, std::memory_order_relaxed); // black
         t.alloc.allocated += cell;
         return o;
     }
@@ -875,7 +902,7 @@ Obj* Heap::allocate_slow(VmThread& t, ObjKind kind, size_t size) {
     }
     o->kind = kind;
     o->size_class = size > kMaxSmall ? 0 : static_cast<uint32_t>(cell);
-    if (marking.load(std::memory_order_relaxed)) o->mark.store(1, std::memory_order_relaxed); // black
+    if (uint8_t e = marking.load(std::memory_order_relaxed)) o->mark.store(e, std::memory_order_relaxed); // black
     t.alloc.allocated += cell;
     if (size > kMaxSmall && marking.load(std::memory_order_relaxed)) impl->assist(t, *this); // o is black
     return o;
@@ -957,12 +984,13 @@ void Heap::Impl::reset_allocators(VmThread& t) {
 // threading handles. The end of every collection, stop-the-world or concurrent.
 void Heap::Impl::end_marking(std::unique_lock<HeapMutex>& lock, uint64_t live_bytes, uint64_t live_objects) {
     live_bytes += sweep_large();
+    done_epoch = epoch;
     start_lazy_sweep(live_bytes);
     stats.last_live_bytes = live_bytes;
     stats.last_live_objects = live_objects;
     work_estimate = live_bytes;
     lock.unlock();
-    vm->threading->sweep_handles(); // unregisters dead handles (deleted after the pause)
+    vm->threading->sweep_handles(epoch); // unregisters dead handles (deleted after the pause)
 }
 
 // With the world stopped and no cycle active: the whole collection in this pause.
@@ -971,7 +999,7 @@ void Heap::Impl::full_collection(VmThread& t, PauseTimes& pt) {
     reset_allocators(t);
     std::unique_lock<HeapMutex> lock(mu);
     auto sweeping = Clock::now();
-    finish_sweep_locked(); // every mark byte is 0 from here
+    begin_epoch();
     auto marking = Clock::now();
     mark(t);
     auto marked = Clock::now();
@@ -1013,13 +1041,12 @@ bool Heap::Impl::marking_ahead() {
     return since_gc < cycle_budget;
 }
 
-// The initial pause of a concurrent cycle, world stopped: finish the last sweep (marks all 0), grey
-// the roots, switch on the barrier and black allocation. The markers start in start_background.
+// The initial pause of a concurrent cycle, world stopped: start an epoch, grey the roots, switch on the barrier and black allocation. The markers start in start_background.
 void Heap::Impl::start_cycle(VmThread& t, Heap& heap, PauseTimes& pt) {
     stop_background();
     std::unique_lock<HeapMutex> lock(mu);
     auto sweeping = Clock::now();
-    finish_sweep_locked();
+    begin_epoch();
     auto marking = Clock::now();
     share = std::make_unique<MarkShare>(0);
     marker.clear();
@@ -1033,7 +1060,7 @@ void Heap::Impl::start_cycle(VmThread& t, Heap& heap, PauseTimes& pt) {
     for (auto& m : helper_markers) m->clear();
     // No marker and no assist: remark when next due (the remark traces everything).
     markers_done.store(cycle_markers == 0 && assists != Heap::Assists::Always, std::memory_order_relaxed);
-    heap.marking.store(true, std::memory_order_relaxed); // published by resume_world's handshake
+    heap.marking.store(epoch, std::memory_order_relaxed); // published by resume_world's handshake
     cycle_active = true;
     since_gc = 0;
     // The program may allocate up to a threshold while the markers work, but no more than half the
@@ -1103,7 +1130,7 @@ void Heap::Impl::finish_cycle(VmThread& t, Heap& heap, PauseTimes& pt) {
     stats.assists += assist_count.load(std::memory_order_relaxed);
     stats.assist_work += assist_work.load(std::memory_order_relaxed);
     stats.assist_ns += assist_ns.load(std::memory_order_relaxed);
-    heap.marking.store(false, std::memory_order_relaxed);
+    heap.marking.store(0, std::memory_order_relaxed);
     cycle_active = false;
     share.reset();
     stats.concurrent_cycles++;
@@ -1189,10 +1216,13 @@ void Heap::Impl::record_pause(Clock::time_point start, Clock::time_point stopped
 }
 
 void Heap::shade(Obj* old) {
-    if (!old || old->mark.load(std::memory_order_relaxed)) return;
-    if (old->mark.exchange(1, std::memory_order_relaxed)) return; // a marker or another store won
+    uint8_t e = marking.load(std::memory_order_relaxed); // set: only a pause changes it
+    if (!old || marked_in(old, e)) return;
+    if (old->mark.exchange(e, std::memory_order_relaxed) == e) return; // a marker or another store won
     impl->satb.push(old);
 }
+
+uint8_t Heap::last_epoch() const { return impl->done_epoch; }
 
 void Heap::set_concurrent(Concurrent mode) { impl->concurrent = mode; }
 

@@ -53,45 +53,59 @@
 //      thread blocked in join/lock/wait/sleep/read_line counts as stopped) and waits; if another
 //      thread's collection is already under way, it parks instead (runtime/thread/safepoint.hpp).
 //   2. reset every thread's LocalAllocator: cells on their free lists are plain free cells again.
-//   3. finish the previous cycle's lazy sweep: sweep every page still unswept (dealt out to the
-//      helper threads too when marking is parallel), so that from here every mark byte is 0.
+//   3. start the next mark epoch (see "Mark epochs"): pages nobody swept since the last collection
+//      stay unswept. Only when the epoch wraps around does the pause sweep them first (dealt out to
+//      the helper threads too when marking is parallel).
 //   4. mark from the roots (gc/roots.cpp) with explicit mark stacks (never recursion: a
 //      million-long linked list must not overflow the C stack). Tracing is by ObjKind; which words
 //      of an object are references is known from its type or Storage flags (see gc/mark.cpp).
 //      Marking counts the live objects and their cell bytes. With a big live heap it runs in
 //      parallel (see "Parallel marking"; each other thread's roots go to the helpers as a chunk of
 //      their own, so a helper, likely on the core that thread left, traces that thread's objects).
-//   5. free unmarked large objects (clearing the survivors' marks), sweep the threading handles
+//   5. free unmarked large objects, sweep the threading handles
 //      (runtime/thread/handles.hpp: the dead are unregistered now, deleted after the resume), move every page in use to the
 //      per-class `unswept` lists, forget the partial and returned lists (their cells are free
 //      cells the page sweeps will find again), set the next threshold from the marked bytes,
 //      clear `collection_due`, record the pause, resume the world.
 //
 // Lazy sweeping. Sweeping a page (Impl::sweep_page) turns its unmarked cells into free cells on the
-// page's free list, clears its marks and counts its live cells; an empty page goes to the pool
+// page's free list and counts its live cells (it never writes a live cell); an empty page goes to the pool
 // (kept up to the next threshold's worth of pages; beyond it, to the OS). Pages are swept after the
 // world resumes, by whichever thread needs a page of that class at a refill: it pops the page off
 // `unswept` under the heap mutex, sweeps it with the mutex released (the page is its own until it
 // files it back: nobody else can reach it from any list), then files it under the mutex. So two
-// allocating threads sweep in parallel, and the pause only pays for what nobody swept (step 3).
+// allocating threads sweep in parallel, and the pause sweeps nothing (step 3).
 // A refill that finds a stop pending sweeps at most one more page before it takes a pooled or
 // fresh page, so lazy sweeping adds about one page sweep to the time-to-safepoint.
 // Why this is safe:
 //   - an unswept page is allocated from by nobody (allocators were reset, and only swept pages
 //     reach the partial lists), so every cell on it is either an object that was live at the last
-//     marking (mark 1), garbage from before it (mark 0: unreachable then, so unreachable now:
-//     garbage never becomes reachable again), or a free cell. The sweep reads only headers (kind,
-//     mark) of live cells, which mutators never write (the mark byte is atomic anyway), and
-//     writes only garbage cells (nobody reads them) and the page header.
+//     marking (its mark is that marking's epoch), garbage from before it (any other mark:
+//     unreachable then, so unreachable now: garbage never becomes reachable again), or a free cell.
+//     The sweep reads only headers (kind, mark) of live cells, which mutators never write (the mark
+//     byte is atomic anyway), and writes only garbage cells (nobody reads them) and the page header.
 //   - no collection can start while a thread sweeps: sweeping happens inside an allocation,
 //     which is not a safepoint, so the collector waits for the sweeping thread to finish.
-//   - marks cannot be confused across cycles: marks are set only during marking (world stopped)
-//     and every page is swept (marks cleared) before the next marking starts (step 3); large
-//     objects' (and threading handles', ThreadRuntime::sweep_handles) marks are cleared in the
-//     pause that set them; new objects are allocated with mark 0
-//     in swept pages only. So at every marking start all marks are 0, and a mark of 1 read by a
-//     sweep always means "live at the marking of the cycle this page belongs to".
+//   - marks cannot be confused across cycles: see "Mark epochs".
 //   - live statistics come from marking (step 4), not from the sweep.
+//
+// Mark epochs. A mark byte holds the epoch of the last marking that reached the object: 1..254,
+// advanced by every marking; 0 (kMarkNone) for an object no marking reached yet (every new object,
+// unless allocated black); 255 (kMarkPinned) for the few handles that count as marked forever.
+// "Marked" means "mark == this marking's epoch", so no mark is ever cleared: the sweep only reads
+// live cells, and a page left unswept when the next marking starts needs no sweep first (clearing
+// every mark before marking cost ~13% of a pause: trees.bp, 9 of 70 ms). Why a late sweep is right:
+//   - a page unswept since marking E holds cells live at E (mark E) and garbage (other marks).
+//     Marking E+1 re-marks what is still reachable; garbage is never reached again. So once E+1
+//     is done the page is judged by E+1 alone, however many markings it waited through.
+//   - while a concurrent cycle marks with E+1, a sweep of a page judged by E counts marks E and E+1
+//     as live (a marker may have moved a live object on already; nothing unreachable at E gets E+1).
+//   - epochs wrap: 254 markings after E, epoch E comes back, and garbage from E still sitting on a
+//     page nobody swept since would look live. So the marking that wraps to 1 first sweeps every
+//     unswept page in its pause (Impl::begin_epoch): from there on no garbage has a mark >= 1 from
+//     before, and every epoch is used once before the next wrap. Large objects and handles are swept
+//     in every pause, so only pages need this.
+//   - a freed cell keeps its old mark; allocation zeroes the header, so a new object has mark 0.
 //
 // Parallel marking (Impl::mark, Marker, MarkShare). Once the previous collection found at least
 // 50 000 live objects, marking uses one thread per core (at most 8): the collecting thread and
@@ -114,7 +128,7 @@
 //      resume. No allocator is reset: the threads keep their free lists.
 //   2. marking: helper threads (half the cores, at least one) trace from the roots' chunk while the
 //      program runs. Two rules make that safe:
-//      - black allocation: an object allocated while `marking` is set gets mark 1 at once. It is
+//      - black allocation: an object allocated while `marking` is set gets the cycle's epoch at once. It is
 //        never traced; what it references was either reachable at the snapshot or allocated since.
 //      - the write barrier (write_barrier, rt/barrier.hpp): before a reference slot of a heap object
 //        is overwritten (or moved in place: array insert/remove/reverse/sort) its old value is
@@ -182,8 +196,7 @@
 //
 // Invariants. Every reference slot that the collector scans holds nullptr or a pointer to a live
 // object. Objects are zero-filled at allocation, so a half-initialised object is always scannable.
-// Mark bytes are 0 whenever a marking starts; outside a collection or a concurrent cycle only cells
-// on unswept pages (live at the last marking) have mark 1.
+// When a marking starts, no object has its epoch as a mark ("Mark epochs").
 //
 // Threading: LocalAllocator is touched only by its thread (and by the collector while the world
 // is stopped). Heap::Impl's page lists, counters and stats are guarded by its mutex (a page popped
@@ -303,7 +316,11 @@ public:
         // resumes a thread orders that change before the thread's next store.
         if (__builtin_expect(marking.load(std::memory_order_relaxed), 0)) shade(old);
     }
-    bool is_marking() const { return marking.load(std::memory_order_relaxed); }
+    bool is_marking() const { return marking.load(std::memory_order_relaxed) != 0; }
+    // The epoch a concurrent cycle marks with (0: none runs); black allocation stores it.
+    uint8_t marking_epoch() const { return marking.load(std::memory_order_relaxed); }
+    // The epoch of the last marking that completed (the world stopped: sweeping handles, tests).
+    uint8_t last_epoch() const;
     // Collects if due. Call only where every live reference is in a root (interpreter safepoints).
     void safepoint(VmThread& t) {
         // relaxed: a late view of the flag only delays the collection to the next safepoint.
@@ -347,8 +364,8 @@ private:
     // A free list ran dry: refill it; during a concurrent cycle, then pay the assist debt.
     FreeCell* refill(VmThread& t, uint32_t cls);
     void shade(Obj* old);
-    // True while a concurrent cycle marks: set and cleared only while the world is stopped.
-    std::atomic<bool> marking{false};
+    // While a concurrent cycle marks, its epoch; else 0. Set and cleared only while the world is stopped.
+    std::atomic<uint8_t> marking{0};
 
 public:
     // Implementation detail pointer (pages, lists, thresholds).

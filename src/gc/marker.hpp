@@ -141,6 +141,8 @@ public:
         share.add_chunk(std::move(m_stack));
         m_stack.clear();
     }
+    // The epoch this marker marks with (gc/heap.hpp, "Mark epochs"); set before each marking.
+    void set_epoch(uint8_t epoch) { m_epoch = epoch; }
     // Parallel marking: marks through `share` (nullptr: serial again).
     void set_share(MarkShare* share) { m_share = share; }
     // Traces, giving work to idle markers and taking theirs, until every marker is idle. A
@@ -191,14 +193,16 @@ public:
     uint64_t live_objects = 0;
 
 private:
-    // Sets o's mark; true if this marker set it (and so must trace o).
+    // Sets o's mark to this marking's epoch; true if this marker set it (and so must trace o).
     [[gnu::always_inline]] bool claim(Obj* o) {
         // relaxed: the world is stopped, or (concurrent cycle) o's contents were published by
         // the release store of the slot we loaded it from with acquire.
-        if (o->mark.load(std::memory_order_relaxed)) return false;
-        // Parallel: two markers may see the object unmarked; the exchange lets one claim it.
-        if (m_share) return o->mark.exchange(1, std::memory_order_relaxed) == 0;
-        o->mark.store(1, std::memory_order_relaxed);
+        uint8_t m = o->mark.load(std::memory_order_relaxed);
+        if (m == m_epoch || m == kMarkPinned) return false;
+        // Parallel: two markers may see the object unmarked; the exchange lets one claim it (a
+        // pinned mark never changes, so only the epoch can come back).
+        if (m_share) return o->mark.exchange(m_epoch, std::memory_order_relaxed) != m_epoch;
+        o->mark.store(m_epoch, std::memory_order_relaxed);
         return true;
     }
     // Counts o as live (once, by the marker that claimed it).
@@ -218,10 +222,11 @@ private:
     void trace_other(Obj* o);
     void verify_visit(Obj* o) {
         if (!m_seen.insert(o).second) return;
-        if (!o->mark.load(std::memory_order_relaxed)) ++m_unmarked;
+        if (!marked_in(o, m_epoch)) ++m_unmarked;
         m_stack.push_back(o);
     }
     std::vector<Obj*> m_stack;
+    uint8_t m_epoch = 1; // the marking's epoch (set_epoch)
     uint64_t m_work = 0; // scan work of everything visited (MarkProgress units), ever
     MarkShare* m_share = nullptr;
     std::unordered_set<const Obj*>* m_verify = nullptr;

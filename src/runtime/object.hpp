@@ -38,12 +38,22 @@ enum class ObjKind : uint8_t {
 
 struct Obj {
     ObjKind kind;
-    std::atomic<uint8_t> mark; // collector mark epoch bit; see gc/heap.hpp
+    std::atomic<uint8_t> mark; // the epoch of the last marking that reached it (gc/heap.hpp, "Mark epochs")
     uint8_t flags;             // kind-specific (Storage/Cell: 1 = slots hold references)
     uint8_t reserved;
     uint32_t size_class;       // set by the allocator: allocation size in bytes (large objects: 0)
 };
 static_assert(sizeof(Obj) == 8);
+
+// Obj::mark values besides the epochs 1..kMaxMarkEpoch (gc/heap.hpp, "Mark epochs").
+inline constexpr uint8_t kMarkNone = 0;     // no marking reached it yet (a new object)
+inline constexpr uint8_t kMarkPinned = 255; // counts as marked in every epoch (pool_map's private futures)
+inline constexpr uint8_t kMaxMarkEpoch = 254;
+// Whether the marking with `epoch` reached `o` (or o is pinned).
+inline bool marked_in(const Obj* o, uint8_t epoch) {
+    uint8_t m = o->mark.load(std::memory_order_relaxed);
+    return m == epoch || m == kMarkPinned;
+}
 
 // Immutable byte string, NUL-terminated for convenience (may also contain NULs).
 struct String : Obj {

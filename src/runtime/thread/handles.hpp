@@ -10,8 +10,8 @@
 //     program can still reach them (a running thread, a held mutex, a pool with live threads, a
 //     pending future, whatever a thread is blocked on: VmThread::waiting_for, a handle converted
 //     to `ptr`: see `escaped`); marking traces from there and from the program's roots. Right after
-//     marking, in the pause, ThreadRuntime::sweep_handles clears the survivors' marks (as the
-//     heap does for large objects) and unregisters the unmarked ones; the collecting thread deletes
+//     marking, in the pause, ThreadRuntime::sweep_handles unregisters the ones that marking did not
+//     reach (their mark is not its epoch, gc/heap.hpp "Mark epochs"); the collecting thread deletes
 //     them after the world resumed (release_dead_handles). So a dead handle is out of every list
 //     (registry, thread list, Tls list, pool list) before anyone runs again, and nobody can reach it.
 //   - "In use" is evaluated with the world stopped, so it is stable: a running thread is parked at a

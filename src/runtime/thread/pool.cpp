@@ -58,9 +58,9 @@ FutureHandle* make_future(PoolHandle* p, Closure* fn, const types::Type* fn_type
                           const types::Type* const* arg_types, uint32_t nargs) {
     auto* f = new FutureHandle();
     f->kind = ObjKind::Handle;
-    // pool_map's private futures are never registered: mark 1 keeps the marker off them (their
-    // pool visits what they hold). submit() registers its futures with mark 0.
-    f->mark.store(1, std::memory_order_relaxed);
+    // pool_map's private futures are never registered: a pinned mark keeps the marker off them
+    // (their pool visits what they hold). submit() registers its futures unmarked.
+    f->mark.store(kMarkPinned, std::memory_order_relaxed);
     f->hkind = HandleKind::Future;
     f->pool = p;
     f->fn = fn;
@@ -251,7 +251,7 @@ FutureHandle* ThreadRuntime::submit(VmThread& t, PoolHandle* p, Closure* fn, con
     FutureHandle* f = make_future(p, fn, fn_type, args, arg_types, nargs);
     f->serial = m_next_serial[static_cast<size_t>(HandleKind::Future)].fetch_add(1, std::memory_order_relaxed) + 1;
     f->capture = t.capture; // --parallel-main: the task prints into its submitter's capture
-    f->mark.store(0, std::memory_order_relaxed); // registered: collected once done and dead
+    f->mark.store(kMarkNone, std::memory_order_relaxed); // registered: collected once done and dead
     register_handle(f); // from here the registry roots fn and the arguments
     std::lock_guard<std::mutex> lk(p->mu);
     if (p->shutdown) rt::raise(ErrorKind::ThreadError, std::string("cannot submit: the ") + what_of(p) + " is shut down");

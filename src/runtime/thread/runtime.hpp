@@ -167,10 +167,10 @@ public:
         }
         f(m_end_wait.load(std::memory_order_relaxed));
     }
-    // Right after marking, in the same pause: clears the marks of the handles marking reached and
+    // Right after marking, in the same pause: keeps the handles the marking with `epoch` reached and
     // unregisters the others (they are dead: unreachable and not in use); release_dead_handles
     // deletes them once the world runs again. Called by gc::Heap::collect.
-    void sweep_handles();
+    void sweep_handles(uint8_t epoch);
     void release_dead_handles();
     // The initial pause of a concurrent cycle (world stopped): f(Obj*) for what every registered
     // handle holds, reachable or not. Markers running beside the program cannot read a handle's

@@ -133,7 +133,7 @@ ThreadRuntime::~ThreadRuntime() {
 void ThreadRuntime::register_handle(Handle* h) {
     // Black during a concurrent cycle, like a heap object allocated then: the cycle's marking
     // started before it existed and would not reach it (gc/heap.hpp, "Concurrent marking").
-    if (m_vm.heap.is_marking()) h->mark.store(1, std::memory_order_relaxed);
+    if (uint8_t e = m_vm.heap.marking_epoch()) h->mark.store(e, std::memory_order_relaxed);
     size_t bytes = handle_size(h);
     bool due = false;
     {
@@ -213,9 +213,9 @@ bool ThreadRuntime::in_use(Handle* h) {
 
 // Compacts every list in place (survivors keep their order), like the heap's large-object list:
 // no per-handle allocation or hashing in the pause.
-void ThreadRuntime::sweep_handles() {
+void ThreadRuntime::sweep_handles(uint8_t epoch) {
     std::lock_guard<std::mutex> lk(m_mu);
-    auto dead = [](const Handle* h) { return h->mark.load(std::memory_order_relaxed) == 0; };
+    auto dead = [epoch](const Handle* h) { return !marked_in(h, epoch); };
     std::erase_if(m_threads, dead);
     std::erase_if(m_tls, dead);
     {
@@ -230,7 +230,6 @@ void ThreadRuntime::sweep_handles() {
             m_handle_bytes -= std::min<uint64_t>(m_handle_bytes, handle_size(h));
             ++freed;
         } else {
-            h->mark.store(0, std::memory_order_relaxed); // every mark is 0 when the next marking starts
             m_handles[kept++] = h;
         }
     }
