@@ -40,11 +40,16 @@ uint64_t elapsed_ns(Clock::time_point from, Clock::time_point to) {
 constexpr size_t kPageHeader = 64;
 constexpr size_t kPoolMax = 16;                 // empty pages kept for reuse (1 MiB)
 constexpr uint64_t kMinThreshold = 4ull << 20;  // 4 MiB
-constexpr uint32_t kSmallClasses = kSmallStepMax / kSmallStep;
+// Size classes: every 8 bytes from 16 to 128 (the common objects: an instance with one field is 24
+// bytes, an array 40, so 16-byte steps wasted a sixth of a typical struct-and-array heap), every 16
+// to 512, then coarse steps to kMaxSmall. Sizes are multiples of kGrain, so cells stay 8-aligned.
+constexpr size_t kGrain = 8;
+constexpr uint32_t kFineClasses = 15;   // 16, 24, ..., 128
+constexpr uint32_t kMediumClasses = 24; // 144, 160, ..., 512
 constexpr uint32_t kCoarse[] = {640,  768,  896,  1024, 1280, 1536, 1792, 2048,
                                 2560, 3072, 3584, 4096, 5120, 6144, 7168, 8192};
-static_assert(kSmallClasses + sizeof(kCoarse) / sizeof(kCoarse[0]) == kClassCount);
-static_assert(sizeof(FreeCell) <= kSmallStep);
+static_assert(kFineClasses + kMediumClasses + sizeof(kCoarse) / sizeof(kCoarse[0]) == kClassCount);
+static_assert(sizeof(FreeCell) == 16);
 
 // Page header; cells follow at kPageHeader.
 struct Page {
@@ -233,41 +238,32 @@ private:
 
 } // namespace
 
-// Size class of every size rounded up to kSmallStep (index: (size + 15) / 16), built at compile
-// time so that the allocation fast path is one load.
+// Every class's cell size, and the class of every size rounded up to kGrain (index: (size + 7) / 8),
+// built at compile time so that the allocation fast path is one load.
 struct ClassTable {
-    uint8_t cls[kMaxSmall / kSmallStep + 1];
+    uint8_t cls[kMaxSmall / kGrain + 1];
     uint32_t size[kClassCount];
 };
 constexpr ClassTable make_class_table() {
     ClassTable t{};
-    for (size_t step = 0; step <= kMaxSmall / kSmallStep; ++step) {
-        size_t size = step * kSmallStep;
-        uint32_t c = 0;
-        if (size <= kSmallStepMax) {
-            c = static_cast<uint32_t>(size ? size / kSmallStep - 1 : 0);
-        } else {
-            while (kCoarse[c] < size) ++c;
-            c += kSmallClasses;
-        }
+    for (uint32_t c = 0; c < kClassCount; ++c) {
+        if (c < kFineClasses) t.size[c] = 16 + 8 * c;
+        else if (c < kFineClasses + kMediumClasses) t.size[c] = 128 + 16 * (c - kFineClasses + 1);
+        else t.size[c] = kCoarse[c - kFineClasses - kMediumClasses];
+    }
+    uint32_t c = 0;
+    for (size_t step = 0; step <= kMaxSmall / kGrain; ++step) {
+        while (t.size[c] < step * kGrain) ++c;
         t.cls[step] = static_cast<uint8_t>(c);
     }
-    for (uint32_t c = 0; c < kClassCount; ++c)
-        t.size[c] = c < kSmallClasses ? (c + 1) * kSmallStep : kCoarse[c - kSmallClasses];
     return t;
 }
 constexpr ClassTable kClassTable = make_class_table();
+static_assert(kClassTable.size[kFineClasses - 1] == 128 && kClassTable.size[kFineClasses + kMediumClasses - 1] == 512);
 
-uint32_t size_class_of(size_t size) {
-    if (size <= kSmallStepMax) return static_cast<uint32_t>(size ? (size + kSmallStep - 1) / kSmallStep - 1 : 0);
-    uint32_t c = 0;
-    while (kCoarse[c] < size) ++c;
-    return kSmallClasses + c;
-}
+uint32_t size_class_of(size_t size) { return kClassTable.cls[(size + kGrain - 1) / kGrain]; }
 
-size_t class_size(uint32_t cls) {
-    return cls < kSmallClasses ? (size_t{cls} + 1) * kSmallStep : kCoarse[cls - kSmallClasses];
-}
+size_t class_size(uint32_t cls) { return kClassTable.size[cls]; }
 
 // Threading: every field is guarded by `mu`, except `vm`/`limit`/`stress` (set by init before any
 // thread runs) and `marker` (used only while the world is stopped). A page popped off `unswept` is
@@ -828,24 +824,25 @@ Obj* Heap::allocate(VmThread& t, ObjKind kind, size_t size) {
 }
 
 // The fast path: one table load, pop the thread's free list, zero what the caller asked for
-// (rounded up to 16 bytes; the rest of the cell is never read), write the header. No lock, no
-// atomic read-modify-write.
+// (rounded up to 8 bytes, at least 16; the rest of the cell is never read), write the header. No
+// lock, no atomic read-modify-write.
 Obj* Heap::allocate_prefix_zeroed(VmThread& t, ObjKind kind, size_t size, size_t zero) {
     if (__builtin_expect(size <= kMaxSmall, 1)) {
-        size_t step = (size + kSmallStep - 1) / kSmallStep;
-        uint32_t cls = kClassTable.cls[step];
+        uint32_t cls = kClassTable.cls[(size + kGrain - 1) / kGrain];
         FreeCell* c = t.alloc.free[cls];
         // An empty list: refill it out of line and start again (a tail call), so that no value has
         // to survive a call here and the fast path saves no registers.
         if (__builtin_expect(!c, 0)) return allocate_refill(t, kind, size, zero);
         t.alloc.free[cls] = c->next;
         uint32_t cell = kClassTable.size[cls];
-        size_t z = std::max((std::min(zero, size) + kSmallStep - 1) & ~(kSmallStep - 1), sizeof(FreeCell));
-        if (z <= 64) { // most objects: a few plain stores beat rep stos
-            auto* w = reinterpret_cast<uint64_t*>(c);
-            for (size_t k = 0; k < z / 8; k += 2) {
-                w[k] = 0;
-                w[k + 1] = 0;
+        size_t z = std::max((std::min(zero, size) + kGrain - 1) & ~(kGrain - 1), sizeof(FreeCell));
+        if (z <= 64) { // most objects: a few 16-byte stores (overlapping, all within [0, z)) beat rep stos
+            auto* b = reinterpret_cast<char*>(c);
+            std::memset(b, 0, 16);
+            std::memset(b + z - 16, 0, 16);
+            if (z > 32) {
+                std::memset(b + 16, 0, 16);
+                std::memset(b + z - 32, 0, 16);
             }
         } else {
             std::memset(static_cast<void*>(c), 0, z);
@@ -862,7 +859,7 @@ Obj* Heap::allocate_prefix_zeroed(VmThread& t, ObjKind kind, size_t size, size_t
 }
 
 Obj* Heap::allocate_refill(VmThread& t, ObjKind kind, size_t size, size_t zero) {
-    uint32_t cls = kClassTable.cls[(size + kSmallStep - 1) / kSmallStep];
+    uint32_t cls = kClassTable.cls[(size + kGrain - 1) / kGrain];
     t.alloc.free[cls] = refill(t, cls); // never empty (or it threw)
     return allocate_prefix_zeroed(t, kind, size, zero);
 }

@@ -2,14 +2,14 @@
 // (Owned by the runtime engineer; the interface below is what the VM and builtins rely on.)
 //
 // Layout. Small objects (up to kMaxSmall bytes) live in 64 KiB pages; each page serves one size
-// class (16..512 by 16, then coarser up to 8 KiB) and is an array of equal cells. A cell is either
+// class (16..128 by 8, 144..512 by 16, then coarser up to 8 KiB) and is an array of equal cells. A cell is either
 // an object (Obj header with its kind) or free (kind == ObjKind::Free, a `next` pointer after the
 // header). Larger objects are allocated one by one (calloc) and kept in the large-object list.
 // Objects never move: an Obj* stays valid for as long as the object is reachable.
 //
 // Allocation. Each VmThread owns a LocalAllocator: per size class, a free list nobody else
 // touches, so the fast path is "look the size class up in a table, pop a cell, zero the object's
-// bytes (only the requested size, rounded to 16: the rest of the cell is never read), write the
+// bytes (only the requested size, rounded to 8: the rest of the cell is never read), write the
 // header": no lock, no atomic, no call (an empty list goes to allocate_refill, out of line, so the
 // fast path keeps nothing in callee-saved registers). When a list runs dry the thread refills it
 // (Impl::refill) with the whole free list of one page, in this order: a list given back by a
@@ -224,10 +224,8 @@ class Heap;
 struct FreeCell;
 
 inline constexpr size_t kPageSize = 64 * 1024;
-inline constexpr size_t kSmallStep = 16;
-inline constexpr size_t kSmallStepMax = 512;   // classes 16, 32, ..., 512
 inline constexpr size_t kMaxSmall = 8192;      // above this: large objects
-inline constexpr uint32_t kClassCount = 48;    // see size_classes in heap.cpp
+inline constexpr uint32_t kClassCount = 55;    // see kClassTable in heap.cpp
 inline constexpr uint32_t kHomes = 8;          // page homes (LocalAllocator::home), see "Page homes"
 
 // Size class index of an allocation of `size` bytes (size <= kMaxSmall).
