@@ -1152,8 +1152,8 @@ void Heap::Impl::verify_marks(VmThread& t) {
 }
 
 // End of a pause: start the cycle's markers, or (once collections are big enough to run
-// concurrently) a helper that sweeps what the pause left unswept, so that the next cycle's initial
-// pause finds nothing left to sweep.
+// concurrently) a helper that sweeps what the pause left unswept, on a core the program leaves
+// idle, so that its refills find swept pages.
 void Heap::Impl::start_background(Heap& heap) {
     if (cycle_active) {
         if (cycle_markers == 0) return;

@@ -123,7 +123,7 @@
 // least 10 000 live objects, and a core is idle or the live heap passes 64 MiB; see use_concurrent;
 // --gc-concurrent=always|never overrides) is marked beside the program,
 // so that a collection costs two short pauses instead of one proportional to the live heap:
-//   1. initial pause: finish the lazy sweep (a background helper has usually done it already, see 5),
+//   1. initial pause: start a mark epoch (pages nobody swept yet stay unswept, "Mark epochs"),
 //      grey the roots (mark them and queue them as one chunk for the markers), raise `marking`,
 //      resume. No allocator is reset: the threads keep their free lists.
 //   2. marking: helper threads (half the cores, at least one) trace from the roots' chunk while the
@@ -147,7 +147,7 @@
 //      what the barrier queued since, clear `marking`, then exactly the end of a stop-the-world
 //      collection: reset allocators, dead large objects, pages to the lazy sweep, threshold.
 //   5. after the remark a background helper sweeps the unswept pages (as an allocating thread
-//      would, under the same protocol), so that the next initial pause has nothing left to sweep;
+//      would, under the same protocol), so that the program's refills find swept pages;
 //      the pause stops it first (stop_async). Dead large objects are freed after the pause.
 // Garbage made during a cycle (black or not yet unreachable at the snapshot) floats to the next one.
 //
