@@ -312,6 +312,11 @@ public:
     // Collects now (force), or only if still due once the heap's threads lock is held (several
     // threads may see the flag at once: one collects, the others park for it).
     void collect(VmThread& t, bool force = true);
+    // Called by a thread parked for another thread's pause (runtime/thread/safepoint.cpp), with no
+    // lock held: spins until the pause ends, running the pause's parallel jobs (marking, sweeping)
+    // as a helper would; true once the pause is over; false if it did not spin or gave up (the
+    // caller then sleeps until the end of the pause).
+    bool park_spin(VmThread& t);
     // Sweeps every page the last collection left to the lazy sweep (tests: afterwards every
     // unreachable small object reads as Free). Any running thread may call it.
     void finish_sweep();

@@ -42,6 +42,22 @@ void leave_safe(VmThread& t) {
 bool stop_world(VmThread& t, std::unique_lock<std::mutex>& lk) {
     Vm& vm = t.vm;
     if (vm.stop_requested.load(std::memory_order_seq_cst)) {
+        // Parked: the collector may go on. Spin rather than sleep if a core is free (and mark with
+        // the pause's helpers meanwhile: Heap::park_spin); the lock is released first (the
+        // collector needs threads_mu to see this thread parked), and the notify comes after (the
+        // state was stored under the lock, so the collector cannot miss it).
+        t.gc_state.store(kParked, std::memory_order_seq_cst);
+        lk.unlock();
+        vm.threads_cv.notify_all();
+        bool over = vm.heap.park_spin(t);
+        if (over) {
+            // Resume as leave_safe does (Dekker with the next collector's request): running, then
+            // check that no new stop began meanwhile.
+            t.gc_state.store(kRunning, std::memory_order_seq_cst);
+            if (!vm.stop_requested.load(std::memory_order_seq_cst)) return false; // lk stays unlocked
+            t.gc_state.store(kParked, std::memory_order_seq_cst);
+        }
+        lk.lock();
         park_locked(t, lk, kParked);
         t.gc_state.store(kRunning, std::memory_order_seq_cst);
         return false;
