@@ -968,7 +968,28 @@ FreeCell* Heap::refill(VmThread& t, uint32_t cls) {
 // initial pause (roots), marking beside the program, and a remark pause (the rest); see heap.hpp.
 void Heap::collect(VmThread& t, bool force) {
     Vm& vm = t.vm;
-    std::unique_lock<std::mutex> threads_lock(vm.threads_mu);
+    // Another thread's stop: park without threads_mu (its collector holds it, spinning until this
+    // thread stops). Two threads often see collection_due at once: the one that loses the race for
+    // threads_mu watches for the winner's stop request instead of blocking on the mutex (kRunning,
+    // the winner would wait for it).
+    std::unique_lock<std::mutex> threads_lock(vm.threads_mu, std::defer_lock);
+    for (uint32_t i = 0; !threads_lock.try_lock(); ++i) {
+        if (vm.stop_requested.load(std::memory_order_seq_cst) || i == 4096) break;
+#if defined(__x86_64__) || defined(__i386__)
+        __builtin_ia32_pause();
+#elif defined(__aarch64__)
+        asm volatile("yield");
+#endif
+    }
+    if (!threads_lock.owns_lock()) {
+        if (vm.stop_requested.load(std::memory_order_seq_cst)) {
+            uint64_t trace_start = thread::trace_now(t);
+            thread::park_for_stop(t);
+            thread::trace_gc_wait(t, trace_start);
+            return;
+        }
+        threads_lock.lock();
+    }
     bool stop_pending = vm.stop_requested.load();
     if (!force && !collection_due.load(std::memory_order_relaxed) && !stop_pending) return;
     bool full = force || impl->out_of_room.load(std::memory_order_relaxed);
