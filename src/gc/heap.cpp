@@ -1404,6 +1404,8 @@ uint64_t Heap::heap_bytes() const {
 
 uint64_t Heap::limit_bytes() const { return impl->limit; }
 
+uint32_t Heap::cores() const { return impl->cores; }
+
 const GcStats& Heap::stats() const { return impl->stats; }
 
 std::string Heap::stats_report() const {

@@ -342,6 +342,8 @@ public:
     void retire_allocator(LocalAllocator& a);
     uint64_t heap_bytes() const;
     uint64_t limit_bytes() const;
+    // Hardware threads (read once by init).
+    uint32_t cores() const;
     const GcStats& stats() const;
     std::string stats_report() const;
 

@@ -1,9 +1,7 @@
 // The stop-the-world handshake (the protocol is described atop runtime/thread/safepoint.hpp).
 #include "runtime/thread/safepoint.hpp"
 
-#include <algorithm>
 #include <chrono>
-#include <thread>
 
 namespace bp::thread {
 
@@ -34,7 +32,7 @@ void notify_stopper(Vm& vm) {
 // while leaving the safe state), which the sleeping wait lets in.
 void wait_others_stopped(Vm& vm, const VmThread* self, std::unique_lock<std::mutex>& lk) {
     constexpr auto kStopSpin = std::chrono::microseconds(500);
-    static const uint32_t cores = std::max(1u, std::thread::hardware_concurrency());
+    const uint32_t cores = vm.heap.cores();
     auto running = [&] {
         uint32_t n = 0;
         for (const VmThread* th : vm.threads)
