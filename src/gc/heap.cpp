@@ -10,6 +10,7 @@
 #include "vm/vm.hpp"
 
 #include <fmt/format.h>
+#include <sched.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -216,6 +217,10 @@ public:
         m_open.store(false, std::memory_order_relaxed);
         m_done_cv.wait(lock, [&] { return m_running == 0; });
     }
+    uint64_t participated() {
+        std::lock_guard<std::mutex> lock(m_mu);
+        return m_participated;
+    }
     // Whether a helper is still running the job (a hint: it may end at any moment).
     bool busy() {
         std::lock_guard<std::mutex> lock(m_mu);
@@ -238,6 +243,7 @@ public:
                 lock.lock();
                 if (const std::function<void(uint32_t)>* job = claim(true)) {
                     --m_spinners;
+                    ++m_participated;
                     uint32_t index = m_claimed;
                     lock.unlock();
                     (*job)(index);
@@ -259,6 +265,9 @@ public:
 #elif defined(__aarch64__)
             asm volatile("yield");
 #endif
+            // Now and then let a thread queued on this core run: the collector, should the OS have
+            // put it there (under SCHED_FIFO, chrt, a spinner would otherwise keep it off the core).
+            if ((i & 4095) == 4095) sched_yield();
         }
         lock.lock();
         --m_spinners;
@@ -300,6 +309,7 @@ private:
     uint32_t m_claimed = 0;  // indices claimed so far
     uint32_t m_running = 0;
     uint32_t m_spinners = 0; // participants spinning, ready to claim
+    uint64_t m_participated = 0; // indices claimed by participants (GcStats::parked_jobs)
     bool m_pause_job = false;
     bool m_quit = false;
     std::atomic<bool> m_open{false}; // a pause job has an unclaimed index
@@ -1283,6 +1293,7 @@ void Heap::Impl::record_pause(Clock::time_point start, Clock::time_point stopped
     s.ttsp.add(ttsp);
     s.mark_ns += pt.mark_ns;
     s.sweep_ns += pt.sweep_ns;
+    s.parked_jobs = helpers->participated();
 }
 
 void Heap::shade(Obj* old) {
@@ -1293,9 +1304,11 @@ void Heap::shade(Obj* old) {
 
 // A parked thread spins, and marks or sweeps with the pause's helpers, rather than sleep in the
 // kernel (HelperPool above has the why). At most cores - 1 threads spin (the collecting thread
-// needs a core); a spinner with no job for kParkIdle sleeps after all.
+// needs a core); a spinner with no job for kParkIdle sleeps after all (the serial parts of a pause
+// here, roots before marking and the end after it, take tens of microseconds; a long one should
+// not keep a core busy for nothing).
 bool Heap::park_spin(VmThread& t) {
-    constexpr auto kParkIdle = std::chrono::milliseconds(1);
+    constexpr auto kParkIdle = std::chrono::microseconds(250);
     if (impl->cores < 2) return false;
     return impl->helpers->participate(t.vm.stop_requested, impl->cores - 1, kParkIdle);
 }

@@ -279,6 +279,7 @@ struct GcStats {
     uint64_t assist_work = 0;        // marking work the assists did (bytes traced)
     uint64_t assist_ns = 0;          // time allocating threads spent in assists (incl. waiting for work)
     uint64_t remark_waits = 0;       // remarks that found the background markers still marking
+    uint64_t parked_jobs = 0;        // shares of pause jobs (marking, sweeping) run by parked threads
 };
 
 class Heap {

@@ -24,14 +24,14 @@ void notify_stopper(Vm& vm) {
 
 // With threads_mu held: waits until no attached thread other than `self` (nullptr: none) is
 // kRunning. The collector spins first (kStopSpin) when the threads still running have a core each
-// besides its own: sleeping cost it its core on a loaded machine (another process took it while
-// it waited, and the wake-up waited for the scheduler: TTSP p50 rose from 20 us to 0.6-1 ms once
-// parked threads stopped sleeping; see Heap::park_spin), and the wait is usually a few
-// microseconds. A thread that stops meanwhile needs no lock (park_for_stop), so spinning with
-// threads_mu held blocks only threads that take it for other reasons (attach, detach, a stop seen
-// while leaving the safe state), which the sleeping wait lets in.
+// besides its own: most stops take a few microseconds (the running thread's next poll), less than
+// a futex sleep and wake-up, and a sleeping collector may lose its core to another process. The
+// spin is short: a thread that is slow to stop has usually been descheduled, and then the
+// collector's core is better given up (the thread may be moved to it). A thread that stops
+// meanwhile needs no lock (park_for_stop), so spinning with threads_mu held blocks only threads
+// that take it for other reasons (attach, detach, a stop seen while leaving the safe state).
 void wait_others_stopped(Vm& vm, const VmThread* self, std::unique_lock<std::mutex>& lk) {
-    constexpr auto kStopSpin = std::chrono::microseconds(500);
+    constexpr auto kStopSpin = std::chrono::microseconds(50);
     const uint32_t cores = vm.heap.cores();
     auto running = [&] {
         uint32_t n = 0;
@@ -51,7 +51,7 @@ void wait_others_stopped(Vm& vm, const VmThread* self, std::unique_lock<std::mut
 #endif
             if ((i & 15) != 0) continue;
             if (running() == 0) return;
-            if ((i & 1023) == 0 && std::chrono::steady_clock::now() > deadline) break;
+            if ((i & 255) == 0 && std::chrono::steady_clock::now() > deadline) break;
         }
     }
     vm.stop_waiting.store(true, std::memory_order_seq_cst);

@@ -11,11 +11,11 @@
 //
 // Neither side sleeps if it need not (two threads on two cores, on a machine shared with other
 // processes: a thread that sleeps in the kernel gives its core away and may wait a scheduler tick
-// to get it back). The collector spins for up to 500 us while the running threads have a core
+// to get it back). The collector spins for up to 50 us while the running threads have a core
 // each, then sleeps on Vm::threads_cv with Vm::stop_waiting raised. A thread that sees the stop
 // at a safepoint parks without threads_mu (park_for_stop): it stores kParked and spins until the
 // stop ends, running the pause's parallel jobs as a helper would (Heap::park_spin; at most
-// cores - 1 spinners, 1 ms at most without a job), else sleeps on threads_cv.
+// cores - 1 spinners, 250 us at most without a job), else sleeps on threads_cv.
 //
 // Entering the safe state is one seq_cst store (plus a notify under threads_mu if stop_waiting is
 // raised: a seq_cst load, so either the sleeping collector sees the state before it sleeps or the
