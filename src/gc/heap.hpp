@@ -101,7 +101,9 @@
 // MarkShare for a chunk (the older half of a busy marker's stack, given when a busy marker sees a
 // hungry marker); marking ends when all markers are idle with no chunk left. Two markers may reach
 // the same object: a plain load filters the marked ones, then an exchange on the mark byte lets
-// exactly one of them claim (and trace) it; serial marking keeps the plain store. Markers read
+// exactly one of them claim (and trace) it; serial marking keeps the plain store. A thread parked
+// for the pause takes a helper's share itself when it can spin (HelperPool in heap.cpp, Heap::
+// park_spin): it is on a core already, and its sleep would cost it that core. Markers read
 // objects the mutators wrote before they parked: the stop-the-world handshake (threads_mu) and
 // HelperPool's mutex order those writes before the helpers' reads.
 //
