@@ -10,6 +10,7 @@
 #include "vm/vm.hpp"
 
 #include <fmt/format.h>
+#include <sched.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -163,8 +164,21 @@ private:
 // the calling thread's own share, job(0), returns; a helper that wakes after that skips it, so a
 // helper the OS has not scheduled yet never delays the pause (job(0) must return only when no work
 // is left that it needs helpers for).
-// Threading: every field is guarded by m_mu; a job's function and data are published by run()
-// under m_mu and live until run() returns (it waits for every helper that started the job).
+//
+// Parked mutators take part too (participate(), from Heap::park_spin): a thread that a pause
+// stopped spins instead of sleeping in the kernel, and claims the pause's jobs like a helper. With
+// two threads on two cores, the other thread's sleep in every pause cost it its core: a woken
+// thread waited for the CPU it had left to another process, often a whole scheduler tick (3-4 ms
+// on a loaded machine; 20-50 ms per trees.bp run), and the helper that marked in its place was
+// woken the same costly way. A spinning thread keeps its core, is on it when the world resumes, and
+// is already there to mark, on the core whose caches hold its objects. The indices of a job
+// (1..helpers) are claimed in order under m_mu by whoever comes first, helper or participant;
+// start() does not wake the helpers when enough participants spin to claim every index. Only
+// pause jobs (run()) are open to participants: a background job (start() alone: a concurrent
+// cycle's marking, the background sweep) goes on after the world resumes, so it is the helpers'.
+// Threading: every field is guarded by m_mu, except m_open (atomic: a hint participants poll
+// before taking m_mu); a job's function and data are published under m_mu and live until run()
+// returns (it waits for every thread that claimed an index).
 class HelperPool {
 public:
     ~HelperPool() {
@@ -175,50 +189,115 @@ public:
         m_cv.notify_all();
         for (std::thread& th : m_threads) th.join();
     }
-    // Runs job(0) on the calling thread and job(1..helpers) on helper threads; returns when all ended.
+    // Runs job(0) on the calling thread and job(1..helpers) on helpers or participants; returns
+    // when all ended.
     void run(uint32_t helpers, const std::function<void(uint32_t)>& job) {
-        start(helpers, job);
+        start(helpers, job, true);
         job(0);
         wait();
     }
-    // Background form: job(1..helpers) on helper threads, while the caller goes on; `job` must live
-    // until wait(). Helpers that have not woken by the time wait() is called skip the job.
-    void start(uint32_t helpers, const std::function<void(uint32_t)>& job) {
+    // Background form (pause == false): job(1..helpers) on helper threads, while the caller goes
+    // on; `job` must live until wait(). Helpers that have not woken by the time wait() is called skip the job.
+    void start(uint32_t helpers, const std::function<void(uint32_t)>& job, bool pause = false) {
+        bool wake = true;
         {
             std::lock_guard<std::mutex> lock(m_mu);
-            while (m_threads.size() < helpers) {
-                auto index = static_cast<uint32_t>(m_threads.size()) + 1;
-                m_threads.emplace_back([this, index] { helper_loop(index); });
-            }
+            while (m_threads.size() < helpers) m_threads.emplace_back([this] { helper_loop(); });
             m_job = &job;
             m_active = helpers;
+            m_claimed = 0;
+            m_pause_job = pause;
             ++m_epoch;
+            if (pause) {
+                m_open.store(helpers > 0, std::memory_order_relaxed);
+                wake = m_spinners < helpers;
+            }
         }
-        m_cv.notify_all();
+        if (wake) m_cv.notify_all();
     }
-    // Closes the job (late helpers skip it) and waits for the helpers running it.
+    // Closes the job (late helpers skip it) and waits for the threads running it.
     void wait() {
         std::unique_lock<std::mutex> lock(m_mu);
         m_job = nullptr;
+        m_open.store(false, std::memory_order_relaxed);
         m_done_cv.wait(lock, [&] { return m_running == 0; });
+    }
+    uint64_t participated() {
+        std::lock_guard<std::mutex> lock(m_mu);
+        return m_participated;
     }
     // Whether a helper is still running the job (a hint: it may end at any moment).
     bool busy() {
         std::lock_guard<std::mutex> lock(m_mu);
         return m_running != 0;
     }
+    // From a parked mutator (Heap::park_spin): while `stop` is raised, runs pause jobs as a helper
+    // would, spinning in between. Returns true once `stop` is lowered; false without waiting when
+    // `max_spinners` threads already spin, or after `idle` without a job (the caller then sleeps:
+    // a long pause must not keep cores busy for nothing).
+    bool participate(const std::atomic<bool>& stop, uint32_t max_spinners, std::chrono::nanoseconds idle) {
+        std::unique_lock<std::mutex> lock(m_mu);
+        if (m_spinners >= max_spinners) return false;
+        ++m_spinners;
+        lock.unlock();
+        auto deadline = Clock::now() + idle;
+        for (uint32_t i = 0;; ++i) {
+            if (!stop.load(std::memory_order_acquire)) break;
+            bool give_up = (i & 63) == 63 && Clock::now() > deadline;
+            if (m_open.load(std::memory_order_relaxed) || give_up) {
+                lock.lock();
+                if (const std::function<void(uint32_t)>* job = claim(true)) {
+                    --m_spinners;
+                    ++m_participated;
+                    uint32_t index = m_claimed;
+                    lock.unlock();
+                    (*job)(index);
+                    lock.lock();
+                    if (--m_running == 0) m_done_cv.notify_all();
+                    ++m_spinners;
+                    lock.unlock();
+                    deadline = Clock::now() + idle;
+                    continue;
+                }
+                if (give_up) {
+                    --m_spinners; // under m_mu: a start() from now on sees one spinner fewer
+                    return false;
+                }
+                lock.unlock();
+            }
+#if defined(__x86_64__) || defined(__i386__)
+            __builtin_ia32_pause();
+#elif defined(__aarch64__)
+            asm volatile("yield");
+#endif
+            // Now and then let a thread queued on this core run: the collector, should the OS have
+            // put it there (under SCHED_FIFO, chrt, a spinner would otherwise keep it off the core).
+            if ((i & 4095) == 4095) sched_yield();
+        }
+        lock.lock();
+        --m_spinners;
+        return true;
+    }
 
 private:
-    void helper_loop(uint32_t index) {
+    // With m_mu held: claims the open job's next index (m_claimed) for the caller, or returns nullptr
+    // (a participant claims only pause jobs).
+    const std::function<void(uint32_t)>* claim(bool participant = false) {
+        if (!m_job || m_claimed >= m_active || (participant && !m_pause_job)) return nullptr;
+        if (++m_claimed == m_active) m_open.store(false, std::memory_order_relaxed);
+        ++m_running;
+        return m_job;
+    }
+    void helper_loop() {
         uint64_t seen = 0;
         std::unique_lock<std::mutex> lock(m_mu);
         for (;;) {
             m_cv.wait(lock, [&] { return m_quit || m_epoch != seen; });
             if (m_quit) return;
             seen = m_epoch;
-            if (index > m_active || !m_job) continue;
-            const std::function<void(uint32_t)>* job = m_job;
-            ++m_running;
+            const std::function<void(uint32_t)>* job = claim();
+            if (!job) continue;
+            uint32_t index = m_claimed;
             lock.unlock();
             (*job)(index);
             lock.lock();
@@ -231,9 +310,14 @@ private:
     std::vector<std::thread> m_threads;
     const std::function<void(uint32_t)>* m_job = nullptr;
     uint64_t m_epoch = 0;
-    uint32_t m_active = 0;
+    uint32_t m_active = 0;   // the job's indices: 1..m_active
+    uint32_t m_claimed = 0;  // indices claimed so far
     uint32_t m_running = 0;
+    uint32_t m_spinners = 0; // participants spinning, ready to claim
+    uint64_t m_participated = 0; // indices claimed by participants (GcStats::parked_jobs)
+    bool m_pause_job = false;
     bool m_quit = false;
+    std::atomic<bool> m_open{false}; // a pause job has an unclaimed index
 };
 
 } // namespace
@@ -301,7 +385,9 @@ struct Heap::Impl {
     // Parallel phases (used only while the world is stopped, by the collecting thread).
     uint32_t mark_threads = 0;                 // set_mark_threads; 0 = automatic
     std::vector<std::unique_ptr<Marker>> helper_markers; // [i - 1]: helper i's marker
-    std::unique_ptr<HelperPool> helpers;
+    // Created with the heap (its threads start with the first job that needs them): parked
+    // mutators reach it without a lock (Heap::park_spin), so the pointer never changes.
+    std::unique_ptr<HelperPool> helpers = std::make_unique<HelperPool>();
     // Concurrent cycles (heap.hpp, "Concurrent marking"). These fields change only while the world
     // is stopped (or in ~Heap), except the atomics.
     Heap::Concurrent concurrent = Heap::Concurrent::Auto;
@@ -734,7 +820,6 @@ void Heap::Impl::ensure_helpers(uint32_t n) {
         helper_markers.push_back(std::make_unique<Marker>());
         helper_markers.back()->set_epoch(epoch);
     }
-    if (!helpers) helpers = std::make_unique<HelperPool>();
 }
 
 // With mu held and the world stopped, after marking: frees unmarked large objects; returns the
@@ -916,7 +1001,28 @@ FreeCell* Heap::refill(VmThread& t, uint32_t cls) {
 // initial pause (roots), marking beside the program, and a remark pause (the rest); see heap.hpp.
 void Heap::collect(VmThread& t, bool force) {
     Vm& vm = t.vm;
-    std::unique_lock<std::mutex> threads_lock(vm.threads_mu);
+    // Another thread's stop: park without threads_mu (its collector holds it, spinning until this
+    // thread stops). Two threads often see collection_due at once: the one that loses the race for
+    // threads_mu watches for the winner's stop request instead of blocking on the mutex (kRunning,
+    // the winner would wait for it).
+    std::unique_lock<std::mutex> threads_lock(vm.threads_mu, std::defer_lock);
+    for (uint32_t i = 0; !threads_lock.try_lock(); ++i) {
+        if (vm.stop_requested.load(std::memory_order_seq_cst) || i == 4096) break;
+#if defined(__x86_64__) || defined(__i386__)
+        __builtin_ia32_pause();
+#elif defined(__aarch64__)
+        asm volatile("yield");
+#endif
+    }
+    if (!threads_lock.owns_lock()) {
+        if (vm.stop_requested.load(std::memory_order_seq_cst)) {
+            uint64_t trace_start = thread::trace_now(t);
+            thread::park_for_stop(t);
+            thread::trace_gc_wait(t, trace_start);
+            return;
+        }
+        threads_lock.lock();
+    }
     bool stop_pending = vm.stop_requested.load();
     if (!force && !collection_due.load(std::memory_order_relaxed) && !stop_pending) return;
     bool full = force || impl->out_of_room.load(std::memory_order_relaxed);
@@ -1210,6 +1316,7 @@ void Heap::Impl::record_pause(Clock::time_point start, Clock::time_point stopped
     s.ttsp.add(ttsp);
     s.mark_ns += pt.mark_ns;
     s.sweep_ns += pt.sweep_ns;
+    s.parked_jobs = helpers->participated();
 }
 
 void Heap::shade(Obj* old) {
@@ -1220,6 +1327,17 @@ void Heap::shade(Obj* old) {
 }
 
 uint8_t Heap::last_epoch() const { return impl->done_epoch; }
+
+// A parked thread spins, and marks or sweeps with the pause's helpers, rather than sleep in the
+// kernel (HelperPool above has the why). At most cores - 1 threads spin (the collecting thread
+// needs a core); a spinner with no job for kParkIdle sleeps after all (the serial parts of a pause
+// here, roots before marking and the end after it, take tens of microseconds; a long one should
+// not keep a core busy for nothing).
+bool Heap::park_spin(VmThread& t) {
+    constexpr auto kParkIdle = std::chrono::microseconds(250);
+    if (impl->cores < 2) return false;
+    return impl->helpers->participate(t.vm.stop_requested, impl->cores - 1, kParkIdle);
+}
 
 void Heap::set_concurrent(Concurrent mode) { impl->concurrent = mode; }
 
@@ -1324,6 +1442,8 @@ uint64_t Heap::heap_bytes() const {
 }
 
 uint64_t Heap::limit_bytes() const { return impl->limit; }
+
+uint32_t Heap::cores() const { return impl->cores; }
 
 const GcStats& Heap::stats() const { return impl->stats; }
 

@@ -115,7 +115,9 @@
 // MarkShare for a chunk (the older half of a busy marker's stack, given when a busy marker sees a
 // hungry marker); marking ends when all markers are idle with no chunk left. Two markers may reach
 // the same object: a plain load filters the marked ones, then an exchange on the mark byte lets
-// exactly one of them claim (and trace) it; serial marking keeps the plain store. Markers read
+// exactly one of them claim (and trace) it; serial marking keeps the plain store. A thread parked
+// for the pause takes a helper's share itself when it can spin (HelperPool in heap.cpp, Heap::
+// park_spin): it is on a core already, and its sleep would cost it that core. Markers read
 // objects the mutators wrote before they parked: the stop-the-world handshake (threads_mu) and
 // HelperPool's mutex order those writes before the helpers' reads.
 //
@@ -290,6 +292,7 @@ struct GcStats {
     uint64_t assist_work = 0;        // marking work the assists did (bytes traced)
     uint64_t assist_ns = 0;          // time allocating threads spent in assists (incl. waiting for work)
     uint64_t remark_waits = 0;       // remarks that found the background markers still marking
+    uint64_t parked_jobs = 0;        // shares of pause jobs (marking, sweeping) run by parked threads
 };
 
 class Heap {
@@ -327,6 +330,11 @@ public:
     // Collects now (force), or only if still due once the heap's threads lock is held (several
     // threads may see the flag at once: one collects, the others park for it).
     void collect(VmThread& t, bool force = true);
+    // Called by a thread parked for another thread's pause (runtime/thread/safepoint.cpp), with no
+    // lock held: spins until the pause ends, running the pause's parallel jobs (marking, sweeping)
+    // as a helper would; true once the pause is over; false if it did not spin or gave up (the
+    // caller then sleeps until the end of the pause).
+    bool park_spin(VmThread& t);
     // Sweeps every page the last collection left to the lazy sweep (tests: afterwards every
     // unreachable small object reads as Free). Any running thread may call it.
     void finish_sweep();
@@ -352,6 +360,8 @@ public:
     void retire_allocator(LocalAllocator& a);
     uint64_t heap_bytes() const;
     uint64_t limit_bytes() const;
+    // Hardware threads (read once by init).
+    uint32_t cores() const;
     const GcStats& stats() const;
     std::string stats_report() const;
 

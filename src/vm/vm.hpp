@@ -153,6 +153,10 @@ public:
     // and waits on threads_cv (with threads_mu) until no other thread is kRunning.
     std::condition_variable threads_cv;
     std::atomic<bool> stop_requested{false};
+    // A stop's requester sleeps on threads_cv waiting for threads to stop: a thread that stops
+    // (parks, or enters the safe state) must then notify it under threads_mu. seq_cst against the
+    // threads' gc_state (a Dekker handshake, runtime/thread/safepoint.cpp).
+    std::atomic<bool> stop_waiting{false};
     // Threads, handles, the program-end protocol (runtime/thread/runtime.hpp).
     std::unique_ptr<thread::ThreadRuntime> threading;
     // --trace: the thread timeline recorder (runtime/thread/trace.hpp), or nullptr.
