@@ -7,12 +7,6 @@ namespace bp::thread {
 
 namespace {
 
-bool others_stopped(const Vm& vm, const VmThread& self) {
-    for (const VmThread* th : vm.threads)
-        if (th != &self && th->gc_state.load(std::memory_order_seq_cst) == kRunning) return false;
-    return true;
-}
-
 // After this thread's seq_cst store of a stopped state: wakes a stop's requester that sleeps.
 // Either it sees the state before it sleeps, or this load sees its stop_waiting (both seq_cst) and
 // the notify, taken under the lock it holds until it waits, cannot come too early.

@@ -15,7 +15,9 @@ TEST(BuiltinSignatures, EveryOneParses) {
         bool declared_special = kBuiltins[i].signature == std::string_view("special");
         // A malformed text comes back `special` too: only the ones written so may be.
         EXPECT_EQ(sig.special, declared_special) << kBuiltins[i].name << ": " << kBuiltins[i].signature;
-        if (!sig.special) EXPECT_NE(sig.ret, nullptr) << kBuiltins[i].name;
+        if (!sig.special) {
+            EXPECT_NE(sig.ret, nullptr) << kBuiltins[i].name;
+        }
     }
 }
 

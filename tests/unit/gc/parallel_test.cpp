@@ -113,8 +113,9 @@ TEST_F(ParallelGcTest, ParkedThreadMarksWithThePause) {
     // for only a couple of this thread's pauses.
     const char* stress = std::getenv("BP_GC_STRESS");
     bool stressed = stress && std::string_view(stress) == "1";
-    if (std::thread::hardware_concurrency() >= 2 && !stressed)
+    if (std::thread::hardware_concurrency() >= 2 && !stressed) {
         EXPECT_GT(vm->heap.stats().parked_jobs, 0u) << vm->heap.stats_report();
+    }
 }
 
 TEST_F(ParallelGcTest, ParallelMarkOfALongChainTerminates) {
