@@ -1,6 +1,7 @@
 // The heap: size-class pages, per-thread free lists, large objects, the collection driver and its
 // statistics. The design and its invariants are described atop gc/heap.hpp.
 #include "gc/heap.hpp"
+#include "base/cpu_relax.hpp"
 
 #include "gc/marker.hpp"
 #include "runtime/rt.hpp"
@@ -144,11 +145,7 @@ private:
     void lock_slow() {
         constexpr uint32_t kSpins = 4096; // pause instructions: a few microseconds
         for (uint32_t i = 0; i < kSpins; ++i) {
-#if defined(__x86_64__) || defined(__i386__)
-            __builtin_ia32_pause();
-#elif defined(__aarch64__)
-            asm volatile("yield");
-#endif
+            base::cpu_relax();
             uint32_t expected = 0;
             if (m_word.load(std::memory_order_relaxed) == 0 &&
                 m_word.compare_exchange_weak(expected, 1, std::memory_order_acquire, std::memory_order_relaxed))
@@ -265,11 +262,7 @@ public:
                 }
                 lock.unlock();
             }
-#if defined(__x86_64__) || defined(__i386__)
-            __builtin_ia32_pause();
-#elif defined(__aarch64__)
-            asm volatile("yield");
-#endif
+            base::cpu_relax();
             // Now and then let a thread queued on this core run: the collector, should the OS have
             // put it there (under SCHED_FIFO, chrt, a spinner would otherwise keep it off the core).
             if ((i & 4095) == 4095) sched_yield();
@@ -1008,11 +1001,7 @@ void Heap::collect(VmThread& t, bool force) {
     std::unique_lock<std::mutex> threads_lock(vm.threads_mu, std::defer_lock);
     for (uint32_t i = 0; !threads_lock.try_lock(); ++i) {
         if (vm.stop_requested.load(std::memory_order_seq_cst) || i == 4096) break;
-#if defined(__x86_64__) || defined(__i386__)
-        __builtin_ia32_pause();
-#elif defined(__aarch64__)
-        asm volatile("yield");
-#endif
+        base::cpu_relax();
     }
     if (!threads_lock.owns_lock()) {
         if (vm.stop_requested.load(std::memory_order_seq_cst)) {

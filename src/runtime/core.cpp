@@ -1,6 +1,7 @@
 // Runtime basics shared by every object kind: raising errors, checked sizes, raw storage,
 // per-object locks and the index rule.
 #include "runtime/rt.hpp"
+#include "base/cpu_relax.hpp"
 #include "vm/vm.hpp"
 
 #include <fmt/format.h>
@@ -9,16 +10,6 @@
 #include <thread>
 
 namespace bp::rt {
-
-namespace {
-void cpu_relax() {
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#elif defined(__aarch64__)
-    asm volatile("yield");
-#endif
-}
-} // namespace
 
 void raise(ErrorKind kind, std::string message) { throw Raise{kind, std::move(message)}; }
 
@@ -45,7 +36,7 @@ void lock(ObjLock& l) {
     uint32_t expected = 0;
     if (l.word.compare_exchange_strong(expected, 1, std::memory_order_acquire, std::memory_order_relaxed)) return;
     for (uint32_t spins = 1; spins < 64; spins *= 2) {
-        for (uint32_t i = 0; i < spins; ++i) cpu_relax();
+        for (uint32_t i = 0; i < spins; ++i) base::cpu_relax();
         expected = 0;
         if (l.word.load(std::memory_order_relaxed) == 0 &&
             l.word.compare_exchange_weak(expected, 1, std::memory_order_acquire, std::memory_order_relaxed))

@@ -5,6 +5,7 @@
 // mutex_lock_timeout and cond_wait_timeout). Errors (LockError, DeadlockError) are raised before
 // anything blocks.
 #include "runtime/rt.hpp"
+#include "base/cpu_relax.hpp"
 #include "runtime/thread/mutex_fast.hpp"
 #include "runtime/thread/runtime.hpp"
 #include "runtime/thread/safepoint.hpp"
@@ -36,9 +37,7 @@ ParkingLot& lot_of(VmThread& t) { return t.vm.threading->lot(); }
 bool acquire_word(VmThread& t, MutexHandle* m, const Deadline* deadline = nullptr) {
     for (int i = 0; i < kSpins; ++i) {
         if (m->state.load(std::memory_order_relaxed) == 0 && try_acquire_word(m)) return true;
-#if defined(__x86_64__) || defined(__i386__)
-        __builtin_ia32_pause();
-#endif
+        base::cpu_relax();
     }
     // About to block: DeadlockError if this wait would close a cycle (deadlock.hpp).
     WaitGraph& graph = t.vm.threading->graph();

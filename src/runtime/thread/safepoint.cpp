@@ -1,5 +1,6 @@
 // The stop-the-world handshake (the protocol is described atop runtime/thread/safepoint.hpp).
 #include "runtime/thread/safepoint.hpp"
+#include "base/cpu_relax.hpp"
 
 #include <chrono>
 
@@ -38,11 +39,7 @@ void wait_others_stopped(Vm& vm, const VmThread* self, std::unique_lock<std::mut
     if (n < cores) {
         auto deadline = std::chrono::steady_clock::now() + kStopSpin;
         for (uint32_t i = 1;; ++i) {
-#if defined(__x86_64__) || defined(__i386__)
-            __builtin_ia32_pause();
-#elif defined(__aarch64__)
-            asm volatile("yield");
-#endif
+            base::cpu_relax();
             if ((i & 15) != 0) continue;
             if (running() == 0) return;
             if ((i & 255) == 0 && std::chrono::steady_clock::now() > deadline) break;

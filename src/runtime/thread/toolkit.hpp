@@ -16,6 +16,7 @@
 // the collector waits for). Nothing in a safe state touches the heap.
 #pragma once
 #include "runtime/thread/handles.hpp"
+#include "base/cpu_relax.hpp"
 
 #include <chrono>
 #include <condition_variable>
@@ -43,9 +44,7 @@ using Deadline = Clock::time_point;
 inline bool spin_until_changed(const std::atomic<uint32_t>& word, uint32_t seen) {
     for (int i = 0; i < 200; ++i) {
         if (word.load(std::memory_order_acquire) != seen) return true;
-#if defined(__x86_64__) || defined(__i386__)
-        __builtin_ia32_pause();
-#endif
+        base::cpu_relax();
     }
     return false;
 }
@@ -65,9 +64,7 @@ bool spin_for(Done done, std::chrono::nanoseconds budget) {
     const auto until = Clock::now() + budget;
     for (;;) {
         for (int i = 0; i < 32; ++i) {
-#if defined(__x86_64__) || defined(__i386__)
-            __builtin_ia32_pause();
-#endif
+            base::cpu_relax();
             if (done()) return true;
         }
         if (Clock::now() >= until) return false;
