@@ -595,7 +595,7 @@ FreeCell* Heap::Impl::format_page(Page* p) {
     for (uint32_t i = p->ncells; i-- > 0;) {
         auto* c = reinterpret_cast<FreeCell*>(p->cell(i));
         c->header.kind = ObjKind::Free;
-        c->header.mark.store(0, std::memory_order_relaxed);
+        c->header.mark.store(kMarkNone, std::memory_order_relaxed);
         c->next = head;
         head = c;
     }
