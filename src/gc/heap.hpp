@@ -102,9 +102,9 @@
 //     as live (a marker may have moved a live object on already; nothing unreachable at E gets E+1).
 //   - epochs wrap: 254 markings after E, epoch E comes back, and garbage from E still sitting on a
 //     page nobody swept since would look live. So the marking that wraps to 1 first sweeps every
-//     unswept page in its pause (Impl::begin_epoch): from there on no garbage has a mark >= 1 from
-//     before, and every epoch is used once before the next wrap. Large objects and handles are swept
-//     in every pause, so only pages need this.
+//     unswept page in its pause (Impl::begin_epoch): from there on, garbage on a page carries 0, 254
+//     or an epoch used since the wrap, never one still to come before the next wrap. Large objects
+//     and handles are swept in every pause, so only pages need this.
 //   - a freed cell keeps its old mark; allocation zeroes the header, so a new object has mark 0.
 //
 // Parallel marking (Impl::mark, Marker, MarkShare). Once the previous collection found at least
