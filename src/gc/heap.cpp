@@ -594,8 +594,7 @@ FreeCell* Heap::Impl::format_page(Page* p) {
     FreeCell* head = nullptr;
     for (uint32_t i = p->ncells; i-- > 0;) {
         auto* c = reinterpret_cast<FreeCell*>(p->cell(i));
-        c->header.kind = ObjKind::Free;
-        c->header.mark.store(kMarkNone, std::memory_order_relaxed);
+        c->header.kind = ObjKind::Free; // (a free cell's mark is never read; allocation zeroes it)
         c->next = head;
         head = c;
     }
@@ -1133,7 +1132,8 @@ bool Heap::Impl::marking_ahead() {
     return since_gc < cycle_budget;
 }
 
-// The initial pause of a concurrent cycle, world stopped: start an epoch, grey the roots, switch on the barrier and black allocation. The markers start in start_background.
+// The initial pause of a concurrent cycle, world stopped: start an epoch, grey the roots, switch on
+// the barrier and black allocation. The markers start in start_background.
 void Heap::Impl::start_cycle(VmThread& t, Heap& heap, PauseTimes& pt) {
     stop_background();
     std::unique_lock<HeapMutex> lock(mu);
@@ -1309,10 +1309,8 @@ void Heap::Impl::record_pause(Clock::time_point start, Clock::time_point stopped
 }
 
 void Heap::shade(Obj* old) {
-    uint8_t e = marking.load(std::memory_order_relaxed); // set: only a pause changes it
-    if (!old || marked_in(old, e)) return;
-    if (old->mark.exchange(e, std::memory_order_relaxed) == e) return; // a marker or another store won
-    impl->satb.push(old);
+    // `marking` is set (only a pause changes it); a marker or another store may claim `old` first.
+    if (old && claim_mark(old, marking.load(std::memory_order_relaxed))) impl->satb.push(old);
 }
 
 uint8_t Heap::last_epoch() const { return impl->done_epoch; }

@@ -320,7 +320,7 @@ public:
     bool is_marking() const { return marking.load(std::memory_order_relaxed) != 0; }
     // The epoch a concurrent cycle marks with (0: none runs); black allocation stores it.
     uint8_t marking_epoch() const { return marking.load(std::memory_order_relaxed); }
-    // The epoch of the last marking that completed (the world stopped: sweeping handles, tests).
+    // The epoch of the last marking that completed (tests).
     uint8_t last_epoch() const;
     // Collects if due. Call only where every live reference is in a root (interpreter safepoints).
     void safepoint(VmThread& t) {

@@ -197,10 +197,9 @@ private:
     [[gnu::always_inline]] bool claim(Obj* o) {
         // relaxed: the world is stopped, or (concurrent cycle) o's contents were published by
         // the release store of the slot we loaded it from with acquire.
-        uint8_t m = o->mark.load(std::memory_order_relaxed);
-        if (m == m_epoch || m == kMarkPinned) return false;
-        // Parallel: two markers may see the object unmarked; the exchange lets one claim it (a
-        // pinned mark never changes, so only the epoch can come back).
+        if (marked_in(o, m_epoch)) return false;
+        // Parallel: two markers may reach it at once; the exchange lets one claim it (claim_mark,
+        // whose load this one has already done).
         if (m_share) return o->mark.exchange(m_epoch, std::memory_order_relaxed) != m_epoch;
         o->mark.store(m_epoch, std::memory_order_relaxed);
         return true;

@@ -54,6 +54,12 @@ inline bool marked_in(const Obj* o, uint8_t epoch) {
     uint8_t m = o->mark.load(std::memory_order_relaxed);
     return m == epoch || m == kMarkPinned;
 }
+// Marks `o` with `epoch` where other threads may race to do the same (parallel markers, the write
+// barrier): true for exactly one of them, the one that must trace it. A plain load filters the
+// marked first; a pinned mark never changes, so only the epoch can come back from the exchange.
+inline bool claim_mark(Obj* o, uint8_t epoch) {
+    return !marked_in(o, epoch) && o->mark.exchange(epoch, std::memory_order_relaxed) != epoch;
+}
 
 // Immutable byte string, NUL-terminated for convenience (may also contain NULs).
 struct String : Obj {
