@@ -1,6 +1,7 @@
 // The heap: size-class pages, per-thread free lists, large objects, the collection driver and its
 // statistics. The design and its invariants are described atop gc/heap.hpp.
 #include "gc/heap.hpp"
+#include "gc/allocate.hpp"
 #include "base/cpu_relax.hpp"
 
 #include "gc/marker.hpp"
@@ -26,12 +27,6 @@
 
 namespace bp::gc {
 
-// A free cell: an Obj header of kind Free, then the next free cell of the same list.
-struct FreeCell {
-    Obj header;
-    FreeCell* next;
-};
-
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -42,16 +37,6 @@ uint64_t elapsed_ns(Clock::time_point from, Clock::time_point to) {
 constexpr size_t kPageHeader = 64;
 constexpr size_t kPoolMax = 16;                 // empty pages kept for reuse (1 MiB)
 constexpr uint64_t kMinThreshold = 4ull << 20;  // 4 MiB
-// Size classes: every 8 bytes from 16 to 128 (the common objects: an instance with one field is 24
-// bytes, an array 40, so 16-byte steps wasted a sixth of a typical struct-and-array heap), every 16
-// to 512, then coarse steps to kMaxSmall. Sizes are multiples of kGrain, so cells stay 8-aligned.
-constexpr size_t kGrain = 8;
-constexpr uint32_t kFineClasses = 15;   // 16, 24, ..., 128
-constexpr uint32_t kMediumClasses = 24; // 144, 160, ..., 512
-constexpr uint32_t kCoarse[] = {640,  768,  896,  1024, 1280, 1536, 1792, 2048,
-                                2560, 3072, 3584, 4096, 5120, 6144, 7168, 8192};
-static_assert(kFineClasses + kMediumClasses + sizeof(kCoarse) / sizeof(kCoarse[0]) == kClassCount);
-static_assert(sizeof(FreeCell) == 16);
 
 // Page header; cells follow at kPageHeader.
 struct Page {
@@ -315,32 +300,6 @@ private:
 
 } // namespace
 
-// Every class's cell size, and the class of every size rounded up to kGrain (index: (size + 7) / 8),
-// built at compile time so that the allocation fast path is one load.
-struct ClassTable {
-    uint8_t cls[kMaxSmall / kGrain + 1];
-    uint32_t size[kClassCount];
-};
-constexpr ClassTable make_class_table() {
-    ClassTable t{};
-    for (uint32_t c = 0; c < kClassCount; ++c) {
-        if (c < kFineClasses) t.size[c] = 16 + 8 * c;
-        else if (c < kFineClasses + kMediumClasses) t.size[c] = 128 + 16 * (c - kFineClasses + 1);
-        else t.size[c] = kCoarse[c - kFineClasses - kMediumClasses];
-    }
-    uint32_t c = 0;
-    for (size_t step = 0; step <= kMaxSmall / kGrain; ++step) {
-        while (t.size[c] < step * kGrain) ++c;
-        t.cls[step] = static_cast<uint8_t>(c);
-    }
-    return t;
-}
-constexpr ClassTable kClassTable = make_class_table();
-static_assert(kClassTable.size[kFineClasses - 1] == 128 && kClassTable.size[kFineClasses + kMediumClasses - 1] == 512);
-
-uint32_t size_class_of(size_t size) { return kClassTable.cls[(size + kGrain - 1) / kGrain]; }
-
-size_t class_size(uint32_t cls) { return kClassTable.size[cls]; }
 
 // Threading: every field is guarded by `mu`, except `vm`/`limit`/`stress` (set by init before any
 // thread runs) and `marker` (used only while the world is stopped). A page popped off `unswept` is
@@ -896,59 +855,18 @@ void Heap::init(Vm& vm, uint64_t limit_bytes, bool stress) {
     impl->cores = std::max<uint32_t>(std::thread::hardware_concurrency(), 1);
 }
 
-Obj* Heap::allocate(VmThread& t, ObjKind kind, size_t size) {
-    return allocate_prefix_zeroed(t, kind, size, size);
-}
-
-// The fast path: one table load, pop the thread's free list, zero what the caller asked for
-// (rounded up to 8 bytes, at least 16; the rest of the cell is never read), write the header. No
-// lock, no atomic read-modify-write.
-Obj* Heap::allocate_prefix_zeroed(VmThread& t, ObjKind kind, size_t size, size_t zero) {
-    if (__builtin_expect(size <= kMaxSmall, 1)) {
-        uint32_t cls = kClassTable.cls[(size + kGrain - 1) / kGrain];
-        FreeCell* c = t.alloc.free[cls];
-        // An empty list: refill it out of line and start again (a tail call), so that no value has
-        // to survive a call here and the fast path saves no registers.
-        if (__builtin_expect(!c, 0)) return allocate_refill(t, kind, size, zero);
-        t.alloc.free[cls] = c->next;
-        uint32_t cell = kClassTable.size[cls];
-        size_t z = std::max((std::min(zero, size) + kGrain - 1) & ~(kGrain - 1), sizeof(FreeCell));
-        if (z <= 64) { // most objects: a few 16-byte stores (overlapping, all within [0, z)) beat rep stos
-            auto* b = reinterpret_cast<char*>(c);
-            std::memset(b, 0, 16);
-            std::memset(b + z - 16, 0, 16);
-            if (z > 32) {
-                std::memset(b + 16, 0, 16);
-                std::memset(b + z - 32, 0, 16);
-            }
-        } else {
-            std::memset(static_cast<void*>(c), 0, z);
-        }
-        Obj* o = &c->header;
-        o->kind = kind;
-        o->size_class = cell;
-        if (uint8_t e = marking.load(std::memory_order_relaxed); __builtin_expect(e != 0, 0))
-            o->mark.store(e, std::memory_order_relaxed); // black
-        t.alloc.allocated += cell;
-        return o;
-    }
-    return allocate_slow(t, kind, size);
-}
-
 Obj* Heap::allocate_refill(VmThread& t, ObjKind kind, size_t size, size_t zero) {
-    uint32_t cls = kClassTable.cls[(size + kGrain - 1) / kGrain];
+    uint32_t cls = size_class_of(size);
     t.alloc.free[cls] = refill(t, cls); // never empty (or it threw)
     return allocate_prefix_zeroed(t, kind, size, zero);
 }
 
-Obj* Heap::allocate_slow(VmThread& t, ObjKind kind, size_t size) {
-    size = std::max(size, sizeof(FreeCell));
-    Obj* o = nullptr;
-    size_t cell = 0;
-    if (size > kMaxSmall) {
-        if (size > impl->limit) out_of_memory(); // before anything can overflow
-        o = static_cast<Obj*>(std::calloc(1, size));
-        if (!o) out_of_memory();
+// A large object (size > kMaxSmall): calloc'd, counted against the limit, kept in the large list.
+Obj* Heap::allocate_large(VmThread& t, ObjKind kind, size_t size) {
+    if (size > impl->limit) out_of_memory(); // before anything can overflow
+    auto* o = static_cast<Obj*>(std::calloc(1, size));
+    if (!o) out_of_memory();
+    {
         std::unique_lock<HeapMutex> lock(impl->mu);
         if (impl->heap_bytes + size > impl->limit) {
             // Garbage may still sit in unswept pages, and pooled pages count: reclaim both first.
@@ -964,21 +882,14 @@ Obj* Heap::allocate_slow(VmThread& t, ObjKind kind, size_t size) {
         impl->large.push_back({o, size});
         impl->heap_bytes += size;
         impl->note_allocation(size, *this);
-        cell = size;
-    } else {
-        uint32_t cls = size_class_of(size);
-        FreeCell* c = t.alloc.free[cls];
-        if (!c) c = refill(t, cls);
-        t.alloc.free[cls] = c->next;
-        cell = class_size(cls);
-        std::memset(static_cast<void*>(c), 0, cell);
-        o = &c->header;
     }
     o->kind = kind;
-    o->size_class = size > kMaxSmall ? 0 : static_cast<uint32_t>(cell);
-    if (uint8_t e = marking.load(std::memory_order_relaxed)) o->mark.store(e, std::memory_order_relaxed); // black
-    t.alloc.allocated += cell;
-    if (size > kMaxSmall && marking.load(std::memory_order_relaxed)) impl->assist(t, *this); // o is black
+    o->size_class = 0;
+    t.alloc.allocated += size;
+    if (uint8_t e = marking.load(std::memory_order_relaxed)) {
+        o->mark.store(e, std::memory_order_relaxed); // black
+        impl->assist(t, *this);
+    }
     return o;
 }
 

@@ -10,8 +10,9 @@
 // Allocation. Each VmThread owns a LocalAllocator: per size class, a free list nobody else
 // touches, so the fast path is "look the size class up in a table, pop a cell, zero the object's
 // bytes (only the requested size, rounded to 8: the rest of the cell is never read), write the
-// header": no lock, no atomic, no call (an empty list goes to allocate_refill, out of line, so the
-// fast path keeps nothing in callee-saved registers). When a list runs dry the thread refills it
+// header": no lock, no atomic, no call. It is inline in its callers (gc/allocate.hpp), so a constant
+// size folds the table lookup and the zeroing; an empty list goes to allocate_refill, out of line, so
+// the fast path keeps nothing in callee-saved registers. When a list runs dry the thread refills it
 // (Impl::refill) with the whole free list of one page, in this order: a list given back by a
 // thread that ended; a swept page with free cells; a page of this size class that the last
 // collection left unswept (the thread sweeps it itself, see "Lazy sweeping"); the same two from
@@ -230,10 +231,6 @@ inline constexpr size_t kMaxSmall = 8192;      // above this: large objects
 inline constexpr uint32_t kClassCount = 55;    // see kClassTable in heap.cpp
 inline constexpr uint32_t kHomes = 8;          // page homes (LocalAllocator::home), see "Page homes"
 
-// Size class index of an allocation of `size` bytes (size <= kMaxSmall).
-uint32_t size_class_of(size_t size);
-// Cell size of class `cls`.
-size_t class_size(uint32_t cls);
 
 class LocalAllocator {
 public:
@@ -304,6 +301,7 @@ public:
     // limit_bytes == 0: 3/4 of physical memory.
     void init(Vm& vm, uint64_t limit_bytes, bool stress);
     // Allocates `size` bytes (>= sizeof(Obj)), zero-filled, header kind set. Never collects.
+    // Both are defined inline in gc/allocate.hpp: include it where they are called.
     // Throws rt::Raise{MemoryError} past the heap limit.
     Obj* allocate(VmThread& t, ObjKind kind, size_t size);
     // Like allocate, but only the first `zero` bytes (rounded up to 16) are zero-filled: for
@@ -367,7 +365,7 @@ public:
 
     std::atomic<bool> collection_due{false};
 private:
-    Obj* allocate_slow(VmThread& t, ObjKind kind, size_t size);
+    Obj* allocate_large(VmThread& t, ObjKind kind, size_t size);
     [[gnu::noinline]] Obj* allocate_refill(VmThread& t, ObjKind kind, size_t size, size_t zero);
     // A free list ran dry: refill it; during a concurrent cycle, then pay the assist debt.
     FreeCell* refill(VmThread& t, uint32_t cls);

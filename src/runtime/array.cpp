@@ -3,6 +3,7 @@
 // bound-check against the storage they got, so a racing reader sees a stale but valid view.
 #include "runtime/barrier.hpp"
 #include "runtime/rt.hpp"
+#include "gc/allocate.hpp"
 #include "vm/vm.hpp"
 
 #include <fmt/format.h>

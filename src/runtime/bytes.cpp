@@ -7,6 +7,7 @@
 // relaxed atomics so racing index reads and writes are data-race free (TSan-clean); a racing
 // reader may see a stale byte, never a torn or out-of-bounds one. Bytes never shrink.
 #include "runtime/rt.hpp"
+#include "gc/allocate.hpp"
 #include "vm/vm.hpp"
 
 #include <fmt/format.h>

@@ -2,22 +2,18 @@
 // per-object locks and the index rule.
 #include "runtime/rt.hpp"
 #include "base/cpu_relax.hpp"
+#include "gc/allocate.hpp"
 #include "vm/vm.hpp"
 
 #include <fmt/format.h>
 
-#include <limits>
 #include <thread>
 
 namespace bp::rt {
 
 void raise(ErrorKind kind, std::string message) { throw Raise{kind, std::move(message)}; }
 
-size_t checked_size(uint64_t header, uint64_t count, uint64_t elem_size) {
-    constexpr uint64_t kMax = std::numeric_limits<uint64_t>::max() / 2; // far beyond any limit
-    if (elem_size && count > (kMax - header) / elem_size) raise(ErrorKind::MemoryError, "out of memory");
-    return static_cast<size_t>(header + count * elem_size);
-}
+void raise_size_overflow() { raise(ErrorKind::MemoryError, "out of memory"); }
 
 Storage* new_storage(VmThread& t, uint64_t capacity, uint8_t flags) {
     size_t size = checked_size(sizeof(Storage), capacity, sizeof(Value));

@@ -10,6 +10,7 @@
 // when a rebuild replaced them under their feet.
 #include "runtime/barrier.hpp"
 #include "runtime/rt.hpp"
+#include "gc/allocate.hpp"
 #include "vm/vm.hpp"
 
 #include <cmath>

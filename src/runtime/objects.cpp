@@ -1,6 +1,7 @@
 // Fixed-shape objects: tuples, struct/class instances, closures, cells, boxes (any), errors;
 // the any -> T check and typeof (LANGUAGE.md §4, §10).
 #include "runtime/rt.hpp"
+#include "gc/allocate.hpp"
 #include "vm/vm.hpp"
 
 namespace bp::rt {

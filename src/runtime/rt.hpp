@@ -36,7 +36,13 @@ inline constexpr uint8_t kStorageValueRef = 8;
 inline constexpr uint64_t kDeletedHash = ~uint64_t{0}; // a deleted map entry's hash word
 
 // header + count * elem_size, or MemoryError if that overflows (use it before any big allocation).
-size_t checked_size(uint64_t header, uint64_t count, uint64_t elem_size);
+// Inline: it sits on every allocation's path, and a constant elem_size folds the division away.
+[[noreturn]] void raise_size_overflow();
+inline size_t checked_size(uint64_t header, uint64_t count, uint64_t elem_size) {
+    constexpr uint64_t kMax = ~uint64_t{0} / 2; // far beyond any heap limit
+    if (elem_size && __builtin_expect(count > (kMax - header) / elem_size, 0)) raise_size_overflow();
+    return static_cast<size_t>(header + count * elem_size);
+}
 // A zeroed Storage of `capacity` slots.
 Storage* new_storage(VmThread& t, uint64_t capacity, uint8_t flags);
 

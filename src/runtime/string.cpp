@@ -1,5 +1,6 @@
 // Strings: immutable byte strings with a lazily cached hash.
 #include "runtime/rt.hpp"
+#include "gc/allocate.hpp"
 #include "vm/vm.hpp"
 
 #include <algorithm>

@@ -6,6 +6,7 @@
 // run after three frames, exactly what it would do with the frames stored one by one.
 #include "vm/traceback.hpp"
 
+#include "gc/allocate.hpp"
 #include "runtime/rt.hpp"
 
 #include <algorithm>
