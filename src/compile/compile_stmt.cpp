@@ -350,17 +350,19 @@ void FnCompiler::for_each(const ForEach* s) {
     load_int(-1, idx);
     const LocalVar* v = s->var;
     uint16_t elem = v->captured ? new_reg(v->type->is_ref()) : local_reg(v);
+    // The test is at the bottom (one dispatch per element): enter at it, and it jumps back to the
+    // body while elements are left.
     LoopCtx loop;
-    uint32_t top = pc();
     m_span = s->span;
-    uint32_t site = emit(Instr::make(is_str ? Op::ForStr : is_bytes ? Op::ForBytes : Op::ForArray, elem, coll, idx));
-    emit(Instr::make(Op::Nop, len));
-    jump_to(loop.break_label, site);
+    jump_to(loop.continue_label, emit(Instr::make_sbc(Op::Jmp, 0, 0)));
+    uint32_t top = pc();
     if (v->captured) declare_local(v, elem);
     loop_body(s->body, loop);
     bind(loop.continue_label);
     m_span = s->span;
-    emit(Instr::make_sbc(Op::Jmp, 0, static_cast<int32_t>(top) - static_cast<int32_t>(pc())));
+    uint32_t site = emit(Instr::make(is_str ? Op::ForStr : is_bytes ? Op::ForBytes : Op::ForArray, elem, coll, idx));
+    emit(Instr::make(Op::Nop, len));
+    patch(site, top);
     bind(loop.break_label);
 }
 

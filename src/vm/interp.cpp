@@ -463,20 +463,26 @@ bool execute(VmThread& t, size_t entry_depth, Value* out) {
                 BP_SAFEPOINT();
                 DISPATCH();
             }
+            // for-in loops test at the bottom: the next element, then back to the body (a back-edge,
+            // so a safepoint), or fall through past the loop. One dispatch per element.
             OP(ForArray) {
                 int64_t i = ++R[C].i;
                 const Array* arr = static_cast<const Array*>(R[B].o);
-                if (i >= R[ip[1].a].i || i >= arr->len.load(std::memory_order_acquire)) NEXT(ip[1].sbc());
+                if (i >= R[ip[1].a].i || i >= arr->len.load(std::memory_order_acquire)) NEXT(2);
                 const Storage* s = arr->storage.load(std::memory_order_acquire);
                 R[A] = static_cast<uint64_t>(i) < s->capacity ? slot_load(&s->slots[i]) : rt::array_get(arr, i);
-                NEXT(2);
+                ip += ip[1].sbc();
+                BP_SAFEPOINT();
+                DISPATCH();
             }
             OP(ForStr) {
                 int64_t i = ++R[C].i;
                 const String* s = str_of(R[B]);
-                if (i >= R[ip[1].a].i || static_cast<uint64_t>(i) >= s->len) NEXT(ip[1].sbc());
+                if (i >= R[ip[1].a].i || static_cast<uint64_t>(i) >= s->len) NEXT(2);
                 R[A] = Value::from_obj(rt::new_string(t, std::string_view(s->data + i, 1)));
-                NEXT(2);
+                ip += ip[1].sbc();
+                BP_SAFEPOINT();
+                DISPATCH();
             }
 
             // ---- integers
@@ -735,9 +741,11 @@ bool execute(VmThread& t, size_t entry_depth, Value* out) {
             OP(ForBytes) {
                 int64_t i = ++R[C].i;
                 const Bytes* b = static_cast<const Bytes*>(R[B].o);
-                if (i >= R[ip[1].a].i || i >= rt::bytes_len(b)) NEXT(ip[1].sbc());
+                if (i >= R[ip[1].a].i || i >= rt::bytes_len(b)) NEXT(2);
                 R[A].i = rt::bytes_get(b, i);
-                NEXT(2);
+                ip += ip[1].sbc();
+                BP_SAFEPOINT();
+                DISPATCH();
             }
 #if !BP_COMPUTED_GOTO
             }
