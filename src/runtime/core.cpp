@@ -23,14 +23,13 @@ Storage* new_storage(VmThread& t, uint64_t capacity, uint8_t flags) {
     return s;
 }
 
-// The lock word: 0 free, 1 held, 2 held with (possibly) parked waiters. Uncontended: one CAS to
-// lock, one exchange to unlock. Contended: spin briefly (holders never block or reach a safepoint
+// The lock word: 0 free, 1 held, 2 held with (possibly) parked waiters. Uncontended (inline in
+// rt.hpp): one CAS to lock, one exchange to unlock. Contended: spin briefly (holders never block or reach a safepoint
 // while holding it, so waits are short), then park with std::atomic::wait. A parked waiter stays
 // "running" for the collector: the holder will release without reaching a safepoint, so the
 // waiter reaches its next safepoint soon after.
-void lock(ObjLock& l) {
+void lock_contended(ObjLock& l) {
     uint32_t expected = 0;
-    if (l.word.compare_exchange_strong(expected, 1, std::memory_order_acquire, std::memory_order_relaxed)) return;
     for (uint32_t spins = 1; spins < 64; spins *= 2) {
         for (uint32_t i = 0; i < spins; ++i) base::cpu_relax();
         expected = 0;
@@ -41,9 +40,7 @@ void lock(ObjLock& l) {
     while (l.word.exchange(2, std::memory_order_acquire) != 0) l.word.wait(2, std::memory_order_relaxed);
 }
 
-void unlock(ObjLock& l) {
-    if (l.word.exchange(0, std::memory_order_release) == 2) l.word.notify_one();
-}
+void wake_waiter(ObjLock& l) { l.word.notify_one(); }
 
 int64_t normalize_index(int64_t i, int64_t len) {
     int64_t j = i < 0 ? i + len : i;

@@ -49,9 +49,20 @@ Storage* new_storage(VmThread& t, uint64_t capacity, uint8_t flags);
 // ---- per-object locks (ObjLock): taken by mutating container operations, never by readers.
 // Threading: spins briefly, then parks (std::atomic::wait); see core.cpp.
 // Holding one while allocating is fine (allocation never waits for other threads); never hold
-// one across anything that blocks or reaches a safepoint.
-void lock(ObjLock& l);
-void unlock(ObjLock& l);
+// one across anything that blocks or reaches a safepoint. The uncontended paths (one CAS to lock,
+// one exchange to unlock) are inline; waiting and waking are in core.cpp.
+void lock_contended(ObjLock& l);
+void wake_waiter(ObjLock& l);
+inline void lock(ObjLock& l) {
+    uint32_t expected = 0;
+    if (__builtin_expect(l.word.compare_exchange_strong(expected, 1, std::memory_order_acquire,
+                                                        std::memory_order_relaxed), 1))
+        return;
+    lock_contended(l);
+}
+inline void unlock(ObjLock& l) {
+    if (__builtin_expect(l.word.exchange(0, std::memory_order_release) == 2, 0)) wake_waiter(l);
+}
 class ObjLockGuard {
 public:
     explicit ObjLockGuard(ObjLock& l) : m_lock(l) { lock(m_lock); }
