@@ -638,20 +638,24 @@ void Heap::Impl::release_page(Page* p) {
 // completed marking reached, or the running one (a concurrent cycle's markers may already have
 // moved a live object's mark on). Live cells are only read.
 uint32_t Heap::Impl::sweep_page(Page* p) {
+    // Both are epochs, never kMarkNone (a page is only swept after a marking completed: pages become
+    // unswept in start_lazy_sweep), so an unmarked cell matches neither.
     const uint8_t done = done_epoch, running = epoch;
+    const size_t step = p->cell_size;
     uint32_t live = 0;
     FreeCell* head = nullptr;
     FreeCell** tail = &head;
-    for (uint32_t i = 0; i < p->ncells; ++i) {
-        auto* c = reinterpret_cast<FreeCell*>(p->cell(i));
+    char* cell = p->cell(0);
+    for (uint32_t i = 0; i < p->ncells; ++i, cell += step) {
+        auto* c = reinterpret_cast<FreeCell*>(cell);
         if (c->header.kind != ObjKind::Free) {
             uint8_t m = c->header.mark.load(std::memory_order_relaxed);
-            if (m != kMarkNone && (m == done || m == running)) {
+            if (m == done || m == running) {
                 ++live;
                 continue;
             }
             c->header.kind = ObjKind::Free;
-            poison(c, p->cell_size);
+            poison(c, step);
         }
         *tail = c;
         tail = &c->next;
