@@ -1256,13 +1256,25 @@ void Heap::set_concurrent_markers(uint32_t n) { impl->markers_override = n; }
 
 void Heap::set_mark_threads(uint32_t n) { impl->mark_threads = n; }
 
-// Automatic: one marking thread per core (at most 8) once the last collection found at least
-// kParallelMinObjects live objects; below that, waking helpers costs more than they save.
+// Automatic. Below kParallelMinObjects live objects (the last collection's count), one marker: the
+// job's overhead would dominate. From kHelperMinObjects, one per core (at most 8), waking helpers.
+// Between the two, the collecting thread and the mutators parked for this pause: those spin on their
+// cores and take a share without being woken (HelperPool), while a helper woken for a marking of a
+// millisecond or less arrives too late to pay for the exchanges that parallel claims cost (a lone
+// thread on trees.bp marked in 46 ms serially against 64 ms with a woken helper; docs/performance.md).
+// (World stopped, threads_mu held: the gc_states are stable.)
 uint32_t Heap::Impl::marking_threads() const {
     constexpr uint64_t kParallelMinObjects = 50000;
+    constexpr uint64_t kHelperMinObjects = 250000;
     if (mark_threads) return mark_threads;
-    if (stats.last_live_objects < kParallelMinObjects) return 1;
-    return std::clamp<uint32_t>(cores, 1, 8);
+    const uint64_t live = stats.last_live_objects;
+    const uint32_t most = std::clamp<uint32_t>(cores, 1, 8);
+    if (live < kParallelMinObjects) return 1;
+    if (live >= kHelperMinObjects) return most;
+    uint32_t n = 1;
+    for (const VmThread* th : vm->threads)
+        if (th->gc_state.load(std::memory_order_relaxed) == thread::kParked) ++n;
+    return std::min(n, most);
 }
 
 // Marks from the roots, serially or with helpers; leaves the totals in `marker`.
@@ -1381,7 +1393,10 @@ std::string Heap::stats_report() const {
                               "{} remarks found the markers behind",
                               s.concurrent_cycles, static_cast<double>(s.concurrent_mark_ns) / 1e6, s.barrier_shaded,
                               s.assists, static_cast<double>(s.assist_work) / kMiB,
-                              static_cast<double>(s.assist_ns) / 1e6, s.remark_waits));
+                              static_cast<double>(s.assist_ns) / 1e6, s.remark_waits)) +
+           (s.parked_jobs == 0 ? std::string()
+                               : fmt::format("\ngc: threads parked for a pause ran {} shares of its marking and sweeping",
+                                             s.parked_jobs));
 }
 
 } // namespace bp::gc
