@@ -109,9 +109,11 @@
 //   - a freed cell keeps its old mark; allocation zeroes the header, so a new object has mark 0.
 //
 // Parallel marking (Impl::mark, Marker, MarkShare). Once the previous collection found at least
-// 50 000 live objects, marking uses one thread per core (at most 8): the collecting thread and
+// 250 000 live objects, marking uses one thread per core (at most 8): the collecting thread and
 // helper threads owned by the Heap (HelperPool, started at the first parallel collection, asleep
-// between collections; not VmThreads: they never run bytecode or allocate). The collecting thread
+// between collections; not VmThreads: they never run bytecode or allocate). From 50 000, only the
+// collecting thread and the threads parked for the pause mark (those spin on a core already; a
+// helper woken for a short marking costs more than it saves), so a lone thread marks serially. The collecting thread
 // marks the roots, then every marker drains its own stack; a marker whose stack is empty waits in
 // MarkShare for a chunk (the older half of a busy marker's stack, given when a busy marker sees a
 // hungry marker); marking ends when all markers are idle with no chunk left. Two markers may reach
