@@ -46,10 +46,6 @@ namespace {
     rt::raise(ErrorKind::IndexError, "index " + std::to_string(i) + " out of range for length " + std::to_string(n));
 }
 
-[[noreturn, gnu::noinline]] void raise_recursion() {
-    rt::raise(ErrorKind::RecursionError, "maximum call depth exceeded");
-}
-
 inline String* str_of(Value v) { return static_cast<String*>(v.o); }
 
 // Slow paths kept out of the dispatch loop.
@@ -158,6 +154,13 @@ bool unwind(VmThread& t, ErrorObj* err, size_t entry_depth, uint32_t pc) {
 
 bool execute(VmThread& t, size_t entry_depth, Value* out);
 
+// The call handlers find their argument words right after the instruction and Ret skips the call
+// as 1 + ceil(c / 4) words: neither holds if a call opcode gains extension words.
+constexpr bool plain_call(Op op) {
+    return bytecode::kOpExt[static_cast<uint8_t>(op)] == 0 && bytecode::kOpFormats[static_cast<uint8_t>(op)][2] == 'n';
+}
+static_assert(plain_call(Op::Call) && plain_call(Op::CallMethod) && plain_call(Op::CallValue));
+
 } // namespace
 
 // Pushes a frame for `proto` after the current top frame, arguments in its first registers.
@@ -170,7 +173,7 @@ static void push_entry_frame(VmThread& t, const FunctionProto* proto, Closure* c
     for (uint32_t i = 0; i < nargs; ++i) R[i] = args[i];
     for (uint32_t i = nargs; i < proto->nparams; ++i) R[i].u = 0;
     for (uint16_t r : proto->ref_locals) R[r].u = 0;
-    t.frames.push_back(Frame{proto, closure, base, 0, 0});
+    t.frames.push_back(Frame{proto, closure, base, 0, t.vm.call_targets[proto->index].constants});
 }
 
 bool run_function(VmThread& t, uint32_t function_index, Value* out) {
@@ -210,7 +213,7 @@ bool execute(VmThread& t, size_t entry_depth, Value* out) {
         proto = f_.proto;                                      \
         ip = proto->code.data() + f_.pc;                       \
         R = t.stack + f_.base;                                 \
-        K = vm.constants[proto->index].data();                 \
+        K = f_.constants;                                      \
         closure = f_.closure;                                  \
     } while (0)
 // The slow path saves the pc first, so a thread parked here shows where it is in a thread dump
@@ -311,43 +314,56 @@ bool execute(VmThread& t, size_t entry_depth, Value* out) {
             }
 
             // ---- calls
+            // A call+return pair is the interpreter's costliest sequence after allocation, so both
+            // halves read only what they must: the callee's CallTarget (one struct per function,
+            // vm.hpp), the frame stack's top and limit (the limit folds in max_depth), and the
+            // caller frame, which keeps its K. The call instruction's own length is known here
+            // (no extension words: see the static_asserts below), so Ret needs no opcode table.
+            // GC precision: the callee's reference registers above its arguments are cleared
+            // before the safepoint poll, the first point where a collector may scan the frame.
             {
-                const FunctionProto* callee;
+                const CallTarget* callee;
                 Closure* callee_closure;
             OP(Call)
-                callee = vm.program.functions[B].get();
+                callee = &vm.call_targets[B];
                 callee_closure = nullptr;
                 goto do_call;
             OP(CallMethod) {
                 // One indexed load from the receiver's class vtable (LANGUAGE.md §7 dispatch).
                 const auto* self_ = static_cast<const Instance*>(R[ip->arg_regs()[0]].o);
-                callee = vm.program.functions[self_->type->info->vtable[B]].get();
+                callee = &vm.call_targets[self_->type->info->vtable[B]];
                 callee_closure = nullptr;
                 goto do_call;
             }
             OP(CallValue)
                 callee_closure = static_cast<Closure*>(R[B].o);
-                callee = callee_closure->proto;
+                callee = &vm.call_targets[callee_closure->proto->index];
             do_call: {
-                if (__builtin_expect(t.frames.size() >= vm.options.max_depth, 0)) raise_recursion();
-                Frame& cur = t.frames.back();
+                Frame* top = t.frames.top();
+                if (__builtin_expect(top >= t.frames.limit(), 0)) top = t.frames.grow_for_call();
+                Frame& cur = top[-1];
                 cur.pc = BP_PC();
-                uint32_t nb = cur.base + proto->nregs;
-                size_t need = static_cast<size_t>(nb) + callee->nregs + 1;
-                if (__builtin_expect(need > t.stack_cap, 0)) {
+                const uint32_t nb = cur.base + proto->nregs;
+                if (__builtin_expect(size_t{nb} + callee->frame_words > t.stack_cap, 0)) {
+                    size_t need = size_t{nb} + callee->frame_words;
                     t.ensure_stack(need + need / 2);
                     R = t.stack + cur.base;
                 }
                 Value* NR = t.stack + nb;
-                const uint16_t* regs = ip->arg_regs();
-                uint32_t n = C;
-                for (uint32_t k = 0; k < n; ++k) NR[k] = R[regs[k]];
-                for (uint16_t r : callee->ref_locals) NR[r].u = 0; // the collector scans only these
-                t.frames.push_back(Frame{callee, callee_closure, nb, 0, A});
-                proto = callee;
-                ip = callee->code.data();
+                const auto* regs = reinterpret_cast<const uint16_t*>(ip + 1);
+                for (uint32_t k = 0, n = C; k < n; ++k) NR[k] = R[regs[k]];
+                const uint16_t* refs = callee->ref_locals;
+                for (uint32_t k = 0, n = callee->nref_locals; k < n; ++k) NR[refs[k]].u = 0;
+                top->proto = callee->proto;
+                top->closure = callee_closure;
+                top->base = nb;
+                top->pc = 0;
+                top->constants = callee->constants;
+                t.frames.set_top(top + 1);
+                proto = callee->proto;
+                ip = callee->code;
                 R = NR;
-                K = vm.constants[callee->index].data();
+                K = callee->constants;
                 closure = callee_closure;
                 BP_SAFEPOINT();
                 DISPATCH();
@@ -385,15 +401,22 @@ bool execute(VmThread& t, size_t entry_depth, Value* out) {
                 goto do_return;
             OP(RetVoid)
                 result.u = 0;
-            do_return:
-                t.frames.pop_back();
-                if (t.frames.size() <= entry_depth) {
+            do_return: {
+                Frame* top = t.frames.top() - 1; // the returning frame
+                t.frames.set_top(top);
+                if (__builtin_expect(static_cast<size_t>(top - t.frames.begin()) <= entry_depth, 0)) {
                     if (out) *out = result;
                     return true;
                 }
-                BP_LOAD_FRAME();
+                const Frame& f = top[-1];
+                proto = f.proto;
+                closure = f.closure;
+                K = f.constants;
+                R = t.stack + f.base;
+                ip = proto->code.data() + f.pc; // the call instruction
                 if (!(ip->x & 1)) R[A] = result;
-                NEXT(bytecode::instr_length(*ip));
+                NEXT(1 + (C + 3u) / 4u);         // the call and its argument words
+            }
             }
 
             // ---- jumps
