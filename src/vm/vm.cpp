@@ -54,6 +54,8 @@ bool stress_forced() {
 
 VmThread::VmThread(Vm& owner, uint32_t thread_id, size_t initial_stack) : vm(owner), id(thread_id) {
     alloc.home = thread_id % gc::kHomes;
+    call_targets = vm.call_targets.data();
+    collection_due = &vm.heap.collection_due;
     frames.set_max_depth(vm.options.max_depth);
     frames.reserve(initial_stack ? 64 : kInitialFrames);
     ensure_stack(initial_stack ? initial_stack : kInitialStack);
@@ -157,7 +159,7 @@ Vm::Vm(const bytecode::Program& prog, VmOptions opts) : program(prog), options(o
     for (size_t i = 0; i < program.functions.size(); ++i) {
         const bytecode::FunctionProto& p = *program.functions[i];
         call_targets.push_back(CallTarget{&p, p.code.data(), constants[i].data(), p.ref_locals.data(),
-                                          static_cast<uint32_t>(p.ref_locals.size()), p.nregs + 1u});
+                                          static_cast<uint32_t>(p.ref_locals.size()), p.nregs});
     }
     ffi = std::make_unique<vm::Ffi>(program);
     install_native_modules();

@@ -61,16 +61,26 @@ struct VmOptions {
     std::string trace_path;      // --trace FILE: write a thread timeline (runtime/thread/trace.hpp)
 };
 
-// One activation. Registers of the frame are stack[base .. base + proto->nregs).
-// The fifth field was `ret_reg`, which nothing read (a return finds its destination in the
-// caller's call instruction); it now caches the frame's constants, so a return restores K with one
-// load instead of Vm::constants[proto->index].data() (three dependent loads).
+// One activation. Registers of the frame are stack[base .. end).
+// A frame saves its position as an instruction pointer, not an index: a call stores `ip` as it is
+// and a return resumes from it, with no arithmetic against proto->code (docs/performance.md, cheap
+// calls). pc() gives the index tracebacks, dumps and deadlock reports print. The destination of a
+// result is not stored: a return finds it in the caller's call instruction, at `ip`.
 struct Frame {
     const bytecode::FunctionProto* proto;
-    Closure* closure;     // the running closure (captures), or nullptr for a direct call
-    uint32_t base;        // register window start in VmThread::stack
-    uint32_t pc;          // saved pc (index of the instruction being executed when not on top)
-    const Value* constants = nullptr; // Vm::constants[proto->index].data() (the interpreter's K)
+    Closure* closure;            // the running closure (captures), or nullptr for a direct call
+    const bytecode::Instr* ip;   // saved position (the instruction being executed when not on top)
+    const Value* constants;      // Vm::constants[proto->index].data() (the interpreter's K)
+    uint32_t base;               // register window start in VmThread::stack
+    uint32_t end;                // base + proto->nregs: where a callee's window starts
+
+    uint32_t pc() const { return static_cast<uint32_t>(ip - proto->code.data()); }
+    void set_pc(uint32_t pc) { ip = proto->code.data() + pc; }
+    // A frame of `proto` at `base`, stopped at instruction `pc` (constants unset): for code that
+    // builds frames outside the interpreter (unit tests).
+    static Frame at(const bytecode::FunctionProto* proto, Closure* closure, uint32_t base, uint32_t pc) {
+        return Frame{proto, closure, proto->code.data() + pc, nullptr, base, base + proto->nregs};
+    }
 };
 
 // What a call needs to know about its callee, gathered per function when the Vm is built
@@ -82,7 +92,7 @@ struct CallTarget {
     const Value* constants;          // Vm::constants[index].data()
     const uint16_t* ref_locals;      // proto->ref_locals: the registers a call must clear
     uint32_t nref_locals;
-    uint32_t frame_words;            // proto->nregs + 1: register words the frame needs
+    uint32_t nregs;                  // proto->nregs
 };
 
 // The frame stack: one contiguous block (frames are trivially copyable, so growing it is one
@@ -162,6 +172,10 @@ public:
     Value* stack = nullptr;
     size_t stack_cap = 0;
     FrameStack frames;
+    // Copies of two Vm addresses the interpreter's hottest paths need, one load from the thread
+    // (which the dispatch loop keeps in a machine register; `vm` may live on the C stack).
+    const CallTarget* call_targets;              // vm.call_targets.data()
+    const std::atomic<bool>* collection_due;     // &vm.heap.collection_due: the safepoint poll
     gc::LocalAllocator alloc;    // this thread's allocation buffer
     ErrorObj* pending_error = nullptr; // root while an exception propagates
 
