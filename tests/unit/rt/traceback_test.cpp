@@ -31,6 +31,7 @@ struct Fixture {
         f->name = name;
         f->index = static_cast<uint32_t>(program.functions.size());
         f->spans = std::move(spans);
+        f->code.assign(f->spans.size(), bytecode::Instr{}); // frames save a pointer into the code
         program.functions.push_back(std::move(f));
     }
     const bytecode::FunctionProto* fn(size_t i) const { return program.functions[i].get(); }
