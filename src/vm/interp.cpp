@@ -330,19 +330,19 @@ bool execute(VmThread& t, size_t entry_depth, Value* out) {
             }
 
             // ---- calls
-            // A call+return pair is the interpreter's costliest sequence after allocation, so both
-            // halves read only what they must: the callee's CallTarget (one struct per function,
-            // vm.hpp), the frame stack's top and limit (the limit folds in max_depth), and the
-            // caller frame, which keeps its K. The call instruction's own length is known here
-            // (no extension words: see the static_asserts below), so Ret needs no opcode table.
-            // GC precision: the callee's reference registers above its arguments are cleared
-            // before the safepoint poll, the first point where a collector may scan the frame.
-// The body of every call, expanded once per call opcode so that a direct call's null closure is a
-// constant, not a value carried through a shared label. The two slow paths (grow the frame stack,
-// grow the register stack) grow and then run the call instruction again from the start: nothing
-// computed before them is needed after them, so the compiler keeps the fast path's values in
-// scratch registers instead of spilling them around the out-of-line calls. Nothing is pushed or
-// written before the second check, so running the instruction twice is harmless.
+// A call+return pair is the interpreter's costliest sequence after allocation, so both halves
+// read only what they must: the callee's CallTarget (one struct per function, vm.hpp), the frame
+// stack's top and limit (the limit folds in max_depth), and the frames themselves. A return
+// resumes at the caller's saved ip, the call, whose length is 1 + ceil(c / 4) words (no extension
+// words: static_assert on plain_call above), so neither half needs the opcode tables.
+// GC precision: the callee's reference registers above its arguments are cleared before the
+// safepoint poll, the first point where a collector may scan the new frame.
+// BP_CALL is expanded once per call opcode so that a direct call's null closure is a constant, not
+// a value carried through a shared label. Its two slow paths (grow the frame stack, grow the
+// register stack) grow and then run the call instruction again from the start: nothing computed
+// before them is needed after them, so the compiler keeps the fast path's values in scratch
+// registers instead of spilling them around the out-of-line calls. Nothing is pushed before the
+// second check (only the caller's saved ip is written), so running the instruction twice is harmless.
 #define BP_CALL(callee_expr, closure_expr)                                                       \
     do {                                                                                         \
         const CallTarget* callee_ = (callee_expr);                                               \
