@@ -46,10 +46,6 @@ namespace {
     rt::raise(ErrorKind::IndexError, "index " + std::to_string(i) + " out of range for length " + std::to_string(n));
 }
 
-[[noreturn, gnu::noinline]] void raise_recursion() {
-    rt::raise(ErrorKind::RecursionError, "maximum call depth exceeded");
-}
-
 inline String* str_of(Value v) { return static_cast<String*>(v.o); }
 
 // Slow paths kept out of the dispatch loop.
@@ -142,7 +138,7 @@ bool unwind(VmThread& t, ErrorObj* err, size_t entry_depth, uint32_t pc) {
         for (const bytecode::Handler& h : f.proto->handlers) {
             if (pc >= h.start && pc < h.end) {
                 t.stack[f.base + h.error_reg] = Value::from_obj(err);
-                f.pc = h.handler;
+                f.set_pc(h.handler);
                 t.pending_error = nullptr;
                 return true;
             }
@@ -152,11 +148,31 @@ bool unwind(VmThread& t, ErrorObj* err, size_t entry_depth, uint32_t pc) {
             t.pending_error = err;
             return false;
         }
-        pc = t.frames.back().pc;
+        pc = t.frames.back().pc();
     }
 }
 
 bool execute(VmThread& t, size_t entry_depth, Value* out);
+
+// A call's arguments into the callee's first registers. Most calls pass one to three: those are
+// straight-line copies (a loop costs as much in setup as it copies).
+[[gnu::always_inline]] inline void copy_args(Value* to, const Value* R, const uint16_t* regs, uint32_t n) {
+    switch (n) {
+    case 3: to[2] = R[regs[2]]; [[fallthrough]];
+    case 2: to[1] = R[regs[1]]; [[fallthrough]];
+    case 1: to[0] = R[regs[0]]; [[fallthrough]];
+    case 0: return;
+    default:
+        for (uint32_t k = 0; k < n; ++k) to[k] = R[regs[k]];
+    }
+}
+
+// The call handlers find their argument words right after the instruction and Ret skips the call
+// as 1 + ceil(c / 4) words: neither holds if a call opcode gains extension words.
+constexpr bool plain_call(Op op) {
+    return bytecode::kOpExt[static_cast<uint8_t>(op)] == 0 && bytecode::kOpFormats[static_cast<uint8_t>(op)][2] == 'n';
+}
+static_assert(plain_call(Op::Call) && plain_call(Op::CallMethod) && plain_call(Op::CallValue));
 
 } // namespace
 
@@ -164,13 +180,14 @@ bool execute(VmThread& t, size_t entry_depth, Value* out);
 static void push_entry_frame(VmThread& t, const FunctionProto* proto, Closure* closure, const Value* args,
                              uint32_t nargs) {
     uint32_t base = 0;
-    if (!t.frames.empty()) base = t.frames.back().base + t.frames.back().proto->nregs;
+    if (!t.frames.empty()) base = t.frames.back().end;
     t.ensure_stack(static_cast<size_t>(base) + proto->nregs + 1);
     Value* R = t.stack + base;
     for (uint32_t i = 0; i < nargs; ++i) R[i] = args[i];
     for (uint32_t i = nargs; i < proto->nparams; ++i) R[i].u = 0;
     for (uint16_t r : proto->ref_locals) R[r].u = 0;
-    t.frames.push_back(Frame{proto, closure, base, 0, 0});
+    t.frames.push_back(Frame{proto, closure, proto->code.data(), t.vm.call_targets[proto->index].constants, base,
+                             base + proto->nregs});
 }
 
 bool run_function(VmThread& t, uint32_t function_index, Value* out) {
@@ -195,34 +212,36 @@ namespace {
 
 bool execute(VmThread& t, size_t entry_depth, Value* out) {
     Vm& vm = t.vm;
-    const FunctionProto* proto = nullptr;
+    // The running frame, always t.frames.back(). Its proto, closure and constants are read through
+    // it rather than copied into locals: fewer locals leave the hot ones (ip, R, fp) in machine
+    // registers, and a call or return then switches function by writing fp, ip and R only.
+    // fp is re-read from t.frames after anything that may run bytecode on this thread (a builtin
+    // calling a closure pushes frames, which may move the frame stack).
+    Frame* fp = nullptr;
     const Instr* ip = nullptr;
+    const auto entry_bytes = static_cast<std::ptrdiff_t>(entry_depth * sizeof(Frame));
     Value* R = nullptr;
-    const Value* K = nullptr;
-    Closure* closure = nullptr;
     // Globals and functions are read through vm at each use, not cached in locals: fewer locals
     // leave the hot ones (ip, R) in registers.
     ErrorObj* err = nullptr;
 
 #define BP_LOAD_FRAME()                                        \
     do {                                                       \
-        const Frame& f_ = t.frames.back();                     \
-        proto = f_.proto;                                      \
-        ip = proto->code.data() + f_.pc;                       \
-        R = t.stack + f_.base;                                 \
-        K = vm.constants[proto->index].data();                 \
-        closure = f_.closure;                                  \
+        fp = &t.frames.back();                                 \
+        ip = fp->ip;                                           \
+        R = t.stack + fp->base;                                \
     } while (0)
-// The slow path saves the pc first, so a thread parked here shows where it is in a thread dump
-// (runtime/thread/dump.hpp); the fast path is the one relaxed load of Heap::safepoint.
+// The slow path saves the position first, so a thread parked here shows where it is in a thread
+// dump (runtime/thread/dump.hpp); the fast path is one relaxed load of Heap::collection_due,
+// through VmThread::collection_due (one load from t, which stays in a machine register).
 #define BP_SAFEPOINT()                                                                     \
     do {                                                                                   \
-        if (vm.heap.collection_due.load(std::memory_order_relaxed)) {                      \
-            t.frames.back().pc = BP_PC();                                                  \
+        if (t.collection_due->load(std::memory_order_relaxed)) {                           \
+            fp->ip = ip;                                                                   \
             vm.heap.collect(t, false);                                                     \
         }                                                                                  \
     } while (0)
-#define BP_PC() static_cast<uint32_t>(ip - proto->code.data())
+#define BP_PC() static_cast<uint32_t>(ip - fp->proto->code.data())
 #define A (ip->a)
 #define B (ip->b)
 #define C (ip->c)
@@ -259,7 +278,7 @@ bool execute(VmThread& t, size_t entry_depth, Value* out) {
             OP(Halt) NEXT(1);
             OP(Move) R[A] = R[B]; NEXT(1);
             OP(LoadInt) R[A].i = ip->sbc(); NEXT(1);
-            OP(LoadConst) R[A] = K[B]; NEXT(1);
+            OP(LoadConst) R[A] = fp->constants[B]; NEXT(1);
             OP(LoadNull) R[A].u = 0; NEXT(1);
 
             // ---- globals
@@ -293,14 +312,14 @@ bool execute(VmThread& t, size_t entry_depth, Value* out) {
                 slot_store(&c->value, R[B]);
                 NEXT(1);
             }
-            OP(GetCapture) R[A] = slot_load(&closure->captures[B]->value); NEXT(1);
+            OP(GetCapture) R[A] = slot_load(&fp->closure->captures[B]->value); NEXT(1);
             OP(SetCapture) {
-                Cell* c = closure->captures[A];
+                Cell* c = fp->closure->captures[A];
                 if (c->flags & 1) rt::barrier_slot(t, &c->value);
                 slot_store(&c->value, R[B]);
                 NEXT(1);
             }
-            OP(LoadCaptureCell) R[A] = Value::from_obj(closure->captures[B]); NEXT(1);
+            OP(LoadCaptureCell) R[A] = Value::from_obj(fp->closure->captures[B]); NEXT(1);
             OP(MakeClosure) {
                 BP_SAFEPOINT();
                 Closure* cl = rt::new_closure(t, vm.program.functions[B].get(), C);
@@ -311,50 +330,61 @@ bool execute(VmThread& t, size_t entry_depth, Value* out) {
             }
 
             // ---- calls
-            {
-                const FunctionProto* callee;
-                Closure* callee_closure;
-            OP(Call)
-                callee = vm.program.functions[B].get();
-                callee_closure = nullptr;
-                goto do_call;
+// A call+return pair is the interpreter's costliest sequence after allocation, so both halves
+// read only what they must: the callee's CallTarget (one struct per function, vm.hpp), the frame
+// stack's top and limit (the limit folds in max_depth), and the frames themselves. A return
+// resumes at the caller's saved ip, the call, whose length is 1 + ceil(c / 4) words (no extension
+// words: static_assert on plain_call above), so neither half needs the opcode tables.
+// GC precision: the callee's reference registers above its arguments are cleared before the
+// safepoint poll, the first point where a collector may scan the new frame.
+// BP_CALL is expanded once per call opcode so that a direct call's null closure is a constant, not
+// a value carried through a shared label. Its two slow paths (grow the frame stack, grow the
+// register stack) grow and then run the call instruction again from the start: nothing computed
+// before them is needed after them, so the compiler keeps the fast path's values in scratch
+// registers instead of spilling them around the out-of-line calls. Nothing is pushed before the
+// second check (only the caller's saved ip is written), so running the instruction twice is harmless.
+#define BP_CALL(callee_expr, closure_expr)                                                       \
+    do {                                                                                         \
+        const CallTarget* callee_ = (callee_expr);                                               \
+        Frame* top_ = fp + 1;                                                                    \
+        if (__builtin_expect(top_ >= t.frames.limit(), 0)) {                                     \
+            t.frames.grow_for_call(); /* RecursionError at max_depth */                          \
+            fp = &t.frames.back();                                                               \
+            DISPATCH(); /* the call again, now with room */                                      \
+        }                                                                                        \
+        fp->ip = ip;                                                                             \
+        const uint32_t nb_ = fp->end, ne_ = nb_ + callee_->nregs;                                \
+        if (__builtin_expect(ne_ >= t.stack_cap, 0)) { /* the frame, plus one spare word */     \
+            t.ensure_stack(size_t{ne_} + ne_ / 2 + 1);                                           \
+            R = t.stack + fp->base;                                                              \
+            DISPATCH();                                                                          \
+        }                                                                                        \
+        Value* NR_ = t.stack + nb_;                                                              \
+        const auto* regs_ = reinterpret_cast<const uint16_t*>(ip + 1);                           \
+        copy_args(NR_, R, regs_, C);                                                             \
+        const uint16_t* refs_ = callee_->ref_locals;                                             \
+        for (uint32_t k_ = 0, n_ = callee_->nref_locals; k_ < n_; ++k_) NR_[refs_[k_]].u = 0;    \
+        ip = callee_->code;                                                                      \
+        *top_ = Frame{callee_->proto, (closure_expr), ip, callee_->constants, nb_, ne_};         \
+        t.frames.set_top(top_ + 1);                                                              \
+        fp = top_;                                                                               \
+        R = NR_;                                                                                 \
+        BP_SAFEPOINT();                                                                          \
+        DISPATCH();                                                                              \
+    } while (0)
+            OP(Call) BP_CALL(&t.call_targets[B], nullptr);
             OP(CallMethod) {
                 // One indexed load from the receiver's class vtable (LANGUAGE.md §7 dispatch).
                 const auto* self_ = static_cast<const Instance*>(R[ip->arg_regs()[0]].o);
-                callee = vm.program.functions[self_->type->info->vtable[B]].get();
-                callee_closure = nullptr;
-                goto do_call;
+                BP_CALL(&t.call_targets[self_->type->info->vtable[B]], nullptr);
             }
-            OP(CallValue)
-                callee_closure = static_cast<Closure*>(R[B].o);
-                callee = callee_closure->proto;
-            do_call: {
-                if (__builtin_expect(t.frames.size() >= vm.options.max_depth, 0)) raise_recursion();
-                Frame& cur = t.frames.back();
-                cur.pc = BP_PC();
-                uint32_t nb = cur.base + proto->nregs;
-                size_t need = static_cast<size_t>(nb) + callee->nregs + 1;
-                if (__builtin_expect(need > t.stack_cap, 0)) {
-                    t.ensure_stack(need + need / 2);
-                    R = t.stack + cur.base;
-                }
-                Value* NR = t.stack + nb;
-                const uint16_t* regs = ip->arg_regs();
-                uint32_t n = C;
-                for (uint32_t k = 0; k < n; ++k) NR[k] = R[regs[k]];
-                for (uint16_t r : callee->ref_locals) NR[r].u = 0; // the collector scans only these
-                t.frames.push_back(Frame{callee, callee_closure, nb, 0, A});
-                proto = callee;
-                ip = callee->code.data();
-                R = NR;
-                K = vm.constants[callee->index].data();
-                closure = callee_closure;
-                BP_SAFEPOINT();
-                DISPATCH();
+            OP(CallValue) {
+                Closure* callee_closure = static_cast<Closure*>(R[B].o);
+                BP_CALL(&t.call_targets[callee_closure->proto->index], callee_closure);
             }
-            }
+#undef BP_CALL
             OP(CallExtern) { // LANGUAGE.md §7 FFI (vm/ffi.hpp)
-                t.frames.back().pc = BP_PC();
+                fp->ip = ip;
                 BP_SAFEPOINT();
                 // The lambdas capture copies, never `ip` itself: an address-taken `ip` would live in
                 // memory for the whole dispatch loop (a store and a reload in every instruction).
@@ -362,19 +392,22 @@ bool execute(VmThread& t, size_t entry_depth, Value* out) {
                 Value r = call_with_args(R, ip, C, [&t, &vm, ext_index](const Value* args, uint32_t n) {
                     return vm.ffi->call(t, ext_index, args, n);
                 });
+                fp = &t.frames.back(); // a native host function may run bytecode (embedding API)
+                R = t.stack + fp->base;
                 if (!(ip->x & 1)) R[A] = r;
                 NEXT(bytecode::instr_length(*ip));
             }
             OP(CallBuiltin) {
-                const bytecode::BuiltinSite& site = proto->builtin_sites[ip[1].a];
-                t.frames.back().pc = BP_PC();
+                const bytecode::BuiltinSite& site = fp->proto->builtin_sites[ip[1].a];
+                fp->ip = ip;
                 BP_SAFEPOINT();
                 const auto builtin = vm.builtins[B];
                 Value r = call_with_args(R, ip, C, [&t, &site, builtin](const Value* args, uint32_t n) {
                     BuiltinArgs ba{t, args, n, site.arg_types.data(), site.result_type};
                     return builtin(ba);
                 });
-                R = t.stack + t.frames.back().base; // a builtin may run bytecode and grow the stack
+                fp = &t.frames.back(); // a builtin may run bytecode: frames and registers may move
+                R = t.stack + fp->base;
                 if (!(ip->x & 1)) R[A] = r;
                 NEXT(bytecode::instr_length(*ip));
             }
@@ -385,15 +418,21 @@ bool execute(VmThread& t, size_t entry_depth, Value* out) {
                 goto do_return;
             OP(RetVoid)
                 result.u = 0;
-            do_return:
-                t.frames.pop_back();
-                if (t.frames.size() <= entry_depth) {
+            do_return: {
+                t.frames.set_top(fp); // pops fp
+                // fp - begin <= entry_depth, in bytes (a Frame is 40 bytes: no division)
+                if (__builtin_expect(reinterpret_cast<const char*>(fp) - reinterpret_cast<const char*>(t.frames.begin()) <=
+                                         entry_bytes,
+                                     0)) {
                     if (out) *out = result;
                     return true;
                 }
-                BP_LOAD_FRAME();
+                --fp;
+                R = t.stack + fp->base;
+                ip = fp->ip; // the call instruction
                 if (!(ip->x & 1)) R[A] = result;
-                NEXT(bytecode::instr_length(*ip));
+                NEXT((C + 7u) / 4u); // the call and its argument words: 1 + ceil(c / 4)
+            }
             }
 
             // ---- jumps
@@ -503,7 +542,7 @@ bool execute(VmThread& t, size_t entry_depth, Value* out) {
                 NEXT(1);
             }
             OP(MulIntImm) R[A].u = R[B].u * static_cast<uint64_t>(static_cast<int64_t>(ip->sc())); NEXT(1);
-            OP(ModIntK) R[A].i = R[B].i % K[C].i; NEXT(1); // the verifier rejects 0 and -1
+            OP(ModIntK) R[A].i = R[B].i % fp->constants[C].i; NEXT(1); // the verifier rejects 0 and -1
             OP(AddIntImm) R[A].u = R[B].u + static_cast<uint64_t>(static_cast<int64_t>(ip->sc())); NEXT(1);
             OP(NegInt) R[A].u = 0 - R[B].u; NEXT(1);
             OP(BitAnd) R[A].u = R[B].u & R[C].u; NEXT(1);
@@ -546,7 +585,7 @@ bool execute(VmThread& t, size_t entry_depth, Value* out) {
             OP(LtStr) R[A].i = rt::string_compare(str_of(R[B]), str_of(R[C])) < 0; NEXT(1);
             OP(LeStr) R[A].i = rt::string_compare(str_of(R[B]), str_of(R[C])) <= 0; NEXT(1);
             OP(EqDeep) {
-                bool eq = rt::values_equal(R[B], R[C], proto->consts[ip[1].a].type);
+                bool eq = rt::values_equal(R[B], R[C], fp->proto->consts[ip[1].a].type);
                 R[A].i = eq != (ip->x != 0);
                 NEXT(2);
             }
@@ -564,13 +603,13 @@ bool execute(VmThread& t, size_t entry_depth, Value* out) {
             }
             OP(ToStr) {
                 BP_SAFEPOINT();
-                if (proto->consts[C].type->kind == types::Kind::Int) { // f-string ints: no std::string
+                if (fp->proto->consts[C].type->kind == types::Kind::Int) { // f-string ints: no std::string
                     char buf[24];
                     auto r = std::to_chars(buf, buf + sizeof buf, R[B].i);
                     R[A] = Value::from_obj(rt::new_string(t, std::string_view(buf, static_cast<size_t>(r.ptr - buf))));
                     NEXT(1);
                 }
-                R[A] = Value::from_obj(rt::new_string(t, rt::to_display(R[B], proto->consts[C].type, true)));
+                R[A] = Value::from_obj(rt::new_string(t, rt::to_display(R[B], fp->proto->consts[C].type, true)));
                 NEXT(1);
             }
             OP(FormatSpec) {
@@ -578,7 +617,7 @@ bool execute(VmThread& t, size_t entry_depth, Value* out) {
                 // No named C++ objects in an OP block: the computed-goto NEXT leaves the block without
                 // running destructors (GCC), so a local std::string would leak; a temporary dies first.
                 R[A] = Value::from_obj(
-                    rt::new_string(t, rt::format_with_spec(R[B], proto->consts[C].type, proto->consts[ip[1].a].s)));
+                    rt::new_string(t, rt::format_with_spec(R[B], fp->proto->consts[C].type, fp->proto->consts[ip[1].a].s)));
                 NEXT(2);
             }
             OP(IndexStr) {
@@ -591,7 +630,7 @@ bool execute(VmThread& t, size_t entry_depth, Value* out) {
             // ---- arrays
             OP(NewArray) {
                 BP_SAFEPOINT();
-                R[A] = new_array_of(t, proto->consts[B].type, R, ip->arg_regs(), C);
+                R[A] = new_array_of(t, fp->proto->consts[B].type, R, ip->arg_regs(), C);
                 NEXT(bytecode::instr_length(*ip));
             }
             OP(ArrayPush) {
@@ -630,7 +669,7 @@ bool execute(VmThread& t, size_t entry_depth, Value* out) {
             // ---- maps
             OP(NewMap) {
                 BP_SAFEPOINT();
-                R[A] = Value::from_obj(rt::new_map(t, proto->consts[B].type));
+                R[A] = Value::from_obj(rt::new_map(t, fp->proto->consts[B].type));
                 NEXT(1);
             }
             OP(IndexMap) R[A] = rt::map_get(static_cast<const Map*>(R[B].o), R[C]); NEXT(1);
@@ -644,7 +683,7 @@ bool execute(VmThread& t, size_t entry_depth, Value* out) {
             // (runtime/thread/mutex_fast.hpp), the rest in the runtime, which may block (safe state)
             // or raise; the frame's pc is saved first on those paths.
             OP(MutexLock) {
-                thread::mutex_lock_inline(t, static_cast<thread::MutexHandle*>(R[A].o), proto, BP_PC());
+                thread::mutex_lock_inline(t, static_cast<thread::MutexHandle*>(R[A].o), fp->proto, BP_PC());
                 NEXT(1);
             }
             OP(MutexUnlock) {
@@ -661,7 +700,7 @@ bool execute(VmThread& t, size_t entry_depth, Value* out) {
             // ---- tuples and structs
             OP(NewTuple) {
                 BP_SAFEPOINT();
-                Tuple* tu = rt::new_tuple(t, proto->consts[B].type);
+                Tuple* tu = rt::new_tuple(t, fp->proto->consts[B].type);
                 const uint16_t* regs = ip->arg_regs();
                 for (uint32_t k = 0; k < C; ++k) tu->items[k] = R[regs[k]];
                 R[A] = Value::from_obj(tu);
@@ -670,7 +709,7 @@ bool execute(VmThread& t, size_t entry_depth, Value* out) {
             OP(GetTupleItem) R[A] = static_cast<const Tuple*>(R[B].o)->items[C]; NEXT(1);
             OP(NewInstance) {
                 BP_SAFEPOINT();
-                Instance* in = rt::new_instance(t, proto->consts[B].type);
+                Instance* in = rt::new_instance(t, fp->proto->consts[B].type);
                 const uint16_t* regs = ip->arg_regs();
                 for (uint32_t k = 0; k < C; ++k) in->fields[k] = R[regs[k]];
                 R[A] = Value::from_obj(in);
@@ -688,7 +727,7 @@ bool execute(VmThread& t, size_t entry_depth, Value* out) {
             // ---- classes
             OP(NewObject) {
                 BP_SAFEPOINT();
-                R[A] = Value::from_obj(rt::new_object(t, proto->consts[B].type));
+                R[A] = Value::from_obj(rt::new_object(t, fp->proto->consts[B].type));
                 NEXT(1);
             }
             OP(CheckInit) rt::check_initialised(static_cast<const Instance*>(R[A].o)); NEXT(1);
@@ -703,7 +742,7 @@ bool execute(VmThread& t, size_t entry_depth, Value* out) {
             // ---- any
             OP(Box) {
                 BP_SAFEPOINT();
-                R[A] = Value::from_obj(rt::new_box(t, proto->consts[C].type, R[B]));
+                R[A] = Value::from_obj(rt::new_box(t, fp->proto->consts[C].type, R[B]));
                 NEXT(1);
             }
             OP(BoxEmpty) {
@@ -711,7 +750,7 @@ bool execute(VmThread& t, size_t entry_depth, Value* out) {
                 R[A] = Value::from_obj(rt::new_box(t, vm.program.types->void_t(), Value::zero()));
                 NEXT(1);
             }
-            OP(Unbox) R[A] = rt::unbox(static_cast<const Box*>(R[B].o), proto->consts[C].type); NEXT(1);
+            OP(Unbox) R[A] = rt::unbox(static_cast<const Box*>(R[B].o), fp->proto->consts[C].type); NEXT(1);
 
             // ---- errors
             OP(NewError) {
@@ -751,6 +790,7 @@ bool execute(VmThread& t, size_t entry_depth, Value* out) {
             }
 #endif
         } catch (rt::Raise& r) {
+            fp = &t.frames.back(); // a builtin that ran bytecode may have moved the frame stack
             err = make_error(t, r, BP_PC());
             if (!err) return false; // cannot even allocate the error object (heap exhausted)
             if (!r.cause.empty()) attach_cause(t, err, r.cause);

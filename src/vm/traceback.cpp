@@ -32,7 +32,7 @@ std::vector<TraceEntry> collect_entries(const VmThread& t, uint32_t top_pc) {
     const size_t n = t.frames.size();
     for (size_t i = 0; i < n; ++i) {
         const Frame& f = t.frames[i];
-        uint32_t pc = i + 1 == n ? top_pc : f.pc;
+        uint32_t pc = i + 1 == n ? top_pc : f.pc();
         if (!out.empty() && out.back().proto == f.proto && out.back().pc == pc &&
             out.back().repeat < kMaxRepeat) {
             ++out.back().repeat;
@@ -166,7 +166,7 @@ std::string format_site(const Vm& vm, const bytecode::FunctionProto* proto, uint
 
 std::string format_stack(const VmThread& t) {
     std::string out = "Traceback (most recent call last):\n";
-    for (const Frame& f : t.frames) append_frame(out, t.vm, f.proto, f.pc);
+    for (const Frame& f : t.frames) append_frame(out, t.vm, f.proto, f.pc());
     return out;
 }
 

@@ -54,6 +54,9 @@ bool stress_forced() {
 
 VmThread::VmThread(Vm& owner, uint32_t thread_id, size_t initial_stack) : vm(owner), id(thread_id) {
     alloc.home = thread_id % gc::kHomes;
+    call_targets = vm.call_targets.data();
+    collection_due = &vm.heap.collection_due;
+    frames.set_max_depth(vm.options.max_depth);
     frames.reserve(initial_stack ? 64 : kInitialFrames);
     ensure_stack(initial_stack ? initial_stack : kInitialStack);
     if (vm.tracer) trace = vm.tracer->attach(id);
@@ -101,6 +104,34 @@ void VmThread::ensure_stack(size_t needed) {
     stack_cap = cap;
 }
 
+// ---- FrameStack
+
+FrameStack::~FrameStack() { std::free(m_begin); }
+
+void FrameStack::set_max_depth(size_t n) {
+    m_max_depth = n;
+    m_limit = m_begin + std::min(static_cast<size_t>(m_cap - m_begin), m_max_depth);
+}
+
+void FrameStack::grow(size_t at_least) {
+    size_t cap = static_cast<size_t>(m_cap - m_begin);
+    size_t n = cap ? cap : 16;
+    while (n < at_least) n *= 2;
+    size_t used = size();
+    void* grown = std::realloc(static_cast<void*>(m_begin), n * sizeof(Frame));
+    if (!grown) throw rt::Raise{ErrorKind::MemoryError, "cannot grow the frame stack"};
+    m_begin = static_cast<Frame*>(grown);
+    m_top = m_begin + used;
+    m_cap = m_begin + n;
+    set_max_depth(m_max_depth);
+}
+
+Frame* FrameStack::grow_for_call() {
+    if (size() >= m_max_depth) throw rt::Raise{ErrorKind::RecursionError, "maximum call depth exceeded"};
+    grow(std::min(std::max<size_t>(2 * size(), 16), m_max_depth));
+    return m_top;
+}
+
 // ---- Vm
 
 Vm::Vm(const bytecode::Program& prog, VmOptions opts) : program(prog), options(opts) {
@@ -123,6 +154,13 @@ Vm::Vm(const bytecode::Program& prog, VmOptions opts) : program(prog), options(o
     for (size_t i = 0; i < program.functions.size(); ++i)
         constants[i].assign(program.functions[i]->consts.size(), Value::zero());
     function_values.assign(program.functions.size(), nullptr);
+    // After `constants` is sized: its per-function vectors never move again.
+    call_targets.reserve(program.functions.size());
+    for (size_t i = 0; i < program.functions.size(); ++i) {
+        const bytecode::FunctionProto& p = *program.functions[i];
+        call_targets.push_back(CallTarget{&p, p.code.data(), constants[i].data(), p.ref_locals.data(),
+                                          static_cast<uint32_t>(p.ref_locals.size()), p.nregs});
+    }
     ffi = std::make_unique<vm::Ffi>(program);
     install_native_modules();
 }

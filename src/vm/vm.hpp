@@ -61,13 +61,88 @@ struct VmOptions {
     std::string trace_path;      // --trace FILE: write a thread timeline (runtime/thread/trace.hpp)
 };
 
-// One activation. Registers of the frame are stack[base .. base + proto->nregs).
+// One activation. Registers of the frame are stack[base .. end).
+// A frame saves its position as an instruction pointer, not an index: a call stores `ip` as it is
+// and a return resumes from it, with no arithmetic against proto->code (docs/performance.md, cheap
+// calls). pc() gives the index tracebacks, dumps and deadlock reports print. The destination of a
+// result is not stored: a return finds it in the caller's call instruction, at `ip`.
 struct Frame {
     const bytecode::FunctionProto* proto;
-    Closure* closure;     // the running closure (captures), or nullptr for a direct call
-    uint32_t base;        // register window start in VmThread::stack
-    uint32_t pc;          // saved pc (index of the instruction being executed when not on top)
-    uint16_t ret_reg;     // caller's register receiving the result (absolute: caller base + ret_reg)
+    Closure* closure;            // the running closure (captures), or nullptr for a direct call
+    const bytecode::Instr* ip;   // saved position (the instruction being executed when not on top)
+    const Value* constants;      // Vm::constants[proto->index].data() (the interpreter's K)
+    uint32_t base;               // register window start in VmThread::stack
+    uint32_t end;                // base + proto->nregs: where a callee's window starts
+
+    uint32_t pc() const { return static_cast<uint32_t>(ip - proto->code.data()); }
+    void set_pc(uint32_t pc) { ip = proto->code.data() + pc; }
+    // A frame of `proto` at `base`, stopped at instruction `pc` (constants unset): for code that
+    // builds frames outside the interpreter (unit tests).
+    static Frame at(const bytecode::FunctionProto* proto, Closure* closure, uint32_t base, uint32_t pc) {
+        return Frame{proto, closure, proto->code.data() + pc, nullptr, base, base + proto->nregs};
+    }
+};
+
+// What a call needs to know about its callee, gathered per function when the Vm is built
+// (Vm::call_targets, indexed like Program::functions) so that the Call handler reads it from one
+// small struct instead of chasing FunctionProto's vectors and Vm::constants.
+struct CallTarget {
+    const bytecode::FunctionProto* proto;
+    const bytecode::Instr* code;     // proto->code.data()
+    const Value* constants;          // Vm::constants[index].data()
+    const uint16_t* ref_locals;      // proto->ref_locals: the registers a call must clear
+    uint32_t nref_locals;
+    uint32_t nregs;                  // proto->nregs
+};
+
+// The frame stack: one contiguous block (frames are trivially copyable, so growing it is one
+// realloc), with the std::vector subset the runtime uses. `limit` folds the depth limit into the
+// capacity: it is begin + min(capacity, max_depth), so the interpreter's push checks both with one
+// comparison (top >= limit) and takes grow_for_call() only to grow or to raise RecursionError.
+// push_back (entry frames, unit tests) grows without the depth check, as the vector did.
+// Threading: owner-only, like the rest of VmThread; other threads read it only while the owner is
+// stopped or blocked (the collector, thread dumps).
+class FrameStack {
+public:
+    FrameStack() = default;
+    ~FrameStack();
+    FrameStack(const FrameStack&) = delete;
+    FrameStack& operator=(const FrameStack&) = delete;
+
+    size_t size() const { return static_cast<size_t>(m_top - m_begin); }
+    bool empty() const { return m_top == m_begin; }
+    Frame& back() { return m_top[-1]; }
+    const Frame& back() const { return m_top[-1]; }
+    Frame& operator[](size_t i) { return m_begin[i]; }
+    const Frame& operator[](size_t i) const { return m_begin[i]; }
+    Frame* begin() { return m_begin; }
+    Frame* end() { return m_top; }
+    const Frame* begin() const { return m_begin; }
+    const Frame* end() const { return m_top; }
+    void push_back(const Frame& f) {
+        if (m_top == m_cap) grow(size() + 1);
+        *m_top++ = f;
+    }
+    void pop_back() { --m_top; }
+    void clear() { m_top = m_begin; }
+    void reserve(size_t n) { if (n > static_cast<size_t>(m_cap - m_begin)) grow(n); }
+    void set_max_depth(size_t n);
+
+    // The interpreter's fast path: `top()` is one past the current frame; a call may write a new
+    // frame there iff top() < limit(), then publish it with set_top(top() + 1).
+    Frame* top() const { return m_top; }
+    Frame* limit() const { return m_limit; }
+    void set_top(Frame* f) { m_top = f; }
+    // Slow path of a call: raises RecursionError at max_depth frames, else grows; returns top().
+    Frame* grow_for_call();
+
+private:
+    void grow(size_t at_least);
+    Frame* m_begin = nullptr;
+    Frame* m_top = nullptr;
+    Frame* m_cap = nullptr;
+    Frame* m_limit = nullptr;
+    size_t m_max_depth = SIZE_MAX;
 };
 
 // `bp --parallel-main N` (tools/bp/execute.cpp, docs/reliability.md): a thread whose `capture` is
@@ -96,7 +171,11 @@ public:
     // live frames' reference registers, and the interpreter zeroes a frame's registers on entry.
     Value* stack = nullptr;
     size_t stack_cap = 0;
-    std::vector<Frame> frames;
+    FrameStack frames;
+    // Copies of two Vm addresses the interpreter's hottest paths need, one load from the thread
+    // (which the dispatch loop keeps in a machine register; `vm` may live on the C stack).
+    const CallTarget* call_targets;              // vm.call_targets.data()
+    const std::atomic<bool>* collection_due;     // &vm.heap.collection_due: the safepoint poll
     gc::LocalAllocator alloc;    // this thread's allocation buffer
     ErrorObj* pending_error = nullptr; // root while an exception propagates
 
@@ -144,6 +223,9 @@ public:
     std::vector<std::vector<Value>> constants;
     // One closure per top-level function, used when a function is a value. Roots.
     std::vector<Closure*> function_values;
+    // One per function (indexed like Program::functions): what a call reads (see CallTarget).
+    // Filled by the constructor; immutable afterwards.
+    std::vector<CallTarget> call_targets;
 
     BuiltinFn builtins[kBuiltinCount] = {};
 

@@ -43,7 +43,7 @@ void top_site(const VmThread& t, const void*& proto, uint32_t& pc) {
         return;
     }
     proto = t.frames.back().proto;
-    pc = t.frames.back().pc;
+    pc = t.frames.back().pc();
 }
 
 } // namespace

@@ -37,8 +37,8 @@ std::string name_by_id(const Names& names, uint32_t id) {
 std::string_view current_builtin(const VmThread& t) {
     if (t.frames.empty()) return {};
     const Frame& f = t.frames.back();
-    if (f.pc >= f.proto->code.size()) return {};
-    const bytecode::Instr& in = f.proto->code[f.pc];
+    if (f.pc() >= f.proto->code.size()) return {};
+    const bytecode::Instr& in = f.proto->code[f.pc()];
     if (in.op == bytecode::Op::CallExtern) return "<foreign call>";
     if (in.op != bytecode::Op::CallBuiltin || in.b >= kBuiltinCount) return {};
     return kBuiltins[in.b].name;

@@ -65,7 +65,7 @@ bool acquire_word(VmThread& t, MutexHandle* m, const Deadline* deadline = nullpt
 void record_owner(VmThread& t, MutexHandle* m, bool blocking = true) {
     const Frame* f = t.frames.empty() ? nullptr : &t.frames.back();
     m->site_proto.store(f ? f->proto : nullptr, std::memory_order_relaxed);
-    m->site_pc.store(f ? f->pc : 0, std::memory_order_relaxed);
+    m->site_pc.store(f ? f->pc() : 0, std::memory_order_relaxed);
     if (t.vm.options.lock_order) t.vm.threading->graph().lock_taken(t, m, blocking);
 }
 

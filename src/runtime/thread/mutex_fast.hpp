@@ -40,14 +40,14 @@ inline void mutex_lock_inline(VmThread& t, MutexHandle* m, const void* proto, ui
     if (__builtin_expect(!m->state.compare_exchange_strong(expected, 1, std::memory_order_acquire,
                                                             std::memory_order_relaxed),
                          0)) {
-        t.frames.back().pc = pc;
+        t.frames.back().set_pc(pc);
         mutex_lock_contended(t, m);
         return;
     }
     if (__builtin_expect(m->abandoned.load(std::memory_order_relaxed) || m->destroyed.load(std::memory_order_acquire) ||
                              t.vm.options.lock_order,
                          0)) {
-        t.frames.back().pc = pc;
+        t.frames.back().set_pc(pc);
         mutex_finish_lock(t, m);
         return;
     }
@@ -61,7 +61,7 @@ inline void mutex_lock_inline(VmThread& t, MutexHandle* m, const void* proto, ui
 inline void mutex_unlock_inline(VmThread& t, MutexHandle* m, uint32_t pc) {
     if (__builtin_expect(m->owner.load(std::memory_order_relaxed) != t.id + 1 || m->count != 1 || t.vm.options.lock_order,
                          0)) {
-        t.frames.back().pc = pc;
+        t.frames.back().set_pc(pc);
         mutex_unlock(t, m); // errors, recursion levels, the lock-order bookkeeping
         return;
     }

@@ -220,7 +220,7 @@ void TraceScope::begin(TraceKind k, const Handle* on) {
     m_event.detail = on ? static_cast<uint8_t>(on->hkind) : 0;
     if (!m_t.frames.empty()) {
         m_event.proto = m_t.frames.back().proto;
-        m_event.pc = m_t.frames.back().pc;
+        m_event.pc = m_t.frames.back().pc();
     }
     m_event.start_ns = m_t.vm.tracer->now_ns();
     m_buf->open(m_event);

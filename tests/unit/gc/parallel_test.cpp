@@ -84,7 +84,7 @@ TEST_F(ParallelGcTest, ParkedThreadMarksWithThePause) {
     std::atomic<int> polls{0};
     std::thread other([&] {
         VmThread me(*vm, 5);
-        me.frames.push_back(Frame{program.functions[0].get(), nullptr, 0, 0, 0});
+        me.frames.push_back(Frame::at(program.functions[0].get(), nullptr, 0, 0));
         while (!stop.load()) {
             me.stack[0] = Value::from_obj(rt::new_string(me, "mine"));
             vm->heap.safepoint(me);

@@ -27,7 +27,7 @@ protected:
         options.gc_stress = stress;
         vm = std::make_unique<Vm>(program, options);
         thread = std::make_unique<VmThread>(*vm, 0);
-        thread->frames.push_back(Frame{program.functions[0].get(), nullptr, 0, 0, 0});
+        thread->frames.push_back(Frame::at(program.functions[0].get(), nullptr, 0, 0));
     }
     ~RtFixture() override {
         thread.reset();

@@ -15,7 +15,7 @@ using SafepointTest = RtFixture;
 // A mutator: allocates strings kept in its own rooted register, polling safepoints.
 void mutate(Vm& vm, const bytecode::FunctionProto* proto, std::atomic<bool>& stop, std::atomic<int>& checks) {
     VmThread me(vm, 7);
-    me.frames.push_back(Frame{proto, nullptr, 0, 0, 0});
+    me.frames.push_back(Frame::at(proto, nullptr, 0, 0));
     while (!stop.load()) {
         String* s = rt::new_string(me, "payload");
         me.stack[0] = Value::from_obj(s);

@@ -31,6 +31,7 @@ struct Fixture {
         f->name = name;
         f->index = static_cast<uint32_t>(program.functions.size());
         f->spans = std::move(spans);
+        f->code.assign(f->spans.size(), bytecode::Instr{}); // frames save a pointer into the code
         program.functions.push_back(std::move(f));
     }
     const bytecode::FunctionProto* fn(size_t i) const { return program.functions[i].get(); }
@@ -47,8 +48,8 @@ TEST(Traceback, FormatsFramesOldestFirst) {
     Vm vm(fx.program, small_heap());
     VmThread t(vm, 0);
     vm.start(t);
-    t.frames.push_back(Frame{fx.fn(1), nullptr, 0, 1, 0});
-    t.frames.push_back(Frame{fx.fn(0), nullptr, 0, 0, 0});
+    t.frames.push_back(Frame::at(fx.fn(1), nullptr, 0, 1));
+    t.frames.push_back(Frame::at(fx.fn(0), nullptr, 0, 0));
     ErrorObj* err = rt::new_error(t, ErrorKind::ZeroDivisionError, "integer division by zero");
     vm::record_trace(t, err, 1);
     EXPECT_EQ(vm::format_traceback(vm, err),
@@ -67,8 +68,8 @@ TEST(Traceback, ElidesRunsOfIdenticalFramesAfterThree) {
     Vm vm(fx.program, small_heap());
     VmThread t(vm, 0);
     vm.start(t);
-    t.frames.push_back(Frame{fx.fn(1), nullptr, 0, 1, 0});
-    for (int i = 0; i < 100000; ++i) t.frames.push_back(Frame{fx.fn(0), nullptr, 0, 1, 0});
+    t.frames.push_back(Frame::at(fx.fn(1), nullptr, 0, 1));
+    for (int i = 0; i < 100000; ++i) t.frames.push_back(Frame::at(fx.fn(0), nullptr, 0, 1));
     ErrorObj* err = rt::new_error(t, ErrorKind::RecursionError, "maximum call depth exceeded");
     vm::record_trace(t, err, 1);
     EXPECT_EQ(err->trace_len, 2u); // one entry for main, one for the whole run
@@ -90,7 +91,7 @@ TEST(Traceback, EmptyMessagePrintsKindAlone) {
     Vm vm(fx.program, small_heap());
     VmThread t(vm, 0);
     vm.start(t);
-    t.frames.push_back(Frame{fx.fn(1), nullptr, 0, 0, 0});
+    t.frames.push_back(Frame::at(fx.fn(1), nullptr, 0, 0));
     ErrorObj* err = rt::new_error(t, ErrorKind::ValueError, "");
     vm::record_trace(t, err, 1);
     std::string text = vm::format_traceback(vm, err);
@@ -104,7 +105,7 @@ TEST(Traceback, SpanPastTheLineIsCutAtItsEnd) {
     Vm vm(fx.program, small_heap());
     VmThread t(vm, 0);
     vm.start(t);
-    t.frames.push_back(Frame{fx.fn(1), nullptr, 0, 0, 0});
+    t.frames.push_back(Frame::at(fx.fn(1), nullptr, 0, 0));
     ErrorObj* err = rt::new_error(t, ErrorKind::Exception, "x");
     vm::record_trace(t, err, 1);
     EXPECT_NE(vm::format_traceback(vm, err).find("    let r: int = divide(10, 0)\n"
