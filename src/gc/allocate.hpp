@@ -58,8 +58,8 @@ inline size_t class_size(uint32_t cls) { return kClassTable.size[cls]; }
 
 // Pop the thread's free list, zero what the caller asked for (rounded up to 8 bytes, at least 16;
 // the rest of the cell is never read), write the header. No lock, no atomic read-modify-write. An
-// empty list goes to allocate_refill, out of line (a tail call, so that no value has to survive a
-// call here and the callers save no registers for it).
+// empty list goes to allocate_refill and a large object to allocate_large, both out of line, so
+// what is inlined into every caller stays this small.
 [[gnu::always_inline]] inline Obj* Heap::allocate_prefix_zeroed(VmThread& t, ObjKind kind, size_t size, size_t zero) {
     if (__builtin_expect(size > kMaxSmall, 0)) return allocate_large(t, kind, size);
     uint32_t cls = size_class_of(size);

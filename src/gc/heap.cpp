@@ -300,7 +300,6 @@ private:
 
 } // namespace
 
-
 // Threading: every field is guarded by `mu`, except `vm`/`limit`/`stress` (set by init before any
 // thread runs) and `marker` (used only while the world is stopped). A page popped off `unswept` is
 // owned by the popping thread until it files it back (file_swept) under `mu`.

@@ -113,9 +113,9 @@
 // helper threads owned by the Heap (HelperPool, started at the first parallel collection, asleep
 // between collections; not VmThreads: they never run bytecode or allocate). From 50 000, only the
 // collecting thread and the threads parked for the pause mark (those spin on a core already; a
-// helper woken for a short marking costs more than it saves), so a lone thread marks serially. The collecting thread
-// marks the roots, then every marker drains its own stack; a marker whose stack is empty waits in
-// MarkShare for a chunk (the older half of a busy marker's stack, given when a busy marker sees a
+// helper woken for a short marking costs more than it saves), so a lone thread marks serially.
+// The collecting thread marks the roots, then every marker drains its own stack; a marker whose
+// stack is empty waits in MarkShare for a chunk (the older half of a busy marker's stack, given when a busy marker sees a
 // hungry marker); marking ends when all markers are idle with no chunk left. Two markers may reach
 // the same object: a plain load filters the marked ones, then an exchange on the mark byte lets
 // exactly one of them claim (and trace) it; serial marking keeps the plain store. A thread parked
@@ -230,9 +230,8 @@ struct FreeCell;
 
 inline constexpr size_t kPageSize = 64 * 1024;
 inline constexpr size_t kMaxSmall = 8192;      // above this: large objects
-inline constexpr uint32_t kClassCount = 55;    // see kClassTable in heap.cpp
+inline constexpr uint32_t kClassCount = 55;    // see kClassTable in gc/allocate.hpp
 inline constexpr uint32_t kHomes = 8;          // page homes (LocalAllocator::home), see "Page homes"
-
 
 class LocalAllocator {
 public:
