@@ -24,10 +24,10 @@ Storage* new_storage(VmThread& t, uint64_t capacity, uint8_t flags) {
 }
 
 // The lock word: 0 free, 1 held, 2 held with (possibly) parked waiters. Uncontended (inline in
-// rt.hpp): one CAS to lock, one exchange to unlock. Contended: spin briefly (holders never block or reach a safepoint
-// while holding it, so waits are short), then park with std::atomic::wait. A parked waiter stays
-// "running" for the collector: the holder will release without reaching a safepoint, so the
-// waiter reaches its next safepoint soon after.
+// rt.hpp): one CAS to lock, one exchange to unlock. Contended: spin briefly (holders never block
+// or reach a safepoint while holding it, so waits are short), then park with std::atomic::wait. A
+// parked waiter stays "running" for the collector: the holder will release without reaching a
+// safepoint, so the waiter reaches its next safepoint soon after.
 void lock_contended(ObjLock& l) {
     uint32_t expected = 0;
     for (uint32_t spins = 1; spins < 64; spins *= 2) {

@@ -263,6 +263,13 @@ bool execute(VmThread& t, size_t entry_depth, Value* out) {
         ip += (n);     \
         DISPATCH();    \
     } while (0)
+// A loop's back-edge: every one polls the safepoint, so no loop can keep a collection waiting.
+#define JUMP_BACK(off)    \
+    do {                  \
+        ip += (off);      \
+        BP_SAFEPOINT();   \
+        DISPATCH();       \
+    } while (0)
 
     BP_LOAD_FRAME();
     for (;;) {
@@ -488,9 +495,7 @@ bool execute(VmThread& t, size_t entry_depth, Value* out) {
                 R[A].i = next;
                 if (step > 0 ? next >= R[A + 1].i : next <= R[A + 1].i) NEXT(1);
                 R[A + 3].i = next;
-                ip += ip->sbc();
-                BP_SAFEPOINT();
-                DISPATCH();
+                JUMP_BACK(ip->sbc());
             }
             OP(ForLoopInc) {
                 // R[A] < R[A + 1] here (only ForPrep/ForLoopInc write the counter): no overflow
@@ -498,9 +503,7 @@ bool execute(VmThread& t, size_t entry_depth, Value* out) {
                 if (next >= R[A + 1].i) NEXT(1);
                 R[A].i = next;
                 R[A + 3].i = next;
-                ip += ip->sbc();
-                BP_SAFEPOINT();
-                DISPATCH();
+                JUMP_BACK(ip->sbc());
             }
             // for-in loops test at the bottom: the next element, then back to the body (a back-edge,
             // so a safepoint), or fall through past the loop. One dispatch per element.
@@ -510,18 +513,14 @@ bool execute(VmThread& t, size_t entry_depth, Value* out) {
                 if (i >= R[ip[1].a].i || i >= arr->len.load(std::memory_order_acquire)) NEXT(2);
                 const Storage* s = arr->storage.load(std::memory_order_acquire);
                 R[A] = static_cast<uint64_t>(i) < s->capacity ? slot_load(&s->slots[i]) : rt::array_get(arr, i);
-                ip += ip[1].sbc();
-                BP_SAFEPOINT();
-                DISPATCH();
+                JUMP_BACK(ip[1].sbc());
             }
             OP(ForStr) {
                 int64_t i = ++R[C].i;
                 const String* s = str_of(R[B]);
                 if (i >= R[ip[1].a].i || static_cast<uint64_t>(i) >= s->len) NEXT(2);
                 R[A] = Value::from_obj(rt::new_string(t, std::string_view(s->data + i, 1)));
-                ip += ip[1].sbc();
-                BP_SAFEPOINT();
-                DISPATCH();
+                JUMP_BACK(ip[1].sbc());
             }
 
             // ---- integers
@@ -782,9 +781,7 @@ bool execute(VmThread& t, size_t entry_depth, Value* out) {
                 const Bytes* b = static_cast<const Bytes*>(R[B].o);
                 if (i >= R[ip[1].a].i || i >= rt::bytes_len(b)) NEXT(2);
                 R[A].i = rt::bytes_get(b, i);
-                ip += ip[1].sbc();
-                BP_SAFEPOINT();
-                DISPATCH();
+                JUMP_BACK(ip[1].sbc());
             }
 #if !BP_COMPUTED_GOTO
             }
@@ -802,6 +799,7 @@ bool execute(VmThread& t, size_t entry_depth, Value* out) {
 #undef OP
 #undef DISPATCH
 #undef NEXT
+#undef JUMP_BACK
 #undef A
 #undef B
 #undef C
