@@ -887,7 +887,6 @@ Obj* Heap::allocate_large(VmThread& t, ObjKind kind, size_t size) {
         impl->note_allocation(size, *this);
     }
     o->kind = kind;
-    o->size_class = 0;
     t.alloc.allocated += size;
     if (uint8_t e = marking.load(std::memory_order_relaxed)) {
         o->mark.store(e, std::memory_order_relaxed); // black

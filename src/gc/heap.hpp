@@ -209,6 +209,8 @@
 // world is stopped, except a concurrent cycle's markers and the background sweeper (see above).
 // `collection_due` and `marking` are atomic; `marking` changes only while the world is stopped.
 #pragma once
+#include "gc/size_class.hpp"
+
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -229,8 +231,6 @@ class Heap;
 struct FreeCell;
 
 inline constexpr size_t kPageSize = 64 * 1024;
-inline constexpr size_t kMaxSmall = 8192;      // above this: large objects
-inline constexpr uint32_t kClassCount = 55;    // see kClassTable in gc/allocate.hpp
 inline constexpr uint32_t kHomes = 8;          // page homes (LocalAllocator::home), see "Page homes"
 
 class LocalAllocator {

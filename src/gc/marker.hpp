@@ -1,6 +1,7 @@
 // The marking phase's state: an explicit mark stack and per-kind tracing (gc/mark.cpp), and the
 // root walk that feeds it (gc/roots.cpp). Internal to gc/.
 #pragma once
+#include "gc/size_class.hpp"
 #include "runtime/object.hpp"
 
 #include <atomic>
@@ -158,7 +159,7 @@ public:
                     std::chrono::steady_clock::time_point deadline, const std::atomic<bool>& stop, bool& ended);
     // Scan work of tracing `o` (see MarkProgress).
     static uint64_t work_of(const Obj* o) {
-        if (o->size_class) return o->size_class;
+        if (o->cell_class) return cell_bytes(o->cell_class);
         if (o->kind == ObjKind::Storage) return 16 + 8 * static_cast<const Storage*>(o)->capacity;
         return 64; // a large string or a handle: its header
     }
@@ -206,7 +207,7 @@ private:
     }
     // Counts o as live (once, by the marker that claimed it).
     void count(const Obj* o) {
-        live_bytes += o->size_class;
+        live_bytes += cell_bytes(o->cell_class);
         ++live_objects;
         m_work += work_of(o);
     }

@@ -36,14 +36,22 @@ enum class ObjKind : uint8_t {
     Handle,   // a native threading handle (runtime/thread/handles.hpp): not in a page, swept by the registry
 };
 
+// Per-object lock for mutating operations (threads issue: a small spinning/parking lock word;
+// rt::lock and rt::unlock in runtime/rt.hpp).
+struct ObjLock {
+    std::atomic<uint32_t> word{0};
+};
+
+// The header is one word, written by the allocator with the object zeroed (so a new object's lock
+// is free and its mark is kMarkNone).
 struct Obj {
     ObjKind kind;
     std::atomic<uint8_t> mark; // the epoch of the last marking that reached it (gc/heap.hpp, "Mark epochs")
     uint8_t flags;             // kind-specific (Storage/Cell: 1 = slots hold references)
-    uint8_t reserved;
-    uint32_t size_class;       // set by the allocator: allocation size in bytes (large objects: 0)
+    uint8_t cell_class;        // set by the allocator: size class + 1 (gc/size_class.hpp); 0: not in a page
+    ObjLock lock;              // the mutable containers' lock (Array, Map, Bytes); unused by other kinds
 };
-static_assert(sizeof(Obj) == 8);
+static_assert(sizeof(Obj) == 8 && offsetof(Obj, cell_class) == 3, "gc/allocate.hpp writes the header as one word");
 
 // Obj::mark values besides the epochs 1..kMaxMarkEpoch (gc/heap.hpp, "Mark epochs").
 inline constexpr uint8_t kMarkNone = 0;     // no marking reached it yet (a new object)
@@ -75,19 +83,14 @@ struct Storage : Obj {
     Value slots[];
 };
 
-// Per-object lock for mutating operations (threads issue: a small spinning/parking lock word).
-struct ObjLock {
-    std::atomic<uint32_t> word{0};
-};
-
 // Threading: `storage` and `len` are published with release stores under `lock` by mutators and
 // read lock-free (acquire) by readers; elements are slot_load/slot_store'd.
 struct Array : Obj {
     const types::Type* type; // the array type ([T]); type->elem says whether slots are references
     std::atomic<Storage*> storage;
     std::atomic<int64_t> len;
-    ObjLock lock;
 };
+static_assert(sizeof(Array) == 32, "an array is 4 words: its lock is in the header");
 
 // Insertion-ordered hash map (CPython's compact dict layout): `entries` is a Storage of
 // 3 words per entry (hash, key, value; a deleted entry has hash == kDeletedHash), `index` is a
@@ -98,7 +101,6 @@ struct Map : Obj {
     std::atomic<Storage*> index;
     std::atomic<int64_t> used;  // entries used (including deleted ones)
     std::atomic<int64_t> count; // live entries
-    ObjLock lock;
 };
 
 struct Tuple : Obj {
@@ -143,7 +145,6 @@ struct ErrorObj : Obj {
 struct Bytes : Obj { // later issue
     std::atomic<Storage*> storage; // bytes stored as raw data in slots
     std::atomic<int64_t> len;
-    ObjLock lock;
 };
 
 } // namespace bp
