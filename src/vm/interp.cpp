@@ -17,6 +17,7 @@
 // opcodes: every live value is then in a register of a live frame, a global or a constant.
 #include "vm/interp.hpp"
 
+#include "gc/allocate.hpp"
 #include "runtime/barrier.hpp"
 #include "runtime/rt.hpp"
 #include "runtime/thread/mutex_fast.hpp"
@@ -62,16 +63,33 @@ inline String* str_of(Value v) { return static_cast<String*>(v.o); }
     return Value::from_obj(rt::new_string(t, out));
 }
 
+// Literals: the object and (for an array) its storage are allocated with the inline fast path and
+// filled with plain stores, no lock and no barrier: no other thread can see them yet, their slots
+// held nothing, and during a concurrent cycle they are born black. Out of line, so that the dispatch
+// loop keeps its registers.
 [[gnu::noinline]] Value new_array_of(VmThread& t, const types::Type* type, const Value* R, const uint16_t* regs,
                                      uint32_t n) {
-    Array* a = rt::new_array(t, type, n);
+    auto* a = static_cast<Array*>(t.vm.heap.allocate(t, ObjKind::Array, sizeof(Array)));
+    a->type = type;
     if (n == 0) return Value::from_obj(a);
-    // No other thread can see the array yet: fill its storage directly, without array_push's lock.
-    // (No barrier either: the slots held nothing, and the array is born black during a cycle.)
-    Storage* s = a->storage.load(std::memory_order_relaxed);
-    for (uint32_t k = 0; k < n; ++k) slot_store(&s->slots[k], R[regs[k]]);
+    auto* s = static_cast<Storage*>(t.vm.heap.allocate_prefix_zeroed(t, ObjKind::Storage,
+                                                                     sizeof(Storage) + sizeof(Value) * n, sizeof(Storage)));
+    s->capacity = n;
+    s->flags = type->elem->is_ref() ? rt::kStorageRefs : 0;
+    for (uint32_t k = 0; k < n; ++k) s->slots[k] = R[regs[k]];
+    a->storage.store(s, std::memory_order_release); // release: as array_push publishes them (free on x86)
     a->len.store(n, std::memory_order_release);
     return Value::from_obj(a);
+}
+
+// A struct literal gives every field (the checker rejects a missing one), so the fields need no zeroing.
+[[gnu::noinline]] Value new_instance_of(VmThread& t, const types::Type* type, const Value* R, const uint16_t* regs,
+                                        uint32_t n) {
+    auto* in = static_cast<Instance*>(t.vm.heap.allocate_prefix_zeroed(t, ObjKind::Instance,
+                                                                       sizeof(Instance) + sizeof(Value) * n, sizeof(Instance)));
+    in->type = type;
+    for (uint32_t k = 0; k < n; ++k) in->fields[k] = R[regs[k]];
+    return Value::from_obj(in);
 }
 
 [[gnu::noinline]] Value error_field(VmThread& t, ErrorObj* e, uint32_t which) {
@@ -708,10 +726,7 @@ bool execute(VmThread& t, size_t entry_depth, Value* out) {
             OP(GetTupleItem) R[A] = static_cast<const Tuple*>(R[B].o)->items[C]; NEXT(1);
             OP(NewInstance) {
                 BP_SAFEPOINT();
-                Instance* in = rt::new_instance(t, fp->proto->consts[B].type);
-                const uint16_t* regs = ip->arg_regs();
-                for (uint32_t k = 0; k < C; ++k) in->fields[k] = R[regs[k]];
-                R[A] = Value::from_obj(in);
+                R[A] = new_instance_of(t, fp->proto->consts[B].type, R, ip->arg_regs(), C);
                 NEXT(bytecode::instr_length(*ip));
             }
             OP(GetField) R[A] = slot_load(&static_cast<Instance*>(R[B].o)->fields[C]); NEXT(1);
