@@ -1,5 +1,6 @@
 // Collector tests: sweeping, survival through every object kind, deep chains, limits, stress mode.
 #include "fixture.hpp"
+#include "gc/size_class.hpp"
 
 #include <string>
 
@@ -59,6 +60,33 @@ TEST_F(GcTest, EveryKindTracesItsReferences) {
     // closure, cell, map, entries, index, array, storage, 100 strings, "k", box, tuple, "second",
     // instance, "pname", error, message
     EXPECT_EQ(live_objects(), 115u);
+}
+
+// The one-word header (runtime/object.hpp): the allocator records each object's cell class, the
+// marker counts live bytes from it, and an array's lock lives in the header.
+TEST_F(GcTest, HeaderRecordsTheCellClassAndLiveBytesFollowIt) {
+    static_assert(sizeof(Array) == 32 && sizeof(Map) == 48 && sizeof(Bytes) == 24);
+    auto* arr_t = types.array_of(types.int_t());
+    Array* a = rt::new_array(t(), arr_t, 5); // 32-byte array + storage of 16 + 5 x 8 = 56 bytes
+    String* big = rt::alloc_string(t(), 100000); // large: not in a page
+    EXPECT_EQ(gc::cell_bytes(a->cell_class), 32u);
+    EXPECT_EQ(gc::cell_bytes(a->storage.load()->cell_class), 56u);
+    EXPECT_EQ(big->cell_class, 0);
+    EXPECT_EQ(gc::cell_bytes(0), 0u);
+    EXPECT_EQ(a->lock.word.load(), 0u); // a new object's lock is free
+    rt::array_push(t(), a, Value::from_int(1)); // takes and releases the header's lock
+    EXPECT_EQ(a->lock.word.load(), 0u);
+    EXPECT_EQ(a->kind, ObjKind::Array);
+    root(0, a);
+    collect();
+    EXPECT_EQ(live_objects(), 2u);
+    EXPECT_EQ(vm->heap.stats().last_live_bytes, 32u + 56u); // large objects are counted by the sweep
+    // Every size maps to the smallest class that holds it, and class sizes grow with the class.
+    for (size_t size = 1; size <= gc::kMaxSmall; ++size) {
+        uint32_t cls = gc::size_class_of(size);
+        ASSERT_GE(gc::class_size(cls), size);
+        if (cls > 0) ASSERT_LT(gc::class_size(cls - 1), size) << size;
+    }
 }
 
 TEST_F(GcTest, MillionLongChainDoesNotOverflowTheStack) {
