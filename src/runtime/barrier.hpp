@@ -13,9 +13,21 @@ inline void barrier_slot(VmThread& t, const Value* slot) {
 }
 
 // Before overwriting (or moving) slots [from, to) of `s` in place: array shifts, reverse, sort.
-inline void barrier_slots(VmThread& t, const Storage* s, int64_t from, int64_t to) {
-    if (__builtin_expect(!t.vm.heap.is_marking(), 1) || !s || !(s->flags & kStorageRefs)) return;
+// Out of line, so that the inline test is one load and one branch wherever it is inlined (GCC
+// otherwise may test `s` first: two more instructions on every array store).
+[[gnu::noinline, gnu::cold]] inline void barrier_slots_marking(VmThread& t, const Storage* s, int64_t from, int64_t to) {
+    if (!s || !(s->flags & kStorageRefs)) return;
     for (int64_t i = from; i < to; ++i) t.vm.heap.write_barrier(slot_load(&s->slots[i]).o);
+}
+inline void barrier_slots(VmThread& t, const Storage* s, int64_t from, int64_t to) {
+    if (__builtin_expect(t.vm.heap.is_marking(), 0)) barrier_slots_marking(t, s, from, to);
+}
+// While a concurrent cycle marks: shades slot i's old value and stores v there. The store is in the
+// cold call too, so that the caller keeps nothing live across it (the interpreter's array store,
+// which tests is_marking itself: an inline wrapper would load v before the test).
+[[gnu::noinline, gnu::cold]] inline void slot_store_marking(VmThread& t, Storage* s, int64_t i, Value v) {
+    barrier_slots_marking(t, s, i, i + 1);
+    slot_store(&s->slots[i], v);
 }
 
 // Before replacing the object a pointer field refers to (a container's storage).

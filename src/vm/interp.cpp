@@ -674,8 +674,8 @@ bool execute(VmThread& t, size_t entry_depth, Value* out) {
                 Storage* s = arr->storage.load(std::memory_order_acquire);
                 int64_t j = i < 0 ? i + n : i;
                 if (__builtin_expect(j >= 0 && j < n && static_cast<uint64_t>(j) < s->capacity, 1)) {
-                    rt::barrier_slots(t, s, j, j + 1);
-                    slot_store(&s->slots[j], R[C]);
+                    if (__builtin_expect(vm.heap.is_marking(), 0)) rt::slot_store_marking(t, s, j, R[C]);
+                    else slot_store(&s->slots[j], R[C]);
                 } else {
                     rt::array_set(t, arr, i, R[C]);
                 }
