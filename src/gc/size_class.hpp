@@ -31,7 +31,7 @@ inline constexpr uint32_t cell_class_of(uint32_t cls) { return cls + 1; }
 struct ClassTable {
     uint8_t cls[kMaxSmall / kGrain + 1];
     uint32_t bytes[kClassCount + 1];  // by cell class
-    uint32_t header[kClassCount];     // by size class: cell_class in byte 3 (little-endian)
+    uint64_t header[kClassCount];     // by size class: cell_class in byte 3 (little-endian)
 };
 constexpr ClassTable make_class_table() {
     ClassTable t{};
@@ -40,7 +40,7 @@ constexpr ClassTable make_class_table() {
                         : c < kFineClasses + kMediumClasses ? 128 + 16 * (c - kFineClasses + 1)
                                                             : kCoarse[c - kFineClasses - kMediumClasses];
         t.bytes[cell_class_of(c)] = size;
-        t.header[c] = cell_class_of(c) << 24;
+        t.header[c] = uint64_t{cell_class_of(c)} << 24;
     }
     uint32_t c = 0;
     for (size_t step = 0; step <= kMaxSmall / kGrain; ++step) {
