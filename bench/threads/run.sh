@@ -31,7 +31,7 @@ best = {1: 1e9, 2: 1e9, "p": 1e9}
 def run(*cmds):
     s = time.perf_counter()
     procs = [subprocess.Popen([bp, f, *c], stdout=subprocess.DEVNULL) for c in cmds]
-    if any(p.wait() for p in procs): sys.exit(f"{f} failed")
+    if any([p.wait() for p in procs]): sys.exit(f"{f} failed")
     return time.perf_counter() - s
 for _ in range(5):
     best[1] = min(best[1], run(["1"]))

@@ -114,6 +114,12 @@ private:
             // counter, stop, step, loop variable
             if (!reg_ok(uint32_t{in.a} + 3)) return fail_b(pc, "range loop registers run past nregs");
         }
+        if (in.op == Op::NewInstance) { // the interpreter sizes the instance by c and fills every field
+            const Constant& k = m_fn.consts[in.b];
+            if (k.kind != Constant::Kind::Type || !k.type || k.type->kind != types::Kind::Struct ||
+                k.type->info->fields().size() != in.c)
+                return fail_b(pc, "NewInstance must give every field of a struct type constant");
+        }
         if (in.op == Op::ModIntK) { // the interpreter divides without a check
             const Constant& k = m_fn.consts[in.c];
             if (k.kind != Constant::Kind::Int || k.i == 0 || k.i == -1)

@@ -12,6 +12,7 @@
 #include "types/type.hpp"
 
 #include <atomic>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -51,7 +52,9 @@ struct Obj {
     uint8_t cell_class;        // set by the allocator: size class + 1 (gc/size_class.hpp); 0: not in a page
     ObjLock lock;              // the mutable containers' lock (Array, Map, Bytes); unused by other kinds
 };
-static_assert(sizeof(Obj) == 8 && offsetof(Obj, cell_class) == 3, "gc/allocate.hpp writes the header as one word");
+static_assert(sizeof(Obj) == 8 && offsetof(Obj, cell_class) == 3 && offsetof(Obj, lock) == 4 &&
+                  std::endian::native == std::endian::little,
+              "gc/allocate.hpp writes the header as one little-endian word");
 
 // Obj::mark values besides the epochs 1..kMaxMarkEpoch (gc/heap.hpp, "Mark epochs").
 inline constexpr uint8_t kMarkNone = 0;     // no marking reached it yet (a new object)

@@ -82,7 +82,8 @@ inline String* str_of(Value v) { return static_cast<String*>(v.o); }
     return Value::from_obj(a);
 }
 
-// A struct literal gives every field (the checker rejects a missing one), so the fields need no zeroing.
+// A struct literal gives every field (the checker rejects a missing one, the verifier checks that n
+// is the struct's field count), so the fields need no zeroing.
 [[gnu::noinline]] Value new_instance_of(VmThread& t, const types::Type* type, const Value* R, const uint16_t* regs,
                                         uint32_t n) {
     auto* in = static_cast<Instance*>(t.vm.heap.allocate_prefix_zeroed(t, ObjKind::Instance,

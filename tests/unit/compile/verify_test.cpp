@@ -124,6 +124,23 @@ TEST(Verify, RejectsModIntKWithUncheckedDivisor) {
     EXPECT_NE(bytecode::verify(*b->program).find("ModIntK"), std::string::npos);
 }
 
+// NewInstance sizes the instance by its argument count and leaves no field unset: the verifier
+// must refuse one that gives fewer fields than the struct has, or names a non-struct constant.
+TEST(Verify, RejectsNewInstanceThatLeavesFieldsUnset) {
+    auto b = build("struct P:\n    x: int\n    s: str\n\ndef main() -> int:\n    let p: P = P{x: 1, s: \"a\"}\n"
+                   "    return p.x\n");
+    ASSERT_TRUE(b->program);
+    ASSERT_EQ(bytecode::verify(*b->program), "");
+    bytecode::Instr* ni = nullptr;
+    for (auto& fn : b->program->functions)
+        for (uint32_t pc = 0; pc < fn->code.size(); pc += bytecode::instr_length(fn->code[pc]))
+            if (fn->code[pc].op == bytecode::Op::NewInstance) ni = &fn->code[pc];
+    ASSERT_NE(ni, nullptr);
+    EXPECT_EQ(ni->c, 2);
+    ni->c = 1;
+    EXPECT_NE(bytecode::verify(*b->program).find("NewInstance"), std::string::npos);
+}
+
 // Range loops use four registers from their base (counter, stop, step, variable).
 TEST(Verify, RejectsRangeLoopPastTheRegisters) {
     auto b = build("def main() -> int:\n    let t: int = 0\n    for i in range(3):\n        t += i\n    return t\n");

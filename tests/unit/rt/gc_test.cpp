@@ -73,19 +73,25 @@ TEST_F(GcTest, HeaderRecordsTheCellClassAndLiveBytesFollowIt) {
     EXPECT_EQ(gc::cell_bytes(a->storage.load()->cell_class), 56u);
     EXPECT_EQ(big->cell_class, 0);
     EXPECT_EQ(gc::cell_bytes(0), 0u);
+    EXPECT_EQ(reinterpret_cast<char*>(&a->lock) - reinterpret_cast<char*>(a), 4); // in the header word
     EXPECT_EQ(a->lock.word.load(), 0u); // a new object's lock is free
-    rt::array_push(t(), a, Value::from_int(1)); // takes and releases the header's lock
-    EXPECT_EQ(a->lock.word.load(), 0u);
-    EXPECT_EQ(a->kind, ObjKind::Array);
+    rt::lock(a->lock);
+    EXPECT_NE(a->lock.word.load(), 0u);
+    EXPECT_EQ(a->kind, ObjKind::Array); // the lock word leaves the rest of the header alone
+    rt::unlock(a->lock);
     root(0, a);
+    root(1, big);
     collect();
-    EXPECT_EQ(live_objects(), 2u);
-    EXPECT_EQ(vm->heap.stats().last_live_bytes, 32u + 56u); // large objects are counted by the sweep
+    EXPECT_EQ(live_objects(), 3u);
+    // The array's and storage's cells, and the large string's bytes (the sweep counts those).
+    EXPECT_EQ(vm->heap.stats().last_live_bytes, 32u + 56u + (24u + 1u + 100000u));
     // Every size maps to the smallest class that holds it, and class sizes grow with the class.
     for (size_t size = 1; size <= gc::kMaxSmall; ++size) {
         uint32_t cls = gc::size_class_of(size);
         ASSERT_GE(gc::class_size(cls), size);
-        if (cls > 0) ASSERT_LT(gc::class_size(cls - 1), size) << size;
+        if (cls > 0) {
+            ASSERT_LT(gc::class_size(cls - 1), size) << size;
+        }
     }
 }
 
