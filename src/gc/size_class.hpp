@@ -12,8 +12,8 @@ inline constexpr uint32_t kClassCount = 55; // small size classes
 
 // Size classes: every 8 bytes from 16 to 128 (the common objects: an instance with one field is 24
 // bytes, a storage of one element 24, so 16-byte steps wasted a sixth of a typical struct-and-array
-// heap), every 16
-// to 512, then coarse steps to kMaxSmall. Sizes are multiples of kGrain, so cells stay 8-aligned.
+// heap), every 16 to 512, then coarse steps to kMaxSmall. Sizes are multiples of kGrain, so cells
+// stay 8-aligned.
 inline constexpr size_t kGrain = 8;
 inline constexpr uint32_t kFineClasses = 15;   // 16, 24, ..., 128
 inline constexpr uint32_t kMediumClasses = 24; // 144, 160, ..., 512

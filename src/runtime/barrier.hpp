@@ -13,8 +13,9 @@ inline void barrier_slot(VmThread& t, const Value* slot) {
 }
 
 // Before overwriting (or moving) slots [from, to) of `s` in place: array shifts, reverse, sort.
-// Out of line, so that the inline test is one load and one branch wherever it is inlined (GCC
-// otherwise may test `s` first: two more instructions on every array store).
+// barrier_slots tests is_marking inline and shades out of line, so that the inline part is one load
+// and one branch (with the whole test inline, GCC may test `s` first: two more instructions on every
+// array store).
 [[gnu::noinline, gnu::cold]] inline void barrier_slots_marking(VmThread& t, const Storage* s, int64_t from, int64_t to) {
     if (!s || !(s->flags & kStorageRefs)) return;
     for (int64_t i = from; i < to; ++i) t.vm.heap.write_barrier(slot_load(&s->slots[i]).o);
