@@ -17,10 +17,6 @@ namespace bp::rt {
 
 namespace {
 
-uint8_t elem_flags(const types::Type* array_type) {
-    return array_type->elem->is_ref() ? kStorageRefs : 0;
-}
-
 // With a's lock held: returns a storage with room for `need` elements (the current one, or a
 // grown copy published with release).
 [[gnu::noinline]] Storage* reserve_locked(VmThread& t, Array* a, int64_t need) {

@@ -33,6 +33,8 @@ inline constexpr uint8_t kStorageRefs = 1;
 inline constexpr uint8_t kStorageMapEntries = 2;
 inline constexpr uint8_t kStorageKeyRef = 4;
 inline constexpr uint8_t kStorageValueRef = 8;
+// The Storage::flags of an array of type array_type ([T]).
+inline uint8_t elem_flags(const types::Type* array_type) { return array_type->elem->is_ref() ? kStorageRefs : 0; }
 inline constexpr uint64_t kDeletedHash = ~uint64_t{0}; // a deleted map entry's hash word
 
 // header + count * elem_size, or MemoryError if that overflows (use it before any big allocation).

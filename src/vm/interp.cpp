@@ -75,7 +75,7 @@ inline String* str_of(Value v) { return static_cast<String*>(v.o); }
     auto* s = static_cast<Storage*>(t.vm.heap.allocate_prefix_zeroed(t, ObjKind::Storage,
                                                                      sizeof(Storage) + sizeof(Value) * n, sizeof(Storage)));
     s->capacity = n;
-    s->flags = type->elem->is_ref() ? rt::kStorageRefs : 0;
+    s->flags = rt::elem_flags(type);
     for (uint32_t k = 0; k < n; ++k) s->slots[k] = R[regs[k]];
     a->storage.store(s, std::memory_order_release); // release: as array_push publishes them (free on x86)
     a->len.store(n, std::memory_order_release);
