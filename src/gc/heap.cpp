@@ -1286,7 +1286,7 @@ void Heap::Impl::mark(VmThread& t) {
     }
     ensure_helpers(n - 1);
     for (auto& m : helper_markers) m->clear(); // a helper that wakes too late adds nothing
-    MarkShare pause_share; // this pause's (`share` is the concurrent cycle's)
+    MarkShare pause_share(1, true); // this pause's (`share` is the concurrent cycle's)
     marker.set_share(&pause_share);
     mark_roots(t.vm, t, marker, &pause_share);
     helpers->run(n - 1, [&](uint32_t i) {

@@ -115,10 +115,11 @@
 // collecting thread and the threads parked for the pause mark (those spin on a core already; a
 // helper woken for a short marking costs more than it saves), so a lone thread marks serially.
 // The collecting thread marks the roots, then every marker drains its own stack; a marker whose
-// stack is empty waits in MarkShare for a chunk (the older half of a busy marker's stack, given when a busy marker sees a
+// stack is empty spins in MarkShare for a chunk (the older half of a busy marker's stack, given when a busy marker sees a
 // hungry marker); marking ends when all markers are idle with no chunk left. Two markers may reach
-// the same object: a plain load filters the marked ones, then an exchange on the mark byte lets
-// exactly one of them claim (and trace) it; serial marking keeps the plain store. A thread parked
+// the same object: a plain load filters the marked ones, then a plain store marks it, so two
+// markers that load it in the same few instructions both trace it (twice the work for that object,
+// never a missed one; a concurrent cycle claims by exchange instead: see MarkShare). A thread parked
 // for the pause takes a helper's share itself when it can spin (HelperPool in heap.cpp, Heap::
 // park_spin): it is on a core already, and its sleep would cost it that core. Markers read
 // objects the mutators wrote before they parked: the stop-the-world handshake (threads_mu) and

@@ -4,6 +4,7 @@
 // Mutable reference words are read with slot_load/ref_load: during a concurrent cycle the
 // program writes them while markers read them (gc/heap.hpp, "Concurrent marking").
 #include "gc/marker.hpp"
+#include "base/cpu_relax.hpp"
 #include "runtime/rt.hpp"
 #include "runtime/thread/runtime.hpp"
 #include "vm/vm.hpp"
@@ -158,7 +159,7 @@ uint64_t Marker::assist(MarkShare& share, SatbQueue& satb, uint64_t work, std::c
                         const std::atomic<bool>& stop, bool& ended) {
     uint64_t start = m_work;
     uint32_t polls = 0;
-    m_share = &share;
+    set_share(&share);
     while (m_work - start < work && !stop.load(std::memory_order_relaxed)) {
         if (m_stack.empty() && !satb.take(m_stack) && !share.take_until(m_stack, deadline)) break;
         while (!m_stack.empty() && m_work - start < work) {
@@ -172,7 +173,7 @@ uint64_t Marker::assist(MarkShare& share, SatbQueue& satb, uint64_t work, std::c
     }
     ended = share.leave(m_stack);
     m_stack.clear();
-    m_share = nullptr;
+    set_share(nullptr);
     return m_work - start;
 }
 
@@ -185,23 +186,44 @@ bool SatbQueue::take(std::vector<Obj*>& out) {
     return true;
 }
 
+std::unique_lock<std::mutex> MarkShare::acquire() {
+    if (m_pause)
+        for (uint32_t i = 0; i < 1024; ++i) { // pause instructions: a few microseconds
+            if (m_mu.try_lock()) return std::unique_lock<std::mutex>(m_mu, std::adopt_lock);
+            base::cpu_relax();
+        }
+    return std::unique_lock<std::mutex>(m_mu);
+}
+
+bool MarkShare::spin_for_work(std::unique_lock<std::mutex>& lock, std::chrono::steady_clock::time_point until) {
+    lock.unlock();
+    bool woke = false;
+    for (uint32_t i = 1; !woke; ++i) {
+        base::cpu_relax();
+        woke = m_nchunks.load(std::memory_order_relaxed) != 0 || m_over.load(std::memory_order_relaxed);
+        if ((i & 255) == 0 && std::chrono::steady_clock::now() > until) break;
+    }
+    lock = acquire();
+    return woke;
+}
+
 void MarkShare::add_chunk(std::vector<Obj*>&& chunk) {
     if (chunk.empty()) return;
-    std::lock_guard<std::mutex> lock(m_mu);
+    auto lock = acquire();
     m_chunks.push_back(std::move(chunk));
     update_hungry();
     m_cv.notify_one();
 }
 
 void MarkShare::steal_all(std::vector<Obj*>& out) {
-    std::lock_guard<std::mutex> lock(m_mu);
+    auto lock = acquire();
     for (auto& chunk : m_chunks) out.insert(out.end(), chunk.begin(), chunk.end());
     m_chunks.clear();
     update_hungry();
 }
 
 void MarkShare::give(std::vector<Obj*>& stack) {
-    std::lock_guard<std::mutex> lock(m_mu);
+    auto lock = acquire();
     if (m_idle <= m_chunks.size() || stack.size() < 2) return; // fed by someone else meanwhile
     auto half = static_cast<std::ptrdiff_t>(stack.size() / 2);
     // The older half: entries near the bottom are nearer the roots, so they lead to more work.
@@ -212,7 +234,7 @@ void MarkShare::give(std::vector<Obj*>& stack) {
 }
 
 void MarkShare::publish(std::vector<Obj*>& stack) {
-    std::lock_guard<std::mutex> lock(m_mu);
+    auto lock = acquire();
     auto half = static_cast<std::ptrdiff_t>(stack.size() / 2);
     m_chunks.emplace_back(stack.begin(), stack.begin() + half);
     stack.erase(stack.begin(), stack.begin() + half);
@@ -221,7 +243,7 @@ void MarkShare::publish(std::vector<Obj*>& stack) {
 }
 
 bool MarkShare::join() {
-    std::lock_guard<std::mutex> lock(m_mu);
+    auto lock = acquire();
     if (m_done) return false;
     ++m_markers;
     return true;
@@ -235,8 +257,12 @@ bool MarkShare::take_until(std::vector<Obj*>& stack, std::chrono::steady_clock::
 
 // take (no deadline) and take_until: one loop, so the end-of-marking rule is written once.
 bool MarkShare::take_impl(std::vector<Obj*>& stack, const std::chrono::steady_clock::time_point* deadline) {
-    std::unique_lock<std::mutex> lock(m_mu);
+    auto lock = acquire();
     ++m_idle;
+    // A pause's marker spins at most this long per take before it sleeps: far longer than a
+    // hand-over, short enough that a marker whose peer lost its core gives its own core up.
+    const auto spin_until = std::chrono::steady_clock::now() + std::chrono::milliseconds(2);
+    bool spun_out = false;
     for (;;) {
         if (!m_chunks.empty()) {
             stack = std::move(m_chunks.back());
@@ -248,10 +274,15 @@ bool MarkShare::take_impl(std::vector<Obj*>& stack, const std::chrono::steady_cl
         if (m_done) return false; // a timed taker's leave() sees m_done and does not count it again
         if (m_idle == m_markers) {
             m_done = true;
+            update_hungry(); // ends the spinners' wait too
             m_cv.notify_all();
             return false;
         }
         update_hungry();
+        if (m_pause && !spun_out) { // then look again under the lock, whatever woke it
+            spun_out = !spin_for_work(lock, spin_until);
+            continue;
+        }
         if (!deadline) {
             m_cv.wait(lock);
         } else if (m_cv.wait_until(lock, *deadline) == std::cv_status::timeout && m_chunks.empty() && !m_done &&
@@ -264,7 +295,7 @@ bool MarkShare::take_impl(std::vector<Obj*>& stack, const std::chrono::steady_cl
 }
 
 bool MarkShare::leave(std::vector<Obj*>& stack) {
-    std::lock_guard<std::mutex> lock(m_mu);
+    auto lock = acquire();
     if (!stack.empty()) { // never dropped: after the end (not expected) the remark traces it (steal_all)
         m_chunks.push_back(std::move(stack));
         stack.clear();

@@ -26,13 +26,22 @@ namespace bp::gc {
 // decides, under the mutex, and wakes the others). The collecting thread is the first marker; a
 // helper joins when it wakes, unless marking is already over (so a helper the OS schedules late
 // never holds up the end).
-// Threading: everything is guarded by m_mu except m_hungry and m_nchunks, hints read racily by busy
-// markers.
+// A pause's share (`pause`): its markers own their cores until the world resumes, so an idle marker
+// spins for a chunk instead of sleeping, and a marker spins for the mutex before it parks. Two
+// markers hand work back and forth many times per pause, and with futex sleeps and wake-ups each
+// hand-over cost a system call on both sides and a wake-up latency (trees.bp, 2 threads: ~55 futex
+// calls per collection, all of them here; 2 now). Nothing but the markers writes marks in a pause,
+// so they claim with plain stores (Marker::claim). A concurrent cycle's markers share their cores
+// with the program, so they sleep, and the write barrier marks beside them, so they exchange.
+// Threading: everything is guarded by m_mu except m_hungry, m_nchunks and m_over, hints read
+// racily by busy markers and spinning ones.
 class MarkShare {
 public:
     // `markers`: the markers that take part without join() (1: the collecting thread; 0 for a
-    // concurrent cycle, where only helpers mark and the roots arrive as a chunk).
-    explicit MarkShare(uint32_t markers = 1) : m_markers(markers) {}
+    // concurrent cycle, where only helpers mark and the roots arrive as a chunk). `pause`: a pause's
+    // markers (see above).
+    explicit MarkShare(uint32_t markers = 1, bool pause = false) : m_markers(markers), m_pause(pause) {}
+    bool pause() const { return m_pause; }
     // Queues grey objects for whoever takes them (the roots of a concurrent cycle).
     void add_chunk(std::vector<Obj*>&& chunk);
     // Moves every chunk nobody took into `out` (after the markers ended).
@@ -58,18 +67,25 @@ public:
 
 private:
     bool take_impl(std::vector<Obj*>& stack, const std::chrono::steady_clock::time_point* deadline);
+    // m_mu, taken after a short spin in a pause.
+    std::unique_lock<std::mutex> acquire();
+    // Releases `lock` and spins until a chunk or the end may have come (true), or `until` (false).
+    bool spin_for_work(std::unique_lock<std::mutex>& lock, std::chrono::steady_clock::time_point until);
     void update_hungry() {
         m_hungry.store(m_idle > m_chunks.size(), std::memory_order_relaxed);
         m_nchunks.store(static_cast<uint32_t>(m_chunks.size()), std::memory_order_relaxed);
+        m_over.store(m_done, std::memory_order_relaxed);
     }
     std::mutex m_mu;
     std::condition_variable m_cv;
     std::vector<std::vector<Obj*>> m_chunks;
     std::atomic<bool> m_hungry{false};
     std::atomic<uint32_t> m_nchunks{0};
+    std::atomic<bool> m_over{false};
     uint32_t m_markers;
     uint32_t m_idle = 0;
     bool m_done = false;
+    const bool m_pause;
 };
 
 // Objects the write barrier shaded during a concurrent cycle (marked, not yet traced): the grey
@@ -145,7 +161,10 @@ public:
     // The epoch this marker marks with (gc/heap.hpp, "Mark epochs"); set before each marking.
     void set_epoch(uint8_t epoch) { m_epoch = epoch; }
     // Parallel marking: marks through `share` (nullptr: serial again).
-    void set_share(MarkShare* share) { m_share = share; }
+    void set_share(MarkShare* share) {
+        m_share = share;
+        m_exchange = share && !share->pause();
+    }
     // Traces, giving work to idle markers and taking theirs, until every marker is idle. A
     // concurrent cycle's markers also poll `satb`, give up when `stop` is raised and report their
     // work to `progress` (as background credit when `credit`).
@@ -199,9 +218,11 @@ private:
         // relaxed: the world is stopped, or (concurrent cycle) o's contents were published by
         // the release store of the slot we loaded it from with acquire.
         if (marked_in(o, m_epoch)) return false;
-        // Parallel: two markers may reach it at once; the exchange lets one claim it (claim_mark,
-        // whose load this one has already done).
-        if (m_share) return o->mark.exchange(m_epoch, std::memory_order_relaxed) != m_epoch;
+        // Concurrent: the markers, assists and the write barrier may reach it at once; the exchange
+        // lets one claim it. In a pause, two markers that reach it at once (a window of a few
+        // instructions) both trace it: the same work twice and its bytes counted twice, rarely, and
+        // nothing missed. A plain store spares the pause's markers a locked instruction per object.
+        if (m_exchange) return o->mark.exchange(m_epoch, std::memory_order_relaxed) != m_epoch;
         o->mark.store(m_epoch, std::memory_order_relaxed);
         return true;
     }
@@ -229,6 +250,7 @@ private:
     uint8_t m_epoch = 1; // the marking's epoch (set_epoch)
     uint64_t m_work = 0; // scan work of everything visited (MarkProgress units), ever
     MarkShare* m_share = nullptr;
+    bool m_exchange = false; // claims by exchange (set_share)
     std::unordered_set<const Obj*>* m_verify = nullptr;
     std::unordered_set<const Obj*> m_seen;
     uint64_t m_unmarked = 0;
