@@ -261,7 +261,7 @@ bool MarkShare::take_impl(std::vector<Obj*>& stack, const std::chrono::steady_cl
     ++m_idle;
     // A pause's marker spins at most this long per take before it sleeps: far longer than a
     // hand-over, short enough that a marker whose peer lost its core gives its own core up.
-    const auto spin_until = std::chrono::steady_clock::now() + std::chrono::milliseconds(2);
+    const auto spin_until = std::chrono::steady_clock::now() + std::chrono::microseconds(250);
     bool spun_out = false;
     for (;;) {
         if (!m_chunks.empty()) {
