@@ -115,7 +115,7 @@
 // collecting thread and the threads parked for the pause mark (those spin on a core already; a
 // helper woken for a short marking costs more than it saves), so a lone thread marks serially.
 // The collecting thread marks the roots, then every marker drains its own stack; a marker whose
-// stack is empty spins in MarkShare for a chunk (the older half of a busy marker's stack, given when a busy marker sees a
+// stack is empty spins (then sleeps) in MarkShare for a chunk (the older half of a busy marker's stack, given when a busy marker sees a
 // hungry marker); marking ends when all markers are idle with no chunk left. Two markers may reach
 // the same object: a plain load filters the marked ones, then a plain store marks it, so two
 // markers that load it in the same few instructions both trace it (twice the work for that object,

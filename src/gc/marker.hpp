@@ -30,7 +30,7 @@ namespace bp::gc {
 // spins for a chunk instead of sleeping, and a marker spins for the mutex before it parks. Two
 // markers hand work back and forth many times per pause, and with futex sleeps and wake-ups each
 // hand-over cost a system call on both sides and a wake-up latency (trees.bp, 2 threads: ~55 futex
-// calls per collection, all of them here; 2 now). Nothing but the markers writes marks in a pause,
+// calls per collection, all of them here; none now). Nothing but the markers writes marks in a pause,
 // so they claim with plain stores (Marker::claim). A concurrent cycle's markers share their cores
 // with the program, so they sleep, and the write barrier marks beside them, so they exchange.
 // Threading: everything is guarded by m_mu except m_hungry, m_nchunks and m_over, hints read
