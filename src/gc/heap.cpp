@@ -976,13 +976,14 @@ void Heap::collect(VmThread& t, bool force) {
 }
 
 // With the world stopped: forgets every thread's free lists (the sweep rebuilds them from the
-// pages) and collects their allocation counters.
+// pages) and map lookup hints (runtime/map.cpp), and collects their allocation counters.
 void Heap::Impl::reset_allocators(VmThread& t) {
     bool self_attached = false;
     auto reset = [&](VmThread& th) {
         stats.bytes_allocated_total += th.alloc.allocated;
         th.alloc.allocated = 0;
         th.alloc.reset();
+        for (MapHint& h : th.map_hints) h = MapHint{}; // they may name what the sweep frees
     };
     for (VmThread* th : vm->threads) {
         reset(*th);

@@ -127,6 +127,10 @@ Array* map_values(VmThread& t, const Map* m);
 Array* map_keys(VmThread& t, const Map* m, const types::Type* array_type);
 Array* map_values(VmThread& t, const Map* m, const types::Type* array_type);
 bool map_has_key(const Map* m, Value key);
+// The interpreter's forms: they use and update the thread's lookup hints (map.cpp), so that testing a
+// key and then reading or writing it finds the entry once.
+bool map_has_key(VmThread& t, const Map* m, Value key);
+Value map_get(VmThread& t, const Map* m, Value key);
 // Iteration in insertion order: start with *pos = 0; each call yields the next live entry and
 // advances *pos, false at the end. Safe against concurrent mutation (may skip or repeat).
 bool map_next(const Map* m, int64_t* pos, Value* key, Value* value);

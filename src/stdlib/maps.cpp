@@ -14,7 +14,7 @@ Value bi_map_values(BuiltinArgs& a) {
     return Value::from_obj(rt::map_values(a.thread, arg_map(a, 0), a.result_type));
 }
 
-Value bi_map_has_key(BuiltinArgs& a) { return Value::from_bool(rt::map_has_key(arg_map(a, 0), a.args[1])); }
+Value bi_map_has_key(BuiltinArgs& a) { return Value::from_bool(rt::map_has_key(a.thread, arg_map(a, 0), a.args[1])); }
 Value bi_map_delete(BuiltinArgs& a) { return Value::from_bool(rt::map_delete(arg_map(a, 0), a.args[1])); }
 
 } // namespace bp::stdlib

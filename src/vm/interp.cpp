@@ -690,13 +690,13 @@ bool execute(VmThread& t, size_t entry_depth, Value* out) {
                 R[A] = Value::from_obj(rt::new_map(t, fp->proto->consts[B].type));
                 NEXT(1);
             }
-            OP(IndexMap) R[A] = rt::map_get(static_cast<const Map*>(R[B].o), R[C]); NEXT(1);
+            OP(IndexMap) R[A] = rt::map_get(t, static_cast<const Map*>(R[B].o), R[C]); NEXT(1);
             OP(SetIndexMap) {
                 BP_SAFEPOINT();
                 rt::map_set(t, static_cast<Map*>(R[A].o), R[B], R[C]);
                 NEXT(1);
             }
-            OP(MapHasKey) R[A] = Value::from_bool(rt::map_has_key(static_cast<const Map*>(R[B].o), R[C])); NEXT(1);
+            OP(MapHasKey) R[A] = Value::from_bool(rt::map_has_key(t, static_cast<const Map*>(R[B].o), R[C])); NEXT(1);
             // `with m:` and mutex_lock / mutex_unlock on a Mutex: the uncontended paths inline
             // (runtime/thread/mutex_fast.hpp), the rest in the runtime, which may block (safe state)
             // or raise; the frame's pc is saved first on those paths.

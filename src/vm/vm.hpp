@@ -156,6 +156,15 @@ struct OutputCapture {
     std::atomic<bool>* start_gate = nullptr;
 };
 
+// Where this thread last found a key of a map (runtime/map.cpp, "Lookup hints"). Plain data: not
+// roots; every pause that ends a marking clears them (gc/heap.cpp reset_allocators).
+struct MapHint {
+    const Map* map = nullptr;
+    uint64_t key = 0;            // the key's bits (a string key: its object)
+    const Storage* entries = nullptr; // the entries storage it was found in
+    int64_t entry = 0;
+};
+
 class VmThread {
 public:
     // initial_stack: register stack size in values (0 = the default; it grows on demand).
@@ -177,6 +186,7 @@ public:
     const CallTarget* call_targets;              // vm.call_targets.data()
     const std::atomic<bool>* collection_due;     // &vm.heap.collection_due: the safepoint poll
     gc::LocalAllocator alloc;    // this thread's allocation buffer
+    MapHint map_hints[8];        // direct-mapped by the map's address (runtime/map.cpp)
     ErrorObj* pending_error = nullptr; // root while an exception propagates
 
     // Threading: the collector's view of this thread (see runtime/thread/safepoint.hpp):

@@ -134,6 +134,50 @@ TEST_F(ContainersTest, MapInsertDeleteOrderGrowth) {
     EXPECT_EQ(rt::map_len(m), 501);
 }
 
+// The interpreter's lookups go through the thread's hints (runtime/map.cpp, "Lookup hints"): a hint
+// must never outlive what it names. Each step below would return a stale entry if the hint were
+// trusted without its checks.
+TEST_F(ContainersTest, MapLookupHintsFollowDeletesRebuildsAndCollections) {
+    auto* map_t = types.map_of(types.str_t(), types.int_t());
+    Map* m = rt::new_map(t(), map_t);
+    root(0, m);
+    String* k = str("key");
+    root(1, k);
+    rt::map_set(t(), m, Value::from_obj(k), Value::from_int(1)); // inserted: hinted
+    EXPECT_TRUE(rt::map_has_key(t(), m, Value::from_obj(k)));
+    rt::map_set(t(), m, Value::from_obj(k), Value::from_int(2)); // through the hint
+    EXPECT_EQ(rt::map_get(m, Value::from_obj(k)).i, 2);          // the hintless lookup agrees
+    EXPECT_EQ(rt::map_get(t(), m, Value::from_obj(str("key"))).i, 2); // an equal string, another object
+    // Deleted: the hinted entry is marked, so the hint is not taken.
+    EXPECT_TRUE(rt::map_delete(m, Value::from_obj(k)));
+    EXPECT_FALSE(rt::map_has_key(t(), m, Value::from_obj(k)));
+    EXPECT_EQ(raise_message([&] { rt::map_get(t(), m, Value::from_obj(k)); }, ErrorKind::KeyError), "key not found: \"key\"");
+    // Re-inserted: a new entry, found and hinted again.
+    rt::map_set(t(), m, Value::from_obj(k), Value::from_int(3));
+    EXPECT_EQ(rt::map_get(t(), m, Value::from_obj(k)).i, 3);
+    // Rebuilt (grown): the hint names the old entries storage, so the lookup starts over, and a write
+    // lands in the current storage.
+    for (int i = 0; i < 200; ++i) rt::map_set(t(), m, Value::from_obj(str("g" + std::to_string(i))), Value::from_int(i));
+    rt::map_set(t(), m, Value::from_obj(k), Value::from_int(4));
+    EXPECT_EQ(rt::map_get(m, Value::from_obj(k)).i, 4);
+    // Two maps in one hint slot (same address bits) and two keys of one map take turns.
+    Map* other = rt::new_map(t(), map_t);
+    root(2, other);
+    rt::map_set(t(), other, Value::from_obj(k), Value::from_int(10));
+    for (int round = 0; round < 3; ++round) {
+        EXPECT_EQ(rt::map_get(t(), m, Value::from_obj(k)).i, 4);
+        EXPECT_EQ(rt::map_get(t(), other, Value::from_obj(k)).i, 10);
+        EXPECT_EQ(rt::map_get(t(), m, Value::from_obj(str("g7"))).i, 7);
+    }
+    // A collection clears every hint: afterwards the sweep may free what one named.
+    collect();
+    for (const MapHint& h : t().map_hints) EXPECT_EQ(h.map, nullptr);
+    EXPECT_EQ(rt::map_get(t(), m, Value::from_obj(k)).i, 4);
+    unroot(0);
+    unroot(1);
+    unroot(2);
+}
+
 TEST_F(ContainersTest, MapScalarKeys) {
     Map* f = rt::new_map(t(), types.map_of(types.float_t(), types.int_t()));
     rt::map_set(t(), f, Value::from_float(-0.0), Value::from_int(1));
