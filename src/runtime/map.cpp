@@ -151,7 +151,7 @@ inline bool find_entry(const Map* m, Value key, Storage** out_entries, int64_t* 
 }
 
 // Lookup hints. `if map_has_key(m, k): m[k] = m[k] + 1` looks the same key up three times (the
-// `maps` benchmark: three quarters of its instructions were map lookups). Each thread remembers,
+// `maps` benchmark: nearly two thirds of its instructions were map lookups). Each thread remembers,
 // per map (VmThread::map_hints, 8 slots direct-mapped by the map's address), the entry where it
 // last found or inserted a key. A hint is taken only if the map's entries storage is still the one
 // it named and that entry is not deleted: an entry is written once, before its index slot is
