@@ -261,7 +261,8 @@ bool MarkShare::take_impl(std::vector<Obj*>& stack, const std::chrono::steady_cl
     ++m_idle;
     // A pause's marker spins at most this long per take before it sleeps: far longer than a
     // hand-over, short enough that a marker whose peer lost its core gives its own core up.
-    const auto spin_until = std::chrono::steady_clock::now() + std::chrono::microseconds(250);
+    const auto spin_until = m_pause ? std::chrono::steady_clock::now() + std::chrono::microseconds(250)
+                                    : std::chrono::steady_clock::time_point{};
     bool spun_out = false;
     for (;;) {
         if (!m_chunks.empty()) {
