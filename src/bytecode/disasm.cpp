@@ -67,6 +67,10 @@ std::string instr_text(const Program& p, const FunctionProto& fn, uint32_t pc) {
             ops.push_back(fmt::format("-> {}", static_cast<int64_t>(pc) + in.sc()));
             continue;
         }
+        if (in.op == Op::FloatMath && k == 2 && in.c < kBuiltinCount) {
+            ops.push_back(fmt::format("({})", kBuiltins[in.c].name));
+            continue;
+        }
         if (f[k] != '-') ops.push_back(operand(p, fn, f[k], fields[k], pc));
     }
     if (in.x) ops.push_back(fmt::format("x={}", in.x));

@@ -1,6 +1,7 @@
 // The structural verifier (see verify.hpp). It decodes operands from the format strings of
 // opcodes.def, like the disassembler, plus the extension words whose meaning opcodes.def documents.
 #include "bytecode/verify.hpp"
+#include "types/builtins.hpp"
 
 #include <fmt/format.h>
 
@@ -120,6 +121,7 @@ private:
                 k.type->info->fields().size() != in.c)
                 return fail_b(pc, "NewInstance must give every field of a struct type constant");
         }
+        if (in.op == Op::FloatMath && !is_float_math(in.c)) return fail_b(pc, "FloatMath of a builtin not in float_math.def");
         if (in.op == Op::ModIntK) { // the interpreter divides without a check
             const Constant& k = m_fn.consts[in.c];
             if (k.kind != Constant::Kind::Int || k.i == 0 || k.i == -1)

@@ -412,6 +412,14 @@ bool FnCompiler::builtin_special(const Call* c, uint16_t dst) {
         }
         return true;
     }
+    if (is_float_math(id_n) && c->args.size() == 1) { // fsqrt, sin, ...: no call (types/float_math.def)
+        uint16_t a = expr(c->args[0].get());
+        if (dst != kNoReg) {
+            m_span = c->span;
+            emit(Instr::make(Op::FloatMath, dst, a, static_cast<uint16_t>(id_n)));
+        }
+        return true;
+    }
     // to_str(int): the ToStr opcode (the f-string path: digits straight into a new string), not a
     // builtin call. Same text as bi_to_str; cannot raise.
     if (id == Builtin::to_str && c->args.size() == 1 && c->args[0]->type->kind == Kind::Int) {

@@ -10,21 +10,10 @@ namespace {
 Value unary(const BuiltinArgs& a, double (*f)(double)) { return Value::from_float(f(arg_float(a, 0))); }
 } // namespace
 
-Value bi_sin_(BuiltinArgs& a) { return unary(a, std::sin); }
-Value bi_cos_(BuiltinArgs& a) { return unary(a, std::cos); }
-Value bi_tan_(BuiltinArgs& a) { return unary(a, std::tan); }
-Value bi_asin_(BuiltinArgs& a) { return unary(a, std::asin); }
-Value bi_acos_(BuiltinArgs& a) { return unary(a, std::acos); }
-Value bi_atan_(BuiltinArgs& a) { return unary(a, std::atan); }
-Value bi_log_(BuiltinArgs& a) { return unary(a, std::log); }
-Value bi_log10_(BuiltinArgs& a) { return unary(a, std::log10); }
-Value bi_log2_(BuiltinArgs& a) { return unary(a, std::log2); }
-Value bi_exp_(BuiltinArgs& a) { return unary(a, std::exp); }
-Value bi_fabs_(BuiltinArgs& a) { return unary(a, std::fabs); }
-Value bi_ffloor(BuiltinArgs& a) { return unary(a, std::floor); }
-Value bi_fceil(BuiltinArgs& a) { return unary(a, std::ceil); }
-Value bi_fround(BuiltinArgs& a) { return unary(a, std::round); } // halves away from zero
-Value bi_fsqrt(BuiltinArgs& a) { return unary(a, std::sqrt); }
+#define BP_FLOAT_MATH(b, fn) \
+    Value bi_##b(BuiltinArgs& a) { return unary(a, fn); }
+#include "types/float_math.def"
+#undef BP_FLOAT_MATH
 
 Value bi_atan2_(BuiltinArgs& a) { return Value::from_float(std::atan2(arg_float(a, 0), arg_float(a, 1))); }
 Value bi_fpow(BuiltinArgs& a) { return Value::from_float(std::pow(arg_float(a, 0), arg_float(a, 1))); }

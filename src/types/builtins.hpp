@@ -27,4 +27,16 @@ inline constexpr uint32_t kBuiltinCount = sizeof(kBuiltins) / sizeof(kBuiltins[0
 // a lookup costs no start-up work (no map is built per checker or per process).
 int32_t find_builtin(std::string_view name);
 
+// Whether builtin `id` is one of float_math.def's (the FloatMath opcode computes it in place).
+constexpr bool is_float_math(uint32_t id) {
+    switch (static_cast<Builtin>(id)) {
+#define BP_FLOAT_MATH(b, fn) case Builtin::b:
+#include "types/float_math.def"
+#undef BP_FLOAT_MATH
+        return true;
+    default:
+        return false;
+    }
+}
+
 } // namespace bp

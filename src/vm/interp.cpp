@@ -587,6 +587,17 @@ bool execute(VmThread& t, size_t entry_depth, Value* out) {
             OP(DivFloat) R[A].f = R[B].f / R[C].f; NEXT(1);
             OP(ModFloat) R[A].f = std::fmod(R[B].f, R[C].f); NEXT(1);
             OP(NegFloat) R[A].f = -R[B].f; NEXT(1);
+            OP(FloatMath) {
+                const double x = R[B].f;
+                switch (static_cast<Builtin>(C)) {
+#define BP_FLOAT_MATH(b, fn) \
+    case Builtin::b: R[A].f = fn(x); break;
+#include "types/float_math.def"
+#undef BP_FLOAT_MATH
+                default: __builtin_unreachable(); // the verifier admits only float_math.def's
+                }
+                NEXT(1);
+            }
 
             // ---- comparisons
             OP(Not) R[A].i = R[B].i == 0; NEXT(1);

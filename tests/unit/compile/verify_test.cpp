@@ -4,6 +4,7 @@
 #include "check/checker.hpp"
 #include "compile/compiler.hpp"
 #include "parse/parser.hpp"
+#include "types/builtins.hpp"
 
 #include <gtest/gtest.h>
 
@@ -122,6 +123,26 @@ TEST(Verify, RejectsModIntKWithUncheckedDivisor) {
     k.i = 7;
     k.kind = bytecode::Constant::Kind::Float;
     EXPECT_NE(bytecode::verify(*b->program).find("ModIntK"), std::string::npos);
+}
+
+// FloatMath's c names the builtin it computes, and the interpreter has a case only for those of
+// types/float_math.def: the verifier must refuse any other builtin id.
+TEST(Verify, RejectsFloatMathOfAnotherBuiltin) {
+    auto b = build("def f(x: float) -> float:\n    return fsqrt(x)\n\ndef main() -> int:\n    f(2.0)\n    return 0\n");
+    ASSERT_TRUE(b->program);
+    ASSERT_EQ(bytecode::verify(*b->program), "");
+    auto& fn = *b->program->functions[0];
+    bytecode::Instr* fm = nullptr;
+    for (uint32_t pc = 0; pc < fn.code.size(); pc += bytecode::instr_length(fn.code[pc]))
+        if (fn.code[pc].op == bytecode::Op::FloatMath) fm = &fn.code[pc];
+    ASSERT_NE(fm, nullptr);
+    EXPECT_EQ(fm->c, static_cast<uint16_t>(Builtin::fsqrt));
+    for (Builtin bad : {Builtin::print_, Builtin::atan2_, Builtin::float_to_int}) {
+        fm->c = static_cast<uint16_t>(bad);
+        EXPECT_NE(bytecode::verify(*b->program).find("FloatMath"), std::string::npos) << fm->c;
+    }
+    fm->c = static_cast<uint16_t>(kBuiltinCount);
+    EXPECT_NE(bytecode::verify(*b->program).find("FloatMath"), std::string::npos);
 }
 
 // NewInstance sizes the instance by its argument count and leaves no field unset: the verifier
