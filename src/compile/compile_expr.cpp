@@ -412,11 +412,30 @@ bool FnCompiler::builtin_special(const Call* c, uint16_t dst) {
         }
         return true;
     }
-    if (is_float_math(id_n) && c->args.size() == 1) { // fsqrt, sin, ...: no call (types/float_math.def)
+    // Pure math that cannot raise: one instruction, not a call. An unused result computes only the
+    // arguments.
+    if (is_float_math(id_n) && c->args.size() == 1) { // fsqrt, sin, ... (types/float_math.def)
         uint16_t a = expr(c->args[0].get());
         if (dst != kNoReg) {
             m_span = c->span;
             emit(Instr::make(Op::FloatMath, dst, a, static_cast<uint16_t>(id_n)));
+        }
+        return true;
+    }
+    if (id == Builtin::abs_ && c->args.size() == 1) {
+        uint16_t a = expr(c->args[0].get());
+        if (dst != kNoReg) {
+            m_span = c->span;
+            emit(Instr::make(Op::AbsInt, dst, a));
+        }
+        return true;
+    }
+    if ((id == Builtin::min_ || id == Builtin::max_) && c->args.size() == 2) {
+        uint16_t a = expr(c->args[0].get());
+        uint16_t b = expr(c->args[1].get());
+        if (dst != kNoReg) {
+            m_span = c->span;
+            emit(Instr::make(id == Builtin::min_ ? Op::MinInt : Op::MaxInt, dst, a, b));
         }
         return true;
     }

@@ -563,6 +563,9 @@ bool execute(VmThread& t, size_t entry_depth, Value* out) {
             OP(ModIntK) R[A].i = R[B].i % fp->constants[C].i; NEXT(1); // the verifier rejects 0 and -1
             OP(AddIntImm) R[A].u = R[B].u + static_cast<uint64_t>(static_cast<int64_t>(ip->sc())); NEXT(1);
             OP(NegInt) R[A].u = 0 - R[B].u; NEXT(1);
+            OP(AbsInt) R[A].u = R[B].i < 0 ? 0 - R[B].u : R[B].u; NEXT(1);
+            OP(MinInt) R[A].i = std::min(R[B].i, R[C].i); NEXT(1);
+            OP(MaxInt) R[A].i = std::max(R[B].i, R[C].i); NEXT(1);
             OP(BitAnd) R[A].u = R[B].u & R[C].u; NEXT(1);
             OP(BitOr) R[A].u = R[B].u | R[C].u; NEXT(1);
             OP(BitXor) R[A].u = R[B].u ^ R[C].u; NEXT(1);
