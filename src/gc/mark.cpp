@@ -33,7 +33,8 @@ void Marker::trace_map_entries(Storage* s) {
 
 inline void Marker::trace(Obj* o) {
     switch (o->kind) {
-    case ObjKind::String:
+    case ObjKind::String: // its append buffer, if any (runtime/string.cpp; written once, before publication)
+        if (__builtin_expect(o->flags & kStringInBuffer, 0)) mark(static_cast<String*>(o)->buffer());
         return;
     case ObjKind::Instance: {
         auto* inst = static_cast<Instance*>(o);

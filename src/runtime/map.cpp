@@ -71,7 +71,7 @@ int64_t find_in_as(Storage* entries, Storage* index, Value key, uint64_t h) {
         if (kStr) {
             const auto* a = static_cast<const String*>(k.o);
             const auto* b = static_cast<const String*>(key.o);
-            if (a->len == b->len && bytes_equal(a->data, b->data, a->len)) return e;
+            if (a->len == b->len && bytes_equal(a->chars(), b->chars(), a->len)) return e;
         }
     }
     return -1;

@@ -72,12 +72,27 @@ inline bool claim_mark(Obj* o, uint8_t epoch) {
     return !marked_in(o, epoch) && o->mark.exchange(epoch, std::memory_order_relaxed) != epoch;
 }
 
-// Immutable byte string, NUL-terminated for convenience (may also contain NULs).
+struct Storage;
+
+// String::flags bit: the bytes are the first `len` of an append buffer (rt::concat, "Appending in
+// place" in runtime/string.cpp), whose Storage* is where an inline string's bytes would start.
+inline constexpr uint8_t kStringInBuffer = 1;
+
+// Immutable byte string (may contain NULs). Its bytes are inline after the header, NUL-terminated,
+// or, with kStringInBuffer, a prefix of an append buffer that longer strings share (not
+// NUL-terminated: the next byte may belong to a longer string). Read them through chars()/view().
 struct String : Obj {
     uint64_t len;
     std::atomic<uint64_t> hash; // 0 = not computed yet (racing computations store the same value)
-    char data[1];
-    std::string_view view() const { return std::string_view(data, len); }
+    char inline_data[];         // inline: the bytes and a NUL; in a buffer string: the Storage* of its buffer
+    bool in_buffer() const { return flags & kStringInBuffer; }
+    Storage* buffer() const {
+        Storage* b;
+        __builtin_memcpy(&b, inline_data, sizeof b);
+        return b;
+    }
+    inline const char* chars() const;
+    std::string_view view() const { return std::string_view(chars(), len); }
 };
 
 // Growable slot array backing an Array. flags bit 0: slots hold references.
@@ -85,6 +100,12 @@ struct Storage : Obj {
     uint64_t capacity;
     Value slots[];
 };
+
+// An append buffer (kStringInBuffer) is a raw Storage: slots[0] holds the bytes in use (atomic: the
+// next append claims its room by compare-and-swap), the bytes follow from slots[1].
+inline const char* String::chars() const {
+    return in_buffer() ? reinterpret_cast<const char*>(buffer()->slots + 1) : inline_data;
+}
 
 // Threading: `storage` and `len` are published with release stores under `lock` by mutators and
 // read lock-free (acquire) by readers; elements are slot_load/slot_store'd.

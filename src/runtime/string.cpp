@@ -1,4 +1,23 @@
 // Strings: immutable byte strings with a lazily cached hash.
+//
+// Appending in place. `s = s + t` in a loop copied all of s at every step: building an n-byte string
+// a piece at a time took O(n^2) (CPython avoids it for a local whose reference count is one; we
+// have no reference counts). A concatenation whose result is long (kAppendMin bytes or more) puts
+// its bytes in an *append buffer* with room to spare, a raw Storage, and returns a small string
+// that names the buffer and its length (kStringInBuffer). The next `r + u` finds r's bytes ending
+// exactly where the buffer's used part ends: it claims the room for u with one compare-and-swap on
+// the used count, copies only u, and returns another small string naming the same buffer. So a
+// chain of appends copies each byte a constant number of times on average.
+// - Immutability: a string's bytes are the buffer's first `len`, which nobody writes again; an
+//   append writes only past the used count, which it claimed. An older string of the buffer (a
+//   shorter prefix) finds the used count past its end, and copies, as does the loser of two threads
+//   appending to the same string at once.
+// - Threading: the claim is a compare-and-swap (acq_rel), the bytes are written before the new
+//   string exists, and the new string reaches other threads as any new object does.
+// - GC: a buffer string references its buffer (the marker traces it, gc/mark.cpp); nothing else
+//   does. The buffer pointer is written once, before the string is published, so no barrier is
+//   needed. A buffer is freed when its last string is.
+// - Cost: up to 2x the bytes for a long concatenation's result, and a 32-byte string per append.
 #include "runtime/rt.hpp"
 #include "gc/allocate.hpp"
 #include "vm/vm.hpp"
@@ -14,8 +33,27 @@ namespace {
 // predictably; offsetof is the honest way to find where the bytes start.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Winvalid-offsetof"
-constexpr size_t kStringData = offsetof(String, data);
+constexpr size_t kStringData = offsetof(String, inline_data);
 #pragma GCC diagnostic pop
+
+// Concatenations shorter than this stay inline (one object, no slack).
+constexpr uint64_t kAppendMin = 256;
+
+std::atomic<uint64_t>& buffer_used(Storage* b) {
+    static_assert(sizeof(std::atomic<uint64_t>) == sizeof(Value));
+    return *reinterpret_cast<std::atomic<uint64_t>*>(&b->slots[0]);
+}
+uint64_t buffer_room(const Storage* b) { return (b->capacity - 1) * sizeof(Value); } // bytes
+char* buffer_bytes(Storage* b) { return reinterpret_cast<char*>(b->slots + 1); }
+
+// A string of the first `len` bytes of buffer b.
+String* buffer_string(VmThread& t, Storage* b, uint64_t len) {
+    auto* s = static_cast<String*>(t.vm.heap.allocate(t, ObjKind::String, kStringData + sizeof(Storage*)));
+    s->len = len;
+    s->flags = kStringInBuffer;
+    std::memcpy(s->inline_data, &b, sizeof b);
+    return s;
+}
 } // namespace
 
 String* alloc_string(VmThread& t, uint64_t len) {
@@ -24,26 +62,46 @@ String* alloc_string(VmThread& t, uint64_t len) {
     // so nobody sees the bytes before that).
     auto* s = static_cast<String*>(t.vm.heap.allocate_prefix_zeroed(t, ObjKind::String, size, kStringData));
     s->len = len;
-    s->data[len] = '\0';
+    s->inline_data[len] = '\0';
     return s;
 }
 
 String* new_string(VmThread& t, std::string_view sv) {
     String* s = alloc_string(t, sv.size());
-    if (!sv.empty()) std::memcpy(s->data, sv.data(), sv.size());
+    if (!sv.empty()) std::memcpy(s->inline_data, sv.data(), sv.size());
     return s;
 }
 
 String* concat(VmThread& t, const String* a, const String* b) {
-    String* s = alloc_string(t, a->len + b->len);
-    std::memcpy(s->data, a->data, a->len);
-    std::memcpy(s->data + a->len, b->data, b->len);
-    return s;
+    const uint64_t n = a->len, m = b->len;
+    const uint64_t total = n + m; // no overflow: both are object sizes
+    if (a->in_buffer() && m) { // room after a's bytes that no longer string claimed yet?
+        Storage* buf = a->buffer();
+        uint64_t expected = n;
+        if (total <= buffer_room(buf) &&
+            buffer_used(buf).compare_exchange_strong(expected, total, std::memory_order_acq_rel)) {
+            std::memcpy(buffer_bytes(buf) + n, b->chars(), m); // b may be a prefix of buf: below n
+            return buffer_string(t, buf, total);
+        }
+    }
+    if (total < kAppendMin) {
+        String* s = alloc_string(t, total);
+        std::memcpy(s->inline_data, a->chars(), n);
+        std::memcpy(s->inline_data + n, b->chars(), m);
+        return s;
+    }
+    // A new buffer, half as big again as the result (twice, when a's own buffer ran out: a loop).
+    uint64_t room = a->in_buffer() ? 2 * total : total + total / 2;
+    Storage* buf = new_storage(t, 1 + (room + sizeof(Value) - 1) / sizeof(Value), 0); // raw words
+    std::memcpy(buffer_bytes(buf), a->chars(), n);
+    std::memcpy(buffer_bytes(buf) + n, b->chars(), m);
+    buffer_used(buf).store(total, std::memory_order_relaxed);
+    return buffer_string(t, buf, total);
 }
 
 String* string_at(VmThread& t, const String* s, int64_t i) {
     int64_t j = normalize_index(i, static_cast<int64_t>(s->len));
-    return new_string(t, std::string_view(s->data + j, 1));
+    return new_string(t, std::string_view(s->chars() + j, 1));
 }
 
 // FNV-1a, finalised with a multiply-xorshift so that short keys spread over the low bits the
@@ -52,8 +110,9 @@ uint64_t string_hash(const String* s) {
     uint64_t h = s->hash.load(std::memory_order_relaxed); // relaxed: racing threads store the same value
     if (h) return h;
     h = 1469598103934665603ull;
+    const char* d = s->chars();
     for (uint64_t i = 0; i < s->len; ++i) {
-        h ^= static_cast<unsigned char>(s->data[i]);
+        h ^= static_cast<unsigned char>(d[i]);
         h *= 1099511628211ull;
     }
     h ^= h >> 32;
@@ -69,12 +128,12 @@ bool string_equal(const String* a, const String* b) {
     if (a->len != b->len) return false;
     uint64_t ha = a->hash.load(std::memory_order_relaxed), hb = b->hash.load(std::memory_order_relaxed);
     if (ha && hb && ha != hb) return false;
-    return std::memcmp(a->data, b->data, a->len) == 0;
+    return std::memcmp(a->chars(), b->chars(), a->len) == 0;
 }
 
 int string_compare(const String* a, const String* b) {
     uint64_t n = std::min(a->len, b->len);
-    int c = n ? std::memcmp(a->data, b->data, n) : 0;
+    int c = n ? std::memcmp(a->chars(), b->chars(), n) : 0;
     if (c) return c < 0 ? -1 : 1;
     if (a->len == b->len) return 0;
     return a->len < b->len ? -1 : 1;

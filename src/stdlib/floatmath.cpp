@@ -32,9 +32,12 @@ Value bi_float_to_int(BuiltinArgs& a) {
 Value bi_float_to_str(BuiltinArgs& a) { return str_value(a, rt::format_float(arg_float(a, 0))); }
 
 // The longest prefix strtod accepts (leading whitespace, inf, nan, hex floats); 0.0 if none.
-// String data is NUL-terminated, so strtod stops at the end (or at an embedded NUL).
+// strtod needs a NUL after the bytes: an inline string has one (strtod stops there or at an embedded
+// NUL); a buffer string (runtime/string.cpp) may not, so it is copied first.
 Value bi_str_to_float(BuiltinArgs& a) {
-    return Value::from_float(std::strtod(arg_str(a, 0)->data, nullptr));
+    const String* s = arg_str(a, 0);
+    if (!s->in_buffer()) return Value::from_float(std::strtod(s->chars(), nullptr));
+    return Value::from_float(std::strtod(std::string(s->view()).c_str(), nullptr));
 }
 
 Value bi_is_nan(BuiltinArgs& a) { return Value::from_bool(std::isnan(arg_float(a, 0))); }

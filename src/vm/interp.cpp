@@ -54,7 +54,7 @@ inline String* str_of(Value v) { return static_cast<String*>(v.o); }
     int64_t n = static_cast<int64_t>(s->len);
     int64_t j = i < 0 ? i + n : i;
     if (j < 0 || j >= n) raise_index(i, n);
-    return Value::from_obj(rt::new_string(t, std::string_view(s->data + j, 1)));
+    return Value::from_obj(rt::new_string(t, std::string_view(s->chars() + j, 1)));
 }
 
 [[gnu::noinline]] Value concat_n(VmThread& t, const Value* R, const uint16_t* regs, uint32_t n) {
@@ -538,7 +538,7 @@ bool execute(VmThread& t, size_t entry_depth, Value* out) {
                 int64_t i = ++R[C].i;
                 const String* s = str_of(R[B]);
                 if (i >= R[ip[1].a].i || static_cast<uint64_t>(i) >= s->len) NEXT(2);
-                R[A] = Value::from_obj(rt::new_string(t, std::string_view(s->data + i, 1)));
+                R[A] = Value::from_obj(rt::new_string(t, std::string_view(s->chars() + i, 1)));
                 JUMP_BACK(ip[1].sbc());
             }
 

@@ -2,6 +2,7 @@
 #include "fixture.hpp"
 
 #include <cmath>
+#include <cstring>
 #include <string>
 
 namespace bp::test {
@@ -35,7 +36,7 @@ TEST_F(ContainersTest, Strings) {
               "index 3 out of range for length 3");
     String* nul = rt::new_string(t(), std::string_view("a\0b", 3));
     EXPECT_EQ(nul->len, 3u);
-    EXPECT_EQ(nul->data[3], '\0');
+    EXPECT_EQ(nul->inline_data[3], '\0');
 }
 
 TEST_F(ContainersTest, ArrayOperationsAndIndexErrors) {
@@ -137,6 +138,46 @@ TEST_F(ContainersTest, MapInsertDeleteOrderGrowth) {
 // The interpreter's lookups go through the thread's hints (runtime/map.cpp, "Lookup hints"): a hint
 // must never outlive what it names. Each step below would return a stale entry if the hint were
 // trusted without its checks.
+// Long concatenations share an append buffer (runtime/string.cpp, "Appending in place"): only the
+// string that ends the buffer's used bytes extends it; every other string of the buffer copies; the
+// buffer lives as long as any of its strings, across collections.
+TEST_F(ContainersTest, AppendsExtendTheBufferOnlyFromItsEnd) {
+    String* x = str("x");
+    String* shortcat = rt::concat(t(), str("ab"), x);
+    EXPECT_FALSE(shortcat->in_buffer()); // short results stay inline
+    String* s = rt::concat(t(), str(std::string(299, 'a')), x);
+    ASSERT_TRUE(s->in_buffer());
+    Storage* buf = s->buffer();
+    String* s2 = rt::concat(t(), s, x); // s ends the used bytes: extended in place
+    ASSERT_TRUE(s2->in_buffer());
+    EXPECT_EQ(s2->buffer(), buf);
+    String* again = rt::concat(t(), s, str("y")); // s is now an older prefix: a copy
+    ASSERT_TRUE(again->in_buffer());
+    EXPECT_NE(again->buffer(), buf);
+    EXPECT_EQ(s->view(), std::string(299, 'a') + "x"); // nobody's bytes changed
+    EXPECT_EQ(s2->view(), std::string(299, 'a') + "xx");
+    EXPECT_EQ(again->view(), std::string(299, 'a') + "xy");
+    EXPECT_EQ(rt::string_hash(s2), rt::string_hash(str(std::string(299, 'a') + "xx")));
+    // Appending until the buffer is full moves to a bigger one, then extends that in place.
+    String* grown = s2;
+    for (int i = 0; i < 1000; ++i) grown = rt::concat(t(), grown, x);
+    EXPECT_EQ(grown->view(), std::string(299, 'a') + std::string(1002, 'x'));
+    EXPECT_NE(grown->buffer(), buf);
+    EXPECT_EQ(rt::concat(t(), grown, x)->buffer(), grown->buffer());
+    // Only a string keeps its buffer alive: collect with s2 (and x) rooted and check its bytes.
+    root(0, s2);
+    root(1, x);
+    collect();
+    for (int i = 0; i < 200; ++i) { // reuse the cells the collection freed, the buffer's class among them
+        Storage* junk = rt::new_storage(t(), buf->capacity, 0);
+        std::memset(junk->slots, 'z', buf->capacity * sizeof(Value));
+    }
+    EXPECT_EQ(s2->view(), std::string(299, 'a') + "xx");
+    EXPECT_EQ(rt::concat(t(), s2, x)->view(), std::string(299, 'a') + "xxx");
+    unroot(0);
+    unroot(1);
+}
+
 TEST_F(ContainersTest, MapLookupHintsFollowDeletesRebuildsAndCollections) {
     auto* map_t = types.map_of(types.str_t(), types.int_t());
     Map* m = rt::new_map(t(), map_t);

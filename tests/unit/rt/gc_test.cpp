@@ -131,14 +131,14 @@ TEST_F(GcTest, GlobalsAndLargeObjects) {
     vm->globals.assign(2, Value::zero());
     vm->global_is_ref = {1, 0};
     String* big = rt::alloc_string(t(), 100000); // large object
-    big->data[99999] = 'z';
+    big->inline_data[99999] = 'z';
     vm->globals[0] = Value::from_obj(big);
     vm->globals[1] = Value::from_int(12345); // a scalar global is never traced
     rt::alloc_string(t(), 200000);           // unreachable large object
     uint64_t before = vm->heap.heap_bytes();
     collect();
     EXPECT_EQ(live_objects(), 1u);
-    EXPECT_EQ(big->data[99999], 'z');
+    EXPECT_EQ(big->inline_data[99999], 'z');
     EXPECT_LT(vm->heap.heap_bytes(), before);
 }
 

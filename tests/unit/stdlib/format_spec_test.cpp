@@ -25,8 +25,8 @@ struct FakeStr {
         auto* st = new (buf) String();
         st->kind = ObjKind::String;
         st->len = s.size();
-        std::memcpy(st->data, s.data(), s.size());
-        st->data[s.size()] = 0;
+        std::memcpy(st->inline_data, s.data(), s.size());
+        st->inline_data[s.size()] = 0;
         return Value::from_obj(st);
     }
 };
