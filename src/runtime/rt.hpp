@@ -86,7 +86,8 @@ String* concat(VmThread& t, const String* a, const String* b);
 uint64_t string_hash(const String* s);
 bool string_equal(const String* a, const String* b);
 int string_compare(const String* a, const String* b); // bytewise; <0, 0, >0
-// A string of `len` bytes, zero-filled (NUL-terminated): fill data[0..len) before it escapes.
+// An inline string of `len` bytes, NUL-terminated, the rest unset: fill inline_data[0..len) before
+// it escapes.
 // MemoryError for absurd lengths (checked before allocating).
 String* alloc_string(VmThread& t, uint64_t len);
 String* string_at(VmThread& t, const String* s, int64_t i); // s[i] (§6.2 index rule): a 1-byte str

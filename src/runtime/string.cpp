@@ -75,8 +75,9 @@ String* new_string(VmThread& t, std::string_view sv) {
 String* concat(VmThread& t, const String* a, const String* b) {
     const uint64_t n = a->len, m = b->len;
     const uint64_t total = n + m; // no overflow: both are object sizes
-    if (a->in_buffer() && m) { // room after a's bytes that no longer string claimed yet?
+    if (a->in_buffer()) { // room after a's bytes that no longer string claimed yet?
         Storage* buf = a->buffer();
+        if (m == 0) return buffer_string(t, buf, n); // nothing to claim or copy
         uint64_t expected = n;
         if (total <= buffer_room(buf) &&
             buffer_used(buf).compare_exchange_strong(expected, total, std::memory_order_acq_rel)) {

@@ -158,6 +158,9 @@ TEST_F(ContainersTest, AppendsExtendTheBufferOnlyFromItsEnd) {
     EXPECT_EQ(s2->view(), std::string(299, 'a') + "xx");
     EXPECT_EQ(again->view(), std::string(299, 'a') + "xy");
     EXPECT_EQ(rt::string_hash(s2), rt::string_hash(str(std::string(299, 'a') + "xx")));
+    String* same = rt::concat(t(), s2, str("")); // nothing appended: the same buffer, no copy
+    EXPECT_EQ(same->buffer(), buf);
+    EXPECT_EQ(same->view(), s2->view());
     // Appending until the buffer is full moves to a bigger one, then extends that in place.
     String* grown = s2;
     for (int i = 0; i < 1000; ++i) grown = rt::concat(t(), grown, x);
