@@ -93,7 +93,7 @@ std::string instr_text(const Program& p, const FunctionProto& fn, uint32_t pc) {
         for (uint32_t k = 0; k < in.c; ++k) a += fmt::format("{}r{}", k ? ", " : "", regs[k]);
         ops.push_back(a + ")");
     }
-    std::string s = fmt::format("{:<14}", kOpNames[opi]);
+    std::string s = fmt::format("{:<13} ", kOpNames[opi]); // a longer name still gets its space
     for (size_t k = 0; k < ops.size(); ++k) s += (k ? ", " : "") + ops[k];
     return s;
 }

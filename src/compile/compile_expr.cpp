@@ -262,8 +262,7 @@ void FnCompiler::logical_to(const Logical* l, uint16_t dst) {
     if (dst != kNoReg) emit(Instr::make(Op::Move, dst, t));
 }
 
-// An int literal (or a negated one) that fits a 16-bit immediate.
-static std::optional<int16_t> small_int_literal(const Expr* e) {
+std::optional<int16_t> small_int_literal(const Expr* e) {
     std::optional<int64_t> v = int_literal_value(*e);
     if (!v || !fits_i16(*v)) return std::nullopt;
     return static_cast<int16_t>(*v);

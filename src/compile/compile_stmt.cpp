@@ -137,8 +137,26 @@ void FnCompiler::assign(const Assign* s) {
             return;
         }
     }
+    if (t->kind == ExprKind::Index && array_store_constant(static_cast<const Index*>(t), s->value.get())) return;
     uint16_t v = expr(s->value.get()); // right side first, then the target's parts
     store_to(t, v);
+}
+
+// `a[i] = k` for an array of ints or bools and a small int or bool literal k: SetIndexArrayK, the
+// constant in the instruction. (A literal has no side effects, so evaluating it last is unseen.)
+bool FnCompiler::array_store_constant(const Index* target, const Expr* value) {
+    const types::Type* arr = target->object->type;
+    if (arr->kind != Kind::Array || arr->elem->kind != value->type->kind) return false; // [any] boxes
+    std::optional<int16_t> k;
+    if (value->type->kind == Kind::Int) k = small_int_literal(value);
+    else if (value->type->kind == Kind::Bool && value->kind == ExprKind::BoolLit)
+        k = static_cast<const BoolLit*>(value)->value ? 1 : 0;
+    if (!k) return false;
+    uint16_t o = expr(target->object.get());
+    uint16_t i = expr(target->index.get());
+    m_span = target->span;
+    emit(Instr::make(Op::SetIndexArrayK, o, i, static_cast<uint16_t>(*k)));
+    return true;
 }
 
 namespace {

@@ -139,6 +139,7 @@ private:
     void assign(const ast::Assign* s);
     void compound_assign(const ast::Assign* s);
     void store_to(const ast::Expr* target, uint16_t value);
+    bool array_store_constant(const ast::Index* target, const ast::Expr* value);
     void tuple_assign(const ast::TupleAssign* s);
     void if_stmt(const ast::If* s);
     void while_stmt(const ast::While* s);
@@ -181,10 +182,9 @@ uint32_t compile_lambda_proto(ProgramBuilder& pb, const ast::Lambda& lam, uint32
 // The stub FunctionProto of `extern fn` number `k` (compile_extern.cpp): CallExtern on its params.
 std::unique_ptr<bytecode::FunctionProto> compile_extern_stub(bytecode::Program& program,
                                                              const ast::ExternDecl& x, uint32_t k);
-// The stub FunctionProto of `extern fn` number `k` (compile_extern.cpp): CallExtern on its params.
-std::unique_ptr<bytecode::FunctionProto> compile_extern_stub(bytecode::Program& program,
-                                                             const ast::ExternDecl& x, uint32_t k);
 
 bool is_int_like(const types::Type* t);
+// An int literal (or a negated one) that fits a 16-bit immediate (compile_expr.cpp).
+std::optional<int16_t> small_int_literal(const ast::Expr* e);
 
 } // namespace bp::compile

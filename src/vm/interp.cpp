@@ -696,6 +696,18 @@ bool execute(VmThread& t, size_t entry_depth, Value* out) {
                 }
                 NEXT(1);
             }
+            OP(SetIndexArrayK) { // `flags[j] = false`: no register for the constant, no barrier (scalars)
+                Array* arr = static_cast<Array*>(R[A].o);
+                int64_t i = R[B].i;
+                int64_t n = arr->len.load(std::memory_order_acquire);
+                Storage* s = arr->storage.load(std::memory_order_acquire);
+                int64_t j = i < 0 ? i + n : i;
+                if (__builtin_expect(j >= 0 && j < n && static_cast<uint64_t>(j) < s->capacity, 1))
+                    slot_store(&s->slots[j], Value::from_int(ip->sc()));
+                else
+                    rt::array_set(t, arr, i, Value::from_int(ip->sc()));
+                NEXT(1);
+            }
             OP(LenArray) R[A].i = static_cast<const Array*>(R[B].o)->len.load(std::memory_order_acquire); NEXT(1);
 
             // ---- maps
