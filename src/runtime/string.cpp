@@ -72,9 +72,10 @@ String* new_string(VmThread& t, std::string_view sv) {
     return s;
 }
 
-String* concat(VmThread& t, const String* a, const String* b) {
-    const uint64_t n = a->len, m = b->len;
-    const uint64_t total = n + m; // no overflow: both are object sizes
+namespace {
+// The long case of concat (total >= kAppendMin): extend a's buffer in place, or start a new one.
+[[gnu::noinline]] String* concat_long(VmThread& t, const String* a, const String* b) {
+    const uint64_t n = a->len, m = b->len, total = n + m;
     if (a->in_buffer()) { // room after a's bytes that no longer string claimed yet?
         Storage* buf = a->buffer();
         if (m == 0) return buffer_string(t, buf, n); // nothing to claim or copy
@@ -85,12 +86,6 @@ String* concat(VmThread& t, const String* a, const String* b) {
             return buffer_string(t, buf, total);
         }
     }
-    if (total < kAppendMin) {
-        String* s = alloc_string(t, total);
-        std::memcpy(s->inline_data, a->chars(), n);
-        std::memcpy(s->inline_data + n, b->chars(), m);
-        return s;
-    }
     // A new buffer, half as big again as the result (twice, when a's own buffer ran out: a loop).
     uint64_t room = a->in_buffer() ? 2 * total : total + total / 2;
     Storage* buf = new_storage(t, 1 + (room + sizeof(Value) - 1) / sizeof(Value), 0); // raw words
@@ -98,6 +93,18 @@ String* concat(VmThread& t, const String* a, const String* b) {
     std::memcpy(buffer_bytes(buf) + n, b->chars(), m);
     buffer_used(buf).store(total, std::memory_order_relaxed);
     return buffer_string(t, buf, total);
+}
+} // namespace
+
+String* concat(VmThread& t, const String* a, const String* b) {
+    const uint64_t n = a->len, m = b->len;
+    const uint64_t total = n + m; // no overflow: both are object sizes
+    if (total >= kAppendMin) return concat_long(t, a, b);
+    // Short: both are inline (a buffer string is at least kAppendMin long), and so is the result.
+    String* s = alloc_string(t, total);
+    std::memcpy(s->inline_data, a->inline_data, n);
+    std::memcpy(s->inline_data + n, b->inline_data, m);
+    return s;
 }
 
 String* string_at(VmThread& t, const String* s, int64_t i) {
