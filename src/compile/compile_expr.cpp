@@ -413,28 +413,19 @@ bool FnCompiler::builtin_special(const Call* c, uint16_t dst) {
     }
     // Pure math that cannot raise: one instruction, not a call. An unused result computes only the
     // arguments.
-    if (is_float_math(id_n) && c->args.size() == 1) { // fsqrt, sin, ... (types/float_math.def)
+    const size_t nargs = c->args.size();
+    Op pure = Op::Nop;
+    if (is_float_math(id_n) && nargs == 1) pure = Op::FloatMath; // fsqrt, sin, ... (types/float_math.def)
+    else if (id == Builtin::abs_ && nargs == 1) pure = Op::AbsInt;
+    else if (id == Builtin::min_ && nargs == 2) pure = Op::MinInt;
+    else if (id == Builtin::max_ && nargs == 2) pure = Op::MaxInt;
+    if (pure != Op::Nop) {
         uint16_t a = expr(c->args[0].get());
+        // FloatMath's c names the function; min and max take a second register.
+        uint16_t third = pure == Op::FloatMath ? static_cast<uint16_t>(id_n) : nargs == 2 ? expr(c->args[1].get()) : 0;
         if (dst != kNoReg) {
             m_span = c->span;
-            emit(Instr::make(Op::FloatMath, dst, a, static_cast<uint16_t>(id_n)));
-        }
-        return true;
-    }
-    if (id == Builtin::abs_ && c->args.size() == 1) {
-        uint16_t a = expr(c->args[0].get());
-        if (dst != kNoReg) {
-            m_span = c->span;
-            emit(Instr::make(Op::AbsInt, dst, a));
-        }
-        return true;
-    }
-    if ((id == Builtin::min_ || id == Builtin::max_) && c->args.size() == 2) {
-        uint16_t a = expr(c->args[0].get());
-        uint16_t b = expr(c->args[1].get());
-        if (dst != kNoReg) {
-            m_span = c->span;
-            emit(Instr::make(id == Builtin::min_ ? Op::MinInt : Op::MaxInt, dst, a, b));
+            emit(Instr::make(pure, dst, a, third));
         }
         return true;
     }
