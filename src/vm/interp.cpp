@@ -57,6 +57,15 @@ inline String* str_of(Value v) { return static_cast<String*>(v.o); }
     return Value::from_obj(rt::new_string(t, std::string_view(s->chars() + j, 1)));
 }
 
+// Where a store to arr[i] goes (the index rule: negative counts from the end): its storage and
+// slot, or false when i is out of range (rt::array_set then raises the IndexError).
+[[gnu::always_inline]] inline bool store_slot(Array* arr, int64_t i, Storage*& s, int64_t& j) {
+    int64_t n = arr->len.load(std::memory_order_acquire);
+    s = arr->storage.load(std::memory_order_acquire);
+    j = i < 0 ? i + n : i;
+    return j >= 0 && j < n && static_cast<uint64_t>(j) < s->capacity;
+}
+
 [[gnu::noinline]] Value concat_n(VmThread& t, const Value* R, const uint16_t* regs, uint32_t n) {
     std::string out;
     for (uint32_t k = 0; k < n; ++k) out += str_of(R[regs[k]])->view();
@@ -684,28 +693,22 @@ bool execute(VmThread& t, size_t entry_depth, Value* out) {
             }
             OP(SetIndexArray) {
                 Array* arr = static_cast<Array*>(R[A].o);
-                int64_t i = R[B].i;
-                int64_t n = arr->len.load(std::memory_order_acquire);
-                Storage* s = arr->storage.load(std::memory_order_acquire);
-                int64_t j = i < 0 ? i + n : i;
-                if (__builtin_expect(j >= 0 && j < n && static_cast<uint64_t>(j) < s->capacity, 1)) {
+                Storage* s;
+                int64_t j;
+                if (__builtin_expect(store_slot(arr, R[B].i, s, j), 1)) {
                     if (__builtin_expect(vm.heap.is_marking(), 0)) rt::slot_store_marking(t, s, j, R[C]);
                     else slot_store(&s->slots[j], R[C]);
                 } else {
-                    rt::array_set(t, arr, i, R[C]);
+                    rt::array_set(t, arr, R[B].i, R[C]);
                 }
                 NEXT(1);
             }
             OP(SetIndexArrayK) { // `flags[j] = false`: no register for the constant, no barrier (scalars)
                 Array* arr = static_cast<Array*>(R[A].o);
-                int64_t i = R[B].i;
-                int64_t n = arr->len.load(std::memory_order_acquire);
-                Storage* s = arr->storage.load(std::memory_order_acquire);
-                int64_t j = i < 0 ? i + n : i;
-                if (__builtin_expect(j >= 0 && j < n && static_cast<uint64_t>(j) < s->capacity, 1))
-                    slot_store(&s->slots[j], Value::from_int(ip->sc()));
-                else
-                    rt::array_set(t, arr, i, Value::from_int(ip->sc()));
+                Storage* s;
+                int64_t j;
+                if (__builtin_expect(store_slot(arr, R[B].i, s, j), 1)) slot_store(&s->slots[j], Value::from_int(ip->sc()));
+                else rt::array_set(t, arr, R[B].i, Value::from_int(ip->sc()));
                 NEXT(1);
             }
             OP(LenArray) R[A].i = static_cast<const Array*>(R[B].o)->len.load(std::memory_order_acquire); NEXT(1);
