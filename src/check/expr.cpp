@@ -20,9 +20,7 @@ const Type* Checker::check_expr(ExprPtr& e, const Type* expected) {
     case ast::ExprKind::Unary: t = check_unary(static_cast<ast::Unary&>(x)); break;
     case ast::ExprKind::Binary: t = check_binary(static_cast<ast::Binary&>(x)); break;
     case ast::ExprKind::Logical: {
-        auto& l = static_cast<ast::Logical&>(x);
-        check_cond(l.lhs);
-        check_cond(l.rhs);
+        for (ast::ExprPtr& operand : static_cast<ast::Logical&>(x).operands) check_cond(operand);
         t = m_types.bool_t();
         break;
     }

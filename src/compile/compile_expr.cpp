@@ -254,10 +254,12 @@ void FnCompiler::logical_to(const Logical* l, uint16_t dst) {
     // Compute into a fresh temporary: dst may be a variable read by the right operand.
     uint16_t t = temp(false);
     Label end;
-    expr_to(l->lhs.get(), t);
-    m_span = l->span;
-    jump_to(end, emit(Instr::make(l->op == LogicalOp::And ? Op::JmpIfFalse : Op::JmpIfTrue, t)));
-    expr_to(l->rhs.get(), t);
+    for (size_t i = 0; i + 1 < l->operands.size(); ++i) {
+        expr_to(l->operands[i].get(), t);
+        m_span = l->span;
+        jump_to(end, emit(Instr::make(l->op == LogicalOp::And ? Op::JmpIfFalse : Op::JmpIfTrue, t)));
+    }
+    expr_to(l->operands.back().get(), t);
     bind(end);
     if (dst != kNoReg) emit(Instr::make(Op::Move, dst, t));
 }
@@ -295,13 +297,12 @@ void FnCompiler::cond_jump(const Expr* e, bool jump_if, Label& target) {
     } else if (e->kind == ExprKind::Logical) {
         auto* l = static_cast<const Logical*>(e);
         bool is_and = l->op == LogicalOp::And;
-        if (is_and != jump_if) { // and/jump-if-false, or/jump-if-true: either side decides
-            cond_jump(l->lhs.get(), jump_if, target);
-            cond_jump(l->rhs.get(), jump_if, target);
-        } else {
+        if (is_and != jump_if) { // and/jump-if-false, or/jump-if-true: any operand decides
+            for (const ExprPtr& x : l->operands) cond_jump(x.get(), jump_if, target);
+        } else { // only the last operand decides; an earlier one can only skip the jump
             Label skip;
-            cond_jump(l->lhs.get(), !jump_if, skip);
-            cond_jump(l->rhs.get(), jump_if, target);
+            for (size_t i = 0; i + 1 < l->operands.size(); ++i) cond_jump(l->operands[i].get(), !jump_if, skip);
+            cond_jump(l->operands.back().get(), jump_if, target);
             bind(skip);
         }
     } else if (e->kind == ExprKind::BoolLit) {

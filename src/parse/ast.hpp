@@ -137,11 +137,13 @@ struct Binary : Expr {
 };
 
 enum class LogicalOp { And, Or };
+// `a and b and c ...` (or `or`): one node of two or more operands, evaluated left to right, so a
+// chain of any length is not nesting (the parser does not cap it, and no pass recurses along it).
 struct Logical : Expr {
-    Logical(Span s, LogicalOp o, ExprPtr l, ExprPtr r)
-        : Expr(ExprKind::Logical, s), op(o), lhs(std::move(l)), rhs(std::move(r)) {}
+    Logical(Span s, LogicalOp o, std::vector<ExprPtr> xs)
+        : Expr(ExprKind::Logical, s), op(o), operands(std::move(xs)) {}
     LogicalOp op;
-    ExprPtr lhs, rhs;
+    std::vector<ExprPtr> operands;
 };
 
 inline constexpr uint32_t kNoFunction = 0xFFFFFFFF; // Call::function_index of a no-op `super()`

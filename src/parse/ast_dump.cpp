@@ -170,7 +170,7 @@ std::string dump_expr(const Expr& e) {
     }
     case ExprKind::Logical: {
         const auto& l = static_cast<const Logical&>(e);
-        return fmt::format("({} {} {})", l.op == LogicalOp::And ? "and" : "or", dump_expr(*l.lhs), dump_expr(*l.rhs));
+        return (l.op == LogicalOp::And ? "(and" : "(or") + join_exprs(l.operands) + ")";
     }
     case ExprKind::Call: {
         const auto& c = static_cast<const Call&>(e);

@@ -69,30 +69,28 @@ ExprPtr Parser::parse_expr() {
     return parse_or();
 }
 
-// or_expr := and_expr {"or" and_expr}
+// or_expr := and_expr {"or" and_expr}        (one Logical node for the whole chain)
 ExprPtr Parser::parse_or() {
-    DepthGuard guard(*this);
-    ExprPtr lhs = parse_and();
-    while (at(TK::KwOr)) {
-        guard.push(advance().span);
-        ExprPtr rhs = parse_and();
-        Span s = Span::cover(lhs->span, rhs->span);
-        lhs = std::make_unique<Logical>(s, LogicalOp::Or, std::move(lhs), std::move(rhs));
-    }
-    return lhs;
+    return parse_logical(TK::KwOr, LogicalOp::Or, &Parser::parse_and);
 }
 
 // and_expr := not_expr {"and" not_expr}
 ExprPtr Parser::parse_and() {
-    DepthGuard guard(*this);
-    ExprPtr lhs = parse_not();
-    while (at(TK::KwAnd)) {
-        guard.push(advance().span);
-        ExprPtr rhs = parse_not();
-        Span s = Span::cover(lhs->span, rhs->span);
-        lhs = std::make_unique<Logical>(s, LogicalOp::And, std::move(lhs), std::move(rhs));
+    return parse_logical(TK::KwAnd, LogicalOp::And, &Parser::parse_not);
+}
+
+// A chain of `operand {keyword operand}`, collected into one node: no depth is counted per keyword.
+ExprPtr Parser::parse_logical(TK keyword, LogicalOp op, ExprPtr (Parser::*operand)()) {
+    ExprPtr first = (this->*operand)();
+    if (!at(keyword)) return first;
+    std::vector<ExprPtr> xs;
+    xs.push_back(std::move(first));
+    while (at(keyword)) {
+        advance();
+        xs.push_back((this->*operand)());
     }
-    return lhs;
+    Span s = Span::cover(xs.front()->span, xs.back()->span);
+    return std::make_unique<Logical>(s, op, std::move(xs));
 }
 
 // not_expr := "not" not_expr | comparison

@@ -103,6 +103,8 @@ private:
     ast::ExprPtr parse_or();
     ast::ExprPtr parse_and();
     ast::ExprPtr parse_not();
+    // `operand {keyword operand}` as one Logical node (parse_or, parse_and)
+    ast::ExprPtr parse_logical(TK keyword, ast::LogicalOp op, ast::ExprPtr (Parser::*operand)());
     ast::ExprPtr parse_comparison();
     ast::ExprPtr parse_binary(int level);
     ast::ExprPtr parse_cast();
