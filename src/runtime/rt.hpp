@@ -83,6 +83,8 @@ int64_t normalize_index(int64_t i, int64_t len);
 // ---- strings
 String* new_string(VmThread& t, std::string_view s);
 String* concat(VmThread& t, const String* a, const String* b);
+// parts[0] + parts[1] + ... (an f-string): appends in place to parts[0] as concat does to a.
+String* concat_n(VmThread& t, const String* const* parts, uint32_t count);
 uint64_t string_hash(const String* s);
 bool string_equal(const String* a, const String* b);
 int string_compare(const String* a, const String* b); // bytewise; <0, 0, >0

@@ -7,7 +7,8 @@
 // that names the buffer and its length (kStringInBuffer). The next `r + u` finds r's bytes ending
 // exactly where the buffer's used part ends: it claims the room for u with one compare-and-swap on
 // the used count, copies only u, and returns another small string naming the same buffer. So a
-// chain of appends copies each byte a constant number of times on average.
+// chain of appends copies each byte a constant number of times on average. An f-string
+// (`f"{s}{x},"`, rt::concat_n) appends to its first part the same way.
 // - Immutability: a string's bytes are the buffer's first `len`, which nobody writes again; an
 //   append writes only past the used count, which it claimed. An older string of the buffer (a
 //   shorter prefix) finds the used count past its end, and copies, as does the loser of two threads
@@ -73,16 +74,24 @@ String* new_string(VmThread& t, std::string_view sv) {
 }
 
 namespace {
-// The long case of concat (total >= kAppendMin): extend a's buffer in place, or start a new one.
-[[gnu::noinline]] String* concat_long(VmThread& t, const String* a, const String* b) {
-    const uint64_t n = a->len, m = b->len, total = n + m;
+// The long case of concat and concat_n (total >= kAppendMin): extend the first part's buffer in
+// place, or start a new one.
+[[gnu::noinline]] String* concat_long(VmThread& t, const String* const* parts, uint32_t count, uint64_t total) {
+    const String* a = parts[0];
+    const uint64_t n = a->len;
+    auto copy_rest = [&](char* to) { // the other parts may be prefixes of a's buffer: below n
+        for (uint32_t k = 1; k < count; ++k) {
+            std::memcpy(to, parts[k]->chars(), parts[k]->len);
+            to += parts[k]->len;
+        }
+    };
     if (a->in_buffer()) { // room after a's bytes that no longer string claimed yet?
         Storage* buf = a->buffer();
-        if (m == 0) return buffer_string(t, buf, n); // nothing to claim or copy
+        if (total == n) return buffer_string(t, buf, n); // nothing to claim or copy
         uint64_t expected = n;
         if (total <= buffer_room(buf) &&
             buffer_used(buf).compare_exchange_strong(expected, total, std::memory_order_acq_rel)) {
-            std::memcpy(buffer_bytes(buf) + n, b->chars(), m); // b may be a prefix of buf: below n
+            copy_rest(buffer_bytes(buf) + n);
             return buffer_string(t, buf, total);
         }
     }
@@ -90,7 +99,7 @@ namespace {
     uint64_t room = a->in_buffer() ? 2 * total : total + total / 2;
     Storage* buf = new_storage(t, 1 + (room + sizeof(Value) - 1) / sizeof(Value), 0); // raw words
     std::memcpy(buffer_bytes(buf), a->chars(), n);
-    std::memcpy(buffer_bytes(buf) + n, b->chars(), m);
+    copy_rest(buffer_bytes(buf) + n);
     buffer_used(buf).store(total, std::memory_order_relaxed);
     return buffer_string(t, buf, total);
 }
@@ -99,11 +108,28 @@ namespace {
 String* concat(VmThread& t, const String* a, const String* b) {
     const uint64_t n = a->len, m = b->len;
     const uint64_t total = n + m; // no overflow: both are object sizes
-    if (total >= kAppendMin) return concat_long(t, a, b);
+    if (total >= kAppendMin) {
+        const String* parts[2] = {a, b};
+        return concat_long(t, parts, 2, total);
+    }
     // Short: both are inline (a buffer string is at least kAppendMin long), and so is the result.
     String* s = alloc_string(t, total);
     std::memcpy(s->inline_data, a->inline_data, n);
     std::memcpy(s->inline_data + n, b->inline_data, m);
+    return s;
+}
+
+String* concat_n(VmThread& t, const String* const* parts, uint32_t count) {
+    if (count == 0) return alloc_string(t, 0);
+    uint64_t total = 0;
+    for (uint32_t k = 0; k < count; ++k) total += parts[k]->len; // no overflow: object sizes
+    if (total >= kAppendMin) return concat_long(t, parts, count, total);
+    String* s = alloc_string(t, total); // short: every part is inline, as in concat
+    char* to = s->inline_data;
+    for (uint32_t k = 0; k < count; ++k) {
+        std::memcpy(to, parts[k]->inline_data, parts[k]->len);
+        to += parts[k]->len;
+    }
     return s;
 }
 

@@ -67,9 +67,16 @@ inline String* str_of(Value v) { return static_cast<String*>(v.o); }
 }
 
 [[gnu::noinline]] Value concat_n(VmThread& t, const Value* R, const uint16_t* regs, uint32_t n) {
-    std::string out;
-    for (uint32_t k = 0; k < n; ++k) out += str_of(R[regs[k]])->view();
-    return Value::from_obj(rt::new_string(t, out));
+    auto gather = [&](const String** parts) {
+        for (uint32_t k = 0; k < n; ++k) parts[k] = str_of(R[regs[k]]);
+        return Value::from_obj(rt::concat_n(t, parts, n));
+    };
+    if (n <= 16) {
+        const String* parts[16];
+        return gather(parts);
+    }
+    std::vector<const String*> parts(n);
+    return gather(parts.data());
 }
 
 // Literals: the object and (for an array) its storage are allocated with the inline fast path and

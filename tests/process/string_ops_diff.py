@@ -6,9 +6,10 @@
 Long concatenations share append buffers (runtime/string.cpp, "Appending in place"): a string may be
 extended in place, copied, appended to itself, sliced, compared or used as a map key while other
 strings of its buffer live on. Each generated program builds a list of strings by random
-operations on earlier ones (`+` of a literal or of two earlier strings, a prefix slice, a loop of
-`+=`, a plain alias), then prints a checksum of their lengths and last bytes, the number of
-distinct ones (a map) and a checksum of which pairs are equal. The BetterPython program and its
+operations on earlier ones (`+` of a literal or of two earlier strings, an f-string of two of
+them, a prefix slice, a loop of `+=` or of `s = f"{s}..."`, a plain alias), then prints a checksum
+of their lengths and last bytes, the number of distinct ones (a map) and a checksum of which pairs
+are equal. The BetterPython program and its
 Python twin must print the same; the BetterPython one also under --gc-stress (a collection at every
 allocation safepoint, so buffers are marked and swept between any two appends).
 """
@@ -59,7 +60,11 @@ def generate(rng: random.Random, steps: int) -> tuple[str, str]:
     for i in range(steps):
         a, b = rng.randrange(i + 1), rng.randrange(i + 1)  # earlier strings (v has i + 1)
         op = rng.random()
-        if op < 0.35:  # a literal appended: short or long, so both representations occur
+        if op < 0.1:  # an f-string of earlier strings and a literal
+            lit = "y" * rng.choice([1, 40, 300])
+            bp.append(f'    array_push(v, f"{{v[{a}]}}{lit}{{v[{b}]}}{{len(v[{a}])}}")')
+            py.append(f"v.append(f'{{v[{a}]}}{lit}{{v[{b}]}}{{len(v[{a}])}}')")
+        elif op < 0.35:  # a literal appended: short or long, so both representations occur
             lit = "x" * rng.choice([1, 3, 50, 200, 300])
             bp.append(f'    array_push(v, v[{a}] + "{lit}")')
             py.append(f"v.append(v[{a}] + '{lit}')")
@@ -71,9 +76,10 @@ def generate(rng: random.Random, steps: int) -> tuple[str, str]:
             py.append(f"v.append(v[{a}][:len(v[{a}]) // 2] + str({i}))")
         elif op < 0.9:  # a loop of += from an earlier string (which stays in v)
             k = rng.randrange(1, 400)
-            bp += [f"    let s{i}: str = v[{a}]", f"    for k in range({k}):", f"        s{i} += to_str(k % 10)",
+            step = ("+= to_str(k % 10)", "+= str(k % 10)") if k % 2 else (f'= f"{{s{i}}}{{k % 10}}"', f"= f'{{s{i}}}{{k % 10}}'")
+            bp += [f"    let s{i}: str = v[{a}]", f"    for k in range({k}):", f"        s{i} {step[0]}",
                    f"    array_push(v, s{i})"]
-            py += [f"s{i} = v[{a}]", f"for k in range({k}):", f"    s{i} += str(k % 10)", f"v.append(s{i})"]
+            py += [f"s{i} = v[{a}]", f"for k in range({k}):", f"    s{i} {step[1]}", f"v.append(s{i})"]
         else:  # an alias
             bp.append(f"    array_push(v, v[{a}])")
             py.append(f"v.append(v[{a}])")
