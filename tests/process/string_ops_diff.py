@@ -15,12 +15,10 @@ allocation safepoint, so buffers are marked and swept between any two appends).
 """
 from __future__ import annotations
 
-import argparse
 import random
-import subprocess
 import sys
-import tempfile
-from pathlib import Path
+
+import diff_twins
 
 SUMMARY_BP = """\
     let h: int = 0
@@ -86,35 +84,5 @@ def generate(rng: random.Random, steps: int) -> tuple[str, str]:
     return "\n".join(bp) + "\n" + SUMMARY_BP, "\n".join(py) + "\n" + SUMMARY_PY
 
 
-def run(cmd: list[str]) -> str:
-    r = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
-    return f"exit {r.returncode}\n{r.stdout}{r.stderr}"
-
-
-def main() -> int:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--bp", required=True)
-    ap.add_argument("--programs", type=int, default=60)
-    ap.add_argument("--seed", type=int, default=18)
-    args = ap.parse_args()
-    rng = random.Random(args.seed)
-    failures = 0
-    with tempfile.TemporaryDirectory() as tmp:
-        for n in range(args.programs):
-            bp_src, py_src = generate(rng, 40)
-            bp_file, py_file = Path(tmp, f"p{n}.bp"), Path(tmp, f"p{n}.py")
-            bp_file.write_text(bp_src)
-            py_file.write_text(py_src)
-            want = run([sys.executable, str(py_file)])
-            for extra in ([], ["--gc-stress"]):
-                got = run([args.bp, *extra, str(bp_file)])
-                if got != want:
-                    failures += 1
-                    print(f"program {n} (seed {args.seed}) {' '.join(extra)}: expected\n{want}got\n{got}\n"
-                          f"--- source\n{bp_src}", file=sys.stderr)
-    print(f"{args.programs} programs, {failures} mismatches")
-    return 1 if failures else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(diff_twins.main(lambda rng: generate(rng, 40), 60, 18, [[], ["--gc-stress"]]))
