@@ -1,4 +1,4 @@
-"""Shared runner of the differential tests (string_ops_diff.py, int_ops_diff.py).
+"""Shared runner of the differential tests (string_ops_diff.py, num_ops_diff.py).
 
 Each test generates random programs as twins, a BetterPython source and a Python one that must
 print the same. This module runs both, BetterPython also under every extra flag set asked for, and

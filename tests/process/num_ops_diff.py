@@ -1,19 +1,23 @@
 #!/usr/bin/env python3
-"""Integer arithmetic and control flow against CPython: random programs, the same result.
+"""Integer and float arithmetic and control flow against CPython: random programs, the same result.
 
-    python3 tests/process/int_ops_diff.py --bp build/release/bp [--programs N] [--seed S]
+    python3 tests/process/num_ops_diff.py --bp build/release/bp [--programs N] [--seed S]
 
 The compiler picks among many instructions for the same operator (constant operands that fit 16
 bits or not, compare-and-branch forms with the sense flipped, `a[i] = k` with the constant in the
 instruction, abs/min/max as instructions, left-deep chains in one accumulator, and/or chains as
 jumps), and the interpreter implements each one separately. Each generated program runs a loop of
-random statements over five int variables, an [int] and a [bool]: assignments and compound
-assignments of random expressions (+ - * / % & | ^ << >> unary - ~ abs min max, calls of small
-functions, array reads with negative indexes), stores with constant and computed indexes, if/elif/
-else on random conditions (comparisons, and/or/not chains, bool elements), inner for and while
-loops with break and continue. It prints a running checksum and the final values. The Python twin
-spells BetterPython's integer rules (LANGUAGE.md §6.2) as functions: wrapping + - * and unary minus,
-division truncating toward zero, a remainder with the dividend's sign, shifts of 64 or more.
+random statements over five int variables, five floats, an [int] and a [bool]: assignments and
+compound assignments of random expressions (ints: + - * / % & | ^ << >> unary - ~ abs min max,
+calls of small functions, array reads with negative indexes; floats: + - * / %, the float math
+builtins, fpow, atan2, int_to_float, with infinities, nans and negative zeros arising), stores with
+constant and computed indexes, if/elif/else on random conditions (int and float comparisons, where
+a nan makes `not (a < b)` differ from `a >= b`; is_nan, is_inf; and/or/not chains; bool elements),
+inner for and while loops with break and continue. It prints running checksums and the final values.
+The Python twin spells BetterPython's rules (LANGUAGE.md §6.2, §13) as functions: wrapping + - * and
+unary minus, division truncating toward zero, a remainder with the dividend's sign, shifts of 64 or
+more; float division by zero giving inf or nan; and the C library's own fmod, pow and math
+functions (through ctypes), which return nan or inf where Python's math module raises.
 """
 from __future__ import annotations
 
@@ -23,6 +27,18 @@ import sys
 import diff_twins
 
 PRELUDE_PY = """\
+import ctypes, math
+libm = ctypes.CDLL("libm.so.6")
+for f in ("sin", "cos", "tan", "asin", "acos", "atan", "log", "log10", "log2", "exp", "fabs", "floor",
+          "ceil", "round", "sqrt", "fmod", "pow", "atan2"):
+    getattr(libm, f).restype = ctypes.c_double
+    getattr(libm, f).argtypes = [ctypes.c_double] * (2 if f in ("fmod", "pow", "atan2") else 1)
+def fdiv(a, b):
+    if b != 0.0:
+        return a / b
+    if a == 0.0 or a != a:
+        return math.nan
+    return math.inf if math.copysign(1.0, a) == math.copysign(1.0, b) else -math.inf
 M = 1 << 64
 def w(x):
     x &= M - 1
@@ -41,6 +57,11 @@ LITERALS = [0, 1, 2, 3, 5, 7, 10, 31, 100, -1, -2, -5, -100, 32767, -32768, 3276
             123456789, -987654321012, 1 << 40, (1 << 62) + 12345, -(1 << 63), (1 << 63) - 1]
 DIVISORS = [1, -1, 2, 3, 7, -8, 10, 1000, 40000, -(1 << 63)]
 COMPARE = ["<", "<=", ">", ">=", "==", "!="]
+FLOATS = ["0.0", "-0.0", "1.0", "-1.5", "0.1", "2.5", "0.5", "3.0", "-7.25", "1e308", "-1e308", "5e-324", "1e-300",
+          "123456.789"]
+FLOAT_MATH = ["sin", "cos", "tan", "asin", "acos", "atan", "log", "log10", "log2", "exp", "fabs", "ffloor",
+              "fceil", "fround", "fsqrt"]  # libm's names: drop a leading f (not fabs)
+FLOAT_VARS = [f"y{k}" for k in range(5)]
 ARRAY_LEN = 8
 
 
@@ -121,9 +142,51 @@ class Twins:
             return f"g{g}({a_bp}, {b_bp})", f"g{g}({a_py}, {b_py})"
         return f"({a_bp} + {b_bp} - {a_bp} * 3 + {b_bp})", f"w({a_py} + {b_py} - {a_py} * 3 + {b_py})"
 
+    def fexpr(self, names: list[str], depth: int) -> tuple[str, str]:
+        """A float expression over y0..y4 (main only) and the ints in `names`."""
+        rng = self.rng
+        floats = FLOAT_VARS if "arr" in names else []
+        if depth <= 0 or rng.random() < 0.25:
+            r = rng.random()
+            if r < 0.5 and floats:
+                v = rng.choice(floats)
+                return v, v
+            if r < 0.85:
+                k = rng.choice(FLOATS)
+                return k, k
+            i_bp, i_py = self.expr(names, 1)
+            return f"int_to_float({i_bp})", f"float({i_py})"
+        a_bp, a_py = self.fexpr(names, depth - 1)
+        b_bp, b_py = self.fexpr(names, depth - 1)
+        r = rng.random()
+        if r < 0.45:
+            op = rng.choice("+-*")
+            return f"({a_bp} {op} {b_bp})", f"({a_py} {op} {b_py})"
+        if r < 0.6:
+            return f"({a_bp} / {b_bp})", f"fdiv({a_py}, {b_py})"
+        if r < 0.67:
+            return f"({a_bp} % {b_bp})", f"libm.fmod({a_py}, {b_py})"
+        if r < 0.72:
+            return f"(-{a_bp})", f"(-{a_py})"
+        if r < 0.9:
+            fn = rng.choice(FLOAT_MATH)
+            c_fn = fn if fn == "fabs" or fn[0] != "f" else fn[1:]
+            return f"{fn}({a_bp})", f"libm.{c_fn}({a_py})"
+        fn, c_fn = rng.choice([("fpow", "pow"), ("atan2", "atan2")])
+        return f"{fn}({a_bp}, {b_bp})", f"libm.{c_fn}({a_py}, {b_py})"
+
     def cond(self, names: list[str], depth: int) -> tuple[str, str]:
         rng = self.rng
         r = rng.random()
+        if (depth <= 0 or r < 0.5) and "arr" in names and rng.random() < 0.35:  # floats, nans among them
+            a_bp, a_py = self.fexpr(names, 2)
+            if rng.random() < 0.15:
+                fn = rng.choice(["is_nan", "is_inf"])
+                test = "math.isnan" if fn == "is_nan" else "math.isinf"
+                return f"{fn}({a_bp})", f"{test}({a_py})"
+            b_bp, b_py = self.fexpr(names, 1)
+            op = rng.choice(COMPARE)
+            return f"({a_bp} {op} {b_bp})", f"({a_py} {op} {b_py})"
         if depth <= 0 or r < 0.5:
             a_bp, a_py = self.expr(names, 2)
             op = rng.choice(COMPARE)
@@ -151,6 +214,17 @@ class Twins:
     # ---- statements
     def assign(self, depth: int, names: list[str], targets: list[str]) -> None:
         rng = self.rng
+        if rng.random() < 0.35 and "arr" in names:  # a float variable
+            y = rng.choice(FLOAT_VARS)
+            f_bp, f_py = self.fexpr(names, 3)
+            op = rng.choice(["=", "+=", "-=", "*=", "/="])
+            if op == "/=":
+                self.line(depth, f"{y} /= {f_bp}", f"{y} = fdiv({y}, {f_py})")
+            elif op == "=":
+                self.line(depth, f"{y} = {f_bp}", f"{y} = {f_py}")
+            else:
+                self.line(depth, f"{y} {op} {f_bp}", f"{y} = {y} {op[0]} ({f_py})")
+            return
         e_bp, e_py = self.expr(names, 3)
         r = rng.random()
         if r < 0.35:
@@ -253,13 +327,20 @@ def generate(rng: random.Random) -> tuple[str, str]:
     flags = [rng.random() < 0.5 for _ in range(ARRAY_LEN)]
     t.line(1, f"let arr: [int] = {arr}", f"arr = {arr}")
     t.line(1, f"let flags: [bool] = [{', '.join(str(f).lower() for f in flags)}]", f"flags = {flags}")
+    for y in FLOAT_VARS:
+        k = rng.choice(FLOATS)
+        t.line(1, f"let {y}: float = {k}", f"{y} = {k}")
     t.line(1, "let h: int = 0", "h = 0")
+    t.line(1, "let hf: float = 0.0", "hf = 0.0")
     n = rng.randrange(10, 40)
     t.line(1, f"for i in range({n}):", f"for i in range({n}):")
     t.block(2, xs + ["i", "arr", "flags"], xs, 1, rng.randrange(4, 12))
     for x in xs:
         t.line(2, f"h = h * 31 + {x}", f"h = w(h * 31 + {x})")
+    for y in FLOAT_VARS:
+        t.line(2, f"hf = hf * 0.5 + {y}", f"hf = hf * 0.5 + {y}")
     t.line(1, "print(h, x0, x1, x2, x3, x4)", "print(h, x0, x1, x2, x3, x4)")
+    t.line(1, "print(hf, y0, y1, y2, y3, y4)", "print(hf, y0, y1, y2, y3, y4)")
     t.line(1, "for e in arr:", "for e in arr:")
     t.line(2, "print(e)", "print(e)")
     t.line(1, "for f in flags:", "for f in flags:")
