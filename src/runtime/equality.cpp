@@ -120,7 +120,7 @@ uint64_t hash_key(Value key, const types::Type* key_type) {
         if (d != d) bits = 0x7ff8000000000000ull; // every nan is one key
         h = mix64(bits);
     } else {
-        h = mix64(key.u);
+        return int_key_hash(key.u);
     }
     return h == kDeletedHash ? h - 1 : h;
 }

@@ -36,6 +36,14 @@ inline constexpr uint8_t kStorageValueRef = 8;
 // The Storage::flags of an array of type array_type ([T]).
 inline uint8_t elem_flags(const types::Type* array_type) { return array_type->elem->is_ref() ? kStorageRefs : 0; }
 inline constexpr uint64_t kDeletedHash = ~uint64_t{0}; // a deleted map entry's hash word
+// The hash of an int or bool map key: its bits with the high half folded into the low half, so a
+// key below 2^32 is its own hash (a run of consecutive keys takes a run of index slots), and keys
+// that differ only in their high bits (i << 32) still differ in the low bits the index uses
+// (runtime/map.cpp, "Probe"). Never kDeletedHash.
+inline uint64_t int_key_hash(uint64_t x) {
+    uint64_t h = x ^ (x >> 32);
+    return h == kDeletedHash ? h - 1 : h;
+}
 
 // header + count * elem_size, or MemoryError if that overflows (use it before any big allocation).
 // Inline: it sits on every allocation's path, and a constant elem_size folds the division away.

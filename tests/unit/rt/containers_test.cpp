@@ -3,7 +3,9 @@
 
 #include <cmath>
 #include <cstring>
+#include <functional>
 #include <string>
+#include <vector>
 
 namespace bp::test {
 namespace {
@@ -237,6 +239,49 @@ TEST_F(ContainersTest, MapScalarKeys) {
     Value out;
     EXPECT_FALSE(rt::map_find(bm, Value::from_bool(false), &out));
     EXPECT_TRUE(rt::map_find(bm, Value::from_bool(true), &out));
+}
+
+// Int keys hash to (nearly) themselves and probe in CPython's perturbed order (runtime/map.cpp,
+// "Probe"): keys that share their low bits, or differ only in their high half, or hash like the
+// deleted mark (-1), must all be found, updated, deleted and re-inserted, through rebuilds.
+TEST_F(ContainersTest, MapIntKeysOfEveryShape) {
+    const std::vector<std::function<int64_t(int64_t)>> shapes = {
+        [](int64_t i) { return i; },
+        [](int64_t i) { return -i - 1; }, // -1 hashes like kDeletedHash
+        [](int64_t i) { return i * 1024; },
+        [](int64_t i) { return i << 20; },
+        [](int64_t i) { return i << 32; },
+        [](int64_t i) { return (i << 32) | i; }, // high half == low half: hash 0 for all
+        [](int64_t i) { return static_cast<int64_t>(static_cast<uint64_t>(i) << 44); },
+        [](int64_t i) { return INT64_MIN + i; },
+        [](int64_t i) { return static_cast<int64_t>(static_cast<uint64_t>(i) * 0x9E3779B97F4A7C15ull); },
+    };
+    auto* map_t = types.map_of(types.int_t(), types.int_t());
+    for (size_t shape = 0; shape < shapes.size(); ++shape) {
+        SCOPED_TRACE(shape);
+        const auto key = [&](int64_t i) { return Value::from_int(shapes[shape](i)); };
+        constexpr int64_t n = 5000;
+        Map* m = rt::new_map(t(), map_t);
+        root(0, m);
+        for (int64_t i = 0; i < n; ++i) rt::map_set(t(), m, key(i), Value::from_int(i));
+        for (int64_t i = 0; i < n; ++i) rt::map_set(t(), m, key(i), Value::from_int(i * 2)); // updates
+        ASSERT_EQ(rt::map_len(m), n);
+        Value out;
+        for (int64_t i = 0; i < n; ++i) {
+            ASSERT_TRUE(rt::map_find(m, key(i), &out)) << i;
+            ASSERT_EQ(out.i, i * 2);
+        }
+        EXPECT_FALSE(rt::map_find(m, key(n), &out));
+        for (int64_t i = 0; i < n; i += 3) EXPECT_TRUE(rt::map_delete(m, key(i)));
+        collect();
+        for (int64_t i = 0; i < n; ++i) EXPECT_EQ(rt::map_find(m, key(i), &out), i % 3 != 0) << i;
+        for (int64_t i = 0; i < n; i += 3) rt::map_set(t(), m, key(i), Value::from_int(-i));
+        for (int64_t i = 0; i < n; ++i) {
+            ASSERT_TRUE(rt::map_find(m, key(i), &out)) << i;
+            EXPECT_EQ(out.i, i % 3 ? i * 2 : -i);
+        }
+        EXPECT_EQ(rt::map_len(m), n);
+    }
 }
 
 } // namespace
