@@ -230,13 +230,18 @@ void rebuild(VmThread& t, Map* m, uint64_t need) {
     m->used.store(k, std::memory_order_release);
 }
 
+// The keys (which == 0) or values of m, in a new array filled with plain stores: nobody else can
+// see it yet, its slots held nothing, and during a concurrent cycle it is born black (as the
+// interpreter's array literals, vm/interp.cpp new_array_of).
 Array* snapshot(VmThread& t, const Map* m, const types::Type* array_type, int which) {
     Map* mm = const_cast<Map*>(m);
     ObjLockGuard guard(mm->lock);
     Array* a = new_array(t, array_type, m->count.load(std::memory_order_relaxed));
-    int64_t pos = 0;
+    Storage* s = a->storage.load(std::memory_order_relaxed); // count slots (none when empty)
+    int64_t pos = 0, n = 0;
     Value kv[2];
-    while (map_next(m, &pos, &kv[0], &kv[1])) array_push(t, a, kv[which]);
+    while (map_next(m, &pos, &kv[0], &kv[1])) s->slots[n++] = kv[which];
+    a->len.store(n, std::memory_order_release);
     return a;
 }
 
