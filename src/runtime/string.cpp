@@ -75,8 +75,9 @@ String* new_string(VmThread& t, std::string_view sv) {
 
 namespace {
 // The long case of concat and concat_n (total >= kAppendMin): extend the first part's buffer in
-// place, or start a new one.
-[[gnu::noinline]] String* concat_long(VmThread& t, const String* const* parts, uint32_t count, uint64_t total) {
+// place, or start a new one. Inline, so that concat_long's two parts unroll.
+[[gnu::always_inline]] inline String* append_parts(VmThread& t, const String* const* parts, uint32_t count,
+                                                   uint64_t total) {
     const String* a = parts[0];
     const uint64_t n = a->len;
     auto copy_rest = [&](char* to) { // the other parts may be prefixes of a's buffer: below n
@@ -103,15 +104,18 @@ namespace {
     buffer_used(buf).store(total, std::memory_order_relaxed);
     return buffer_string(t, buf, total);
 }
+
+// Out of line: concat's short path keeps no frame.
+[[gnu::noinline]] String* concat_long(VmThread& t, const String* a, const String* b, uint64_t total) {
+    const String* parts[2] = {a, b};
+    return append_parts(t, parts, 2, total);
+}
 } // namespace
 
 String* concat(VmThread& t, const String* a, const String* b) {
     const uint64_t n = a->len, m = b->len;
     const uint64_t total = n + m; // no overflow: both are object sizes
-    if (total >= kAppendMin) {
-        const String* parts[2] = {a, b};
-        return concat_long(t, parts, 2, total);
-    }
+    if (total >= kAppendMin) return concat_long(t, a, b, total);
     // Short: both are inline (a buffer string is at least kAppendMin long), and so is the result.
     String* s = alloc_string(t, total);
     std::memcpy(s->inline_data, a->inline_data, n);
@@ -123,7 +127,7 @@ String* concat_n(VmThread& t, const String* const* parts, uint32_t count) {
     if (count == 0) return alloc_string(t, 0);
     uint64_t total = 0;
     for (uint32_t k = 0; k < count; ++k) total += parts[k]->len; // no overflow: object sizes
-    if (total >= kAppendMin) return concat_long(t, parts, count, total);
+    if (total >= kAppendMin) return append_parts(t, parts, count, total);
     String* s = alloc_string(t, total); // short: every part is inline, as in concat
     char* to = s->inline_data;
     for (uint32_t k = 0; k < count; ++k) {
