@@ -1,9 +1,10 @@
 // Maps ({K: V}): CPython's compact, insertion-ordered layout. `entries` holds (hash, key, value)
 // triples in insertion order (a deleted entry keeps its key and value, with hash kDeletedHash);
-// `index` is an open-addressing table of 32-bit entry numbers (IndexSlots), -1 for empty, probed in
-// CPython's order (Probe, below). An index slot pointing at a deleted entry acts as a tombstone. When the entries run out, both storages
-// are rebuilt (compacting deleted entries) into new Storage objects and published with release
-// stores: a reader that loaded the old pair keeps a valid, if stale, view.
+// `index` is an open-addressing table of 32-bit entry numbers (IndexSlots), -1 for empty, probed
+// in CPython's order (Probe, below). An index slot pointing at a deleted entry acts as a tombstone.
+// When the entries run out, both storages are rebuilt (compacting deleted entries) into new Storage
+// objects and published with release stores: a reader that loaded the old pair keeps a valid, if
+// stale, view.
 //
 // Threading: mutators hold m->lock. Writers fill an entry before publishing its index slot
 // (release) and `used` (release); readers load index, then entries (acquire), and retry once
@@ -35,11 +36,11 @@ uint64_t entry_capacity(uint64_t index_size) { return index_size * 2 / 3; }
 // i = 5i + 1 + perturb with perturb = the hash shifted right 5 more bits at each step. An int key
 // below 2^32 is its own hash (int_key_hash), so nearby keys take nearby slots, and keys inserted in
 // order sit in order in the entries: a lookup loop over 2,000,000 keys of a million-entry map ran
-// from one cache miss to the next when the hash scattered them (10x slower than Lua 5.4; now about
-// as fast). Keys that share their low bits (multiples of 1024, say) would collide for good under
-// linear probing; the perturbation brings every bit of the hash in after a few steps. Once perturb is 0 the sequence
-// (5i + 1 mod a power of two) visits every slot, so kProbeSlack steps past the table size reach
-// them all (a bound that only a racing reader's stale storages could need).
+// from one cache miss to the next when the hash scattered them (bench/bigmap: 3.5x slower than
+// Lua 5.4, now 0.8x). Keys that share their low bits (multiples of 1024, say) would collide for
+// good under linear probing; the perturbation brings every bit of the hash in after a few steps.
+// Once perturb is 0 the sequence (5i + 1 mod a power of two) visits every slot, so kProbeSlack
+// steps past the table size reach them all (a bound only a racing reader's stale storages need).
 struct Probe {
     uint64_t mask, i, perturb;
     Probe(uint64_t capacity, uint64_t h) : mask(capacity - 1), i(h & mask), perturb(h) {}
@@ -224,7 +225,7 @@ void rebuild(VmThread& t, Map* m, uint64_t need) {
     uint64_t want = std::max<uint64_t>(need, 4) * 2;
     uint64_t size = kMinIndex;
     while (entry_capacity(size) < want) {
-        if (size > (uint64_t{1} << 31)) raise(ErrorKind::MemoryError, "out of memory"); // IndexSlots
+        if (size >= (uint64_t{1} << 31)) raise(ErrorKind::MemoryError, "out of memory"); // IndexSlots
         size *= 2;
     }
     Storage* entries = new_storage(t, entry_capacity(size) * 3, entry_flags(m->type));

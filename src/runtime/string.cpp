@@ -126,7 +126,7 @@ String* concat(VmThread& t, const String* a, const String* b) {
 String* concat_n(VmThread& t, const String* const* parts, uint32_t count) {
     if (count == 0) return alloc_string(t, 0);
     uint64_t total = 0;
-    for (uint32_t k = 0; k < count; ++k) total += parts[k]->len; // no overflow: object sizes
+    for (uint32_t k = 0; k < count; ++k) total += parts[k]->len; // no overflow: < 2^16 object sizes
     if (total >= kAppendMin) return append_parts(t, parts, count, total);
     String* s = alloc_string(t, total); // short: every part is inline, as in concat
     char* to = s->inline_data;
