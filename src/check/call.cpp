@@ -48,7 +48,7 @@ const Type* Checker::check_call(ast::Call& c, const Type* expected) {
         if (it != m_values.end() && it->second.global) {
             error(n.span, "'" + n.name + "' is not a function");
         } else {
-            error(n.span, "undefined function '" + n.name + "'");
+            error(n.span, "undefined function '" + n.name + "'", python_name_hint(n.name));
         }
         check_args_silently(*this, c);
         return nullptr;
@@ -83,7 +83,9 @@ const Type* Checker::check_call(ast::Call& c, const Type* expected) {
                 return nullptr;
             }
             if (ot && ot->kind == Kind::Struct) return check_method_call(c, f, ot);
-            if (ot) error(f.name_span, "type " + ot->name() + " has no method '" + f.name + "'");
+            if (ot)
+                error(f.name_span, "type " + ot->name() + " has no method '" + f.name + "'",
+                      python_method_hint(ot->kind, f.name));
         }
         check_args_silently(*this, c);
         return nullptr;

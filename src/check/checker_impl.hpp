@@ -196,7 +196,13 @@ public:
     void check_throw(ast::Throw& s);
     void check_cond(ExprPtr& e);
 
-    void error(Span s, std::string msg) { m_diags.error(s, std::move(msg)); }
+    void error(Span s, std::string msg, std::vector<std::string> notes = {}) {
+        m_diags.error(s, std::move(msg), std::move(notes));
+    }
+    // "hint: ..." with the BetterPython spelling of a Python name, or of a Python method of a value of
+    // `kind` (check/python_spellings.def, python_hints.cpp); nothing for any other name.
+    static std::vector<std::string> python_name_hint(const std::string& name);
+    static std::vector<std::string> python_method_hint(types::Kind kind, const std::string& method);
 
     types::TypeTable& m_types;
     diag::Diagnostics& m_diags;

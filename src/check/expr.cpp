@@ -57,7 +57,7 @@ const Type* Checker::check_name(ast::Name& n) {
     else if (m_type_names.count(n.name))
         error(n.span, "type '" + n.name + "' is not a value");
     else
-        error(n.span, "undefined name '" + n.name + "'");
+        error(n.span, "undefined name '" + n.name + "'", python_name_hint(n.name));
     return nullptr;
 }
 

@@ -259,6 +259,9 @@ ExprPtr Parser::parse_primary() {
     }
     case TK::Ident: {
         lex::Token t = advance();
+        if (t.text == "lambda" && at(TK::Ident)) // Python's spelling (a name never follows a name)
+            fail(Span::cover(t.span, here()), "a lambda is written 'fn(x: T) -> R: expr', not 'lambda x: expr'",
+                 {"hint: the parameters and the result are typed, e.g. fn(x: int) -> int: x + 1"});
         return std::make_unique<Name>(t.span, std::move(t.text));
     }
     case TK::KwSelf: return std::make_unique<Name>(advance().span, "self");

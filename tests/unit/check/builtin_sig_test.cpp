@@ -4,6 +4,8 @@
 #include "types/builtins.hpp"
 #include "types/type.hpp"
 
+#include <cctype>
+
 #include <gtest/gtest.h>
 
 using namespace bp;
@@ -32,4 +34,28 @@ TEST(BuiltinSignatures, ShapesAreRead) {
         return;
     }
     FAIL() << "no builtin hash_sha256";
+}
+
+// Every function a Python-spelling hint names (check/python_spellings.def) is a builtin (range and
+// len aside): the table cannot rot into advice that fails.
+TEST(PythonSpellings, HintsNameRealBuiltins) {
+    std::vector<std::string> hints;
+#define BP_PYTHON_NAME(python, hint) hints.push_back(hint);
+#define BP_PYTHON_METHOD(kind, python, hint) hints.push_back(hint);
+#include "check/python_spellings.def"
+#undef BP_PYTHON_NAME
+#undef BP_PYTHON_METHOD
+    ASSERT_GT(hints.size(), 30u);
+    size_t named = 0;
+    for (const std::string& h : hints) {
+        for (size_t open = h.find('('); open != std::string::npos; open = h.find('(', open + 1)) {
+            size_t start = open;
+            while (start > 0 && (std::isalnum(static_cast<unsigned char>(h[start - 1])) || h[start - 1] == '_')) --start;
+            std::string name = h.substr(start, open - start);
+            if (name.empty() || name == "range" || name == "len") continue;
+            EXPECT_GE(bp::find_builtin(name), 0) << name << " in: " << h;
+            ++named;
+        }
+    }
+    EXPECT_GT(named, 30u);
 }
