@@ -203,6 +203,8 @@ public:
     // `kind` (check/python_spellings.def, python_hints.cpp); nothing for any other name.
     static std::vector<std::string> python_name_hint(const std::string& name);
     static std::vector<std::string> python_method_hint(types::Kind kind, const std::string& method);
+    // "hint: ..." for an operator between an int and a float, or a str and a number: no implicit mixing.
+    static std::vector<std::string> mixed_operands_hint(const types::Type* l, const types::Type* r);
 
     types::TypeTable& m_types;
     diag::Diagnostics& m_diags;

@@ -141,7 +141,7 @@ const Type* Checker::check_binary_node(ast::Binary& b, const Type* l) {
     const Type* res = l == r ? binary_result(b.op, l, m_types) : nullptr;
     if (!res)
         error(b.span, std::string("operator '") + op_text(b.op) + "' cannot be applied to " + l->name() +
-                          " and " + r->name());
+                          " and " + r->name(), mixed_operands_hint(l, r));
     return res;
 }
 

@@ -24,4 +24,14 @@ std::vector<std::string> Checker::python_method_hint(types::Kind kind, const std
     return {};
 }
 
+std::vector<std::string> Checker::mixed_operands_hint(const types::Type* l, const types::Type* r) {
+    auto is = [&](types::Kind a, types::Kind b) { return l->kind == a && r->kind == b; };
+    if (is(types::Kind::Int, types::Kind::Float) || is(types::Kind::Float, types::Kind::Int))
+        return {"hint: ints and floats do not mix implicitly: int_to_float(n), or float_to_int(x)"};
+    if (is(types::Kind::Str, types::Kind::Int) || is(types::Kind::Str, types::Kind::Float) ||
+        is(types::Kind::Int, types::Kind::Str) || is(types::Kind::Float, types::Kind::Str))
+        return {"hint: to_str(x) makes a string of a number; parse_int(s) reads one"};
+    return {};
+}
+
 } // namespace bp::check

@@ -216,6 +216,8 @@ std::vector<ExprPtr> Parser::parse_expr_list(TK close, std::string_view what) {
     std::vector<ExprPtr> items;
     while (!at(close)) {
         items.push_back(parse_expr());
+        if (at(TK::KwFor)) // Python's comprehension
+            fail(here(), "comprehensions are not supported", {"hint: build the array in a for loop with array_push"});
         if (!accept(TK::Comma)) break;
     }
     expect(close, fmt::format("expected ',' or {} in the {}", lex::describe(close), what));

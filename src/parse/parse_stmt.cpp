@@ -227,6 +227,9 @@ StmtPtr Parser::parse_while() {
 StmtPtr Parser::parse_for() {
     Span start = advance().span;
     auto [name, name_span] = expect_ident("expected a loop variable name after 'for'");
+    if (at(TK::Comma)) // Python's `for i, x in enumerate(xs)` or `for k, v in d.items()`
+        fail(here(), "a for loop binds one variable",
+             {"hint: for i in range(len(xs)) with xs[i]; for k in m with m[k]"});
     expect(TK::KwIn, "expected 'in' after the loop variable");
     ExprPtr iter = parse_expr();
     expect(TK::Colon, "expected ':' after the for header");
@@ -378,6 +381,8 @@ StmtPtr Parser::parse_try() {
     auto t = std::make_unique<Try>(start);
     expect(TK::Colon, "expected ':' after 'try'");
     t->body = parse_suite("'try' statement");
+    if (at(TK::Ident) && m_tok.text == "except") // Python's spelling
+        fail(here(), "a handler is spelled 'catch', not 'except'", {"hint: catch ValueError as e:"});
     while (at(TK::KwCatch)) t->catches.push_back(parse_catch());
     if (accept(TK::KwFinally)) {
         expect(TK::Colon, "expected ':' after 'finally'");
