@@ -104,9 +104,20 @@ ExprPtr Parser::parse_not() {
     return std::make_unique<Unary>(s, UnaryOp::Not, std::move(operand));
 }
 
+// Python operators BetterPython spells as builtins or as ==: `x in c`, `x not in c`, `a is b`
+// right after an operand (where nothing else may follow it) get the spelling to use.
+void Parser::python_operator_check() {
+    bool in = at(TK::KwIn) || (at(TK::KwNot) && peek_next().kind == TK::KwIn);
+    if (in)
+        fail(here(), "'in' is not an operator",
+             {"hint: map_has_key(m, k), array_contains(xs, x) or str_contains(s, sub)"});
+    if (at(TK::Ident) && m_tok.text == "is") fail(here(), "'is' is not an operator", {"hint: compare with == or !="});
+}
+
 // comparison := bitor [COMPARE_OP bitor]        (non-associative)
 ExprPtr Parser::parse_comparison() {
     ExprPtr lhs = parse_binary(0);
+    python_operator_check();
     BinaryOp op;
     if (!comparison_op(m_tok.kind, op)) return lhs;
     Span op_span = advance().span;
@@ -183,7 +194,10 @@ ExprPtr Parser::parse_postfix() {
             e = parse_call(std::move(e));
         } else if (at(TK::LBracket)) {
             guard.push(advance().span);
-            ExprPtr index = parse_expr();
+            ExprPtr index = at(TK::Colon) ? nullptr : parse_expr();
+            if (at(TK::Colon)) // Python's slice: xs[a:b], xs[:b]
+                fail(here(), "slices are not supported",
+                     {"hint: substr(s, start, count) for a str, array_slice(xs, start, end) for an array"});
             Span close = expect(TK::RBracket, "expected ']' after the index").span;
             Span s = Span::cover(e->span, close);
             e = std::make_unique<Index>(s, std::move(e), std::move(index));
@@ -216,6 +230,8 @@ std::vector<ExprPtr> Parser::parse_expr_list(TK close, std::string_view what) {
     std::vector<ExprPtr> items;
     while (!at(close)) {
         items.push_back(parse_expr());
+        if (at(TK::Assign) && close == TK::RParen && items.back()->kind == ExprKind::Name) // f(end="")
+            fail(here(), "there are no keyword arguments", {"hint: pass every argument by position"});
         if (at(TK::KwFor)) // Python's comprehension
             fail(here(), "comprehensions are not supported", {"hint: build the array in a for loop with array_push"});
         if (!accept(TK::Comma)) break;

@@ -106,6 +106,7 @@ private:
     // `operand {keyword operand}` as one Logical node (parse_or, parse_and)
     ast::ExprPtr parse_logical(TK keyword, ast::LogicalOp op, ast::ExprPtr (Parser::*operand)());
     ast::ExprPtr parse_comparison();
+    void python_operator_check(); // `in`, `not in`, `is` after an operand: the spelling to use
     ast::ExprPtr parse_binary(int level);
     ast::ExprPtr parse_cast();
     ast::ExprPtr parse_unary();
