@@ -211,7 +211,7 @@ void FnCompiler::binary_to(const Binary* b, uint16_t dst) {
         if ((n->op == BinaryOp::Add || n->op == BinaryOp::Sub) && t->kind == Kind::Int &&
             n->rhs->kind == ExprKind::IntLit) {
             int64_t k = static_cast<const IntLit*>(n->rhs.get())->value;
-            if (n->op == BinaryOp::Sub) k = -k;
+            if (n->op == BinaryOp::Sub) k = wrapping_neg(k); // x - INT64_MIN: no immediate form
             if (fits_i16(k)) {
                 if (out != kNoReg) {
                     m_span = n->span;

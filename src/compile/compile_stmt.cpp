@@ -190,7 +190,7 @@ void FnCompiler::compound_assign(const Assign* s) {
             if ((op == BinaryOp::Add || op == BinaryOp::Sub) && ty->kind == Kind::Int &&
                 s->value->kind == ExprKind::IntLit) {
                 int64_t k = static_cast<const IntLit*>(s->value.get())->value;
-                if (op == BinaryOp::Sub) k = -k;
+                if (op == BinaryOp::Sub) k = wrapping_neg(k);
                 if (k >= -32768 && k <= 32767) {
                     emit(Instr::make(Op::AddIntImm, r, r, static_cast<uint16_t>(static_cast<int16_t>(k))));
                     return;

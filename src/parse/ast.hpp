@@ -106,6 +106,9 @@ struct Unary : Expr {
     ExprPtr operand;
 };
 
+// -v with §6.2's wrapping: -INT64_MIN is INT64_MIN (a literal may be -9223372036854775808).
+inline int64_t wrapping_neg(int64_t v) { return static_cast<int64_t>(uint64_t{0} - static_cast<uint64_t>(v)); }
+
 // The value of an integer literal, possibly negated (`3`, `-3`): tuple indexes, and the constant
 // operands the compiler folds into an instruction.
 inline std::optional<int64_t> int_literal_value(const Expr& e) {
@@ -113,7 +116,7 @@ inline std::optional<int64_t> int_literal_value(const Expr& e) {
     if (e.kind != ExprKind::Unary) return std::nullopt;
     const auto& u = static_cast<const Unary&>(e);
     if (u.op != UnaryOp::Neg || u.operand->kind != ExprKind::IntLit) return std::nullopt;
-    return -static_cast<const IntLit&>(*u.operand).value;
+    return wrapping_neg(static_cast<const IntLit&>(*u.operand).value); // -(-9223372036854775808)
 }
 
 enum class BinaryOp { Add, Sub, Mul, Div, Mod, BitAnd, BitOr, BitXor, Shl, Shr, Eq, Ne, Lt, Le, Gt, Ge };
