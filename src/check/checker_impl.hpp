@@ -126,7 +126,7 @@ public:
 
     // ---- expressions (expr.cpp)
     const Type* check_expr(ExprPtr& e, const Type* expected = nullptr);
-    const Type* check_name(ast::Name& n);
+    const Type* check_name(ast::Name& n, bool assigned = false); // assigned: the target of `n = ...`
     const Type* check_unary(ast::Unary& u);
     const Type* check_binary(ast::Binary& b);
     const Type* check_binary_node(ast::Binary& b, const Type* l);

@@ -41,7 +41,7 @@ const Type* Checker::check_expr(ExprPtr& e, const Type* expected) {
     return t;
 }
 
-const Type* Checker::check_name(ast::Name& n) {
+const Type* Checker::check_name(ast::Name& n, bool assigned) {
     if (resolve_variable(n)) return n.type;
     auto it = m_values.find(n.name);
     if (const Type* ft = nullptr; it != m_values.end() && function_sym(it->second, n.index, ft)) {
@@ -57,7 +57,9 @@ const Type* Checker::check_name(ast::Name& n) {
     else if (m_type_names.count(n.name))
         error(n.span, "type '" + n.name + "' is not a value");
     else
-        error(n.span, "undefined name '" + n.name + "'", python_name_hint(n.name));
+        error(n.span, "undefined name '" + n.name + "'",
+              assigned ? std::vector<std::string>{"hint: declare a new variable with let: let " + n.name + ": TYPE = value"}
+                       : python_name_hint(n.name));
     return nullptr;
 }
 

@@ -126,7 +126,7 @@ bool Checker::check_lvalue(ExprPtr& target) {
     if (target->kind == ast::ExprKind::Name) {
         auto& n = static_cast<ast::Name&>(*target);
         if (resolve_variable(n)) return n.type != nullptr;
-        check_expr(target);
+        n.type = check_name(n, true);
         if (n.type) error(n.span, "cannot assign to function '" + n.name + "'");
         return false;
     }
