@@ -48,7 +48,13 @@ const Type* Checker::check_call(ast::Call& c, const Type* expected) {
         if (it != m_values.end() && it->second.global) {
             error(n.span, "'" + n.name + "' is not a function");
         } else {
-            error(n.span, "undefined function '" + n.name + "'", python_name_hint(n.name));
+            auto type = m_type_names.find(n.name); // Python's `Counter(0)`, `Point(1, 2)`
+            std::vector<std::string> hint =
+                type == m_type_names.end() ? python_name_hint(n.name)
+                : type->second.cls        ? std::vector<std::string>{"hint: new " + n.name + "(...) makes an instance"}
+                : type->second.st         ? std::vector<std::string>{"hint: " + n.name + "{field: value, ...} makes a value"}
+                                          : std::vector<std::string>{};
+            error(n.span, "undefined function '" + n.name + "'", std::move(hint));
         }
         check_args_silently(*this, c);
         return nullptr;

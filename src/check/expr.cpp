@@ -259,7 +259,11 @@ const Type* Checker::check_field(ast::Field& f) {
               : f.name == "traceback" ? ast::FieldRef::ErrorTraceback : ast::FieldRef::Unresolved;
         if (f.ref != ast::FieldRef::Unresolved) return m_types.str_t();
     }
-    error(f.name_span, "type " + t->name() + " has no field '" + f.name + "'");
+    std::vector<std::string> hint;
+    bool on_self = f.object->kind == ast::ExprKind::Name && static_cast<ast::Name&>(*f.object).name == "self";
+    if (t->is_class() && on_self) // Python's `self.n = start` in __init__ declares nothing here
+        hint.push_back("hint: fields are declared in the class body, as " + f.name + ": TYPE");
+    error(f.name_span, "type " + t->name() + " has no field '" + f.name + "'", std::move(hint));
     return nullptr;
 }
 
