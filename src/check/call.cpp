@@ -48,13 +48,7 @@ const Type* Checker::check_call(ast::Call& c, const Type* expected) {
         if (it != m_values.end() && it->second.global) {
             error(n.span, "'" + n.name + "' is not a function");
         } else {
-            auto type = m_type_names.find(n.name); // Python's `Counter(0)`, `Point(1, 2)`
-            std::vector<std::string> hint =
-                type == m_type_names.end() ? python_name_hint(n.name)
-                : type->second.cls        ? std::vector<std::string>{"hint: new " + n.name + "(...) makes an instance"}
-                : type->second.st         ? std::vector<std::string>{"hint: " + n.name + "{field: value, ...} makes a value"}
-                                          : std::vector<std::string>{};
-            error(n.span, "undefined function '" + n.name + "'", std::move(hint));
+            error(n.span, "undefined function '" + n.name + "'", undefined_call_hint(n.name));
         }
         check_args_silently(*this, c);
         return nullptr;

@@ -203,6 +203,9 @@ public:
     // `kind` (check/python_spellings.def, python_hints.cpp); nothing for any other name.
     static std::vector<std::string> python_name_hint(const std::string& name);
     static std::vector<std::string> python_method_hint(types::Kind kind, const std::string& method);
+    // The hint for a call of an undefined function: a class or struct called by name (Python's
+    // `Counter(0)`), else python_name_hint.
+    std::vector<std::string> undefined_call_hint(const std::string& name) const;
     // "hint: ..." for an operator between an int and a float, or a str and a number: no implicit mixing.
     static std::vector<std::string> mixed_operands_hint(const types::Type* l, const types::Type* r);
 

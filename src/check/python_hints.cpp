@@ -24,6 +24,14 @@ std::vector<std::string> Checker::python_method_hint(types::Kind kind, const std
     return {};
 }
 
+std::vector<std::string> Checker::undefined_call_hint(const std::string& name) const {
+    auto type = m_type_names.find(name);
+    if (type == m_type_names.end()) return python_name_hint(name);
+    if (type->second.cls) return {"hint: new " + name + "(...) makes an instance"};
+    if (type->second.st) return {"hint: " + name + "{field: value, ...} makes a value"};
+    return {};
+}
+
 std::vector<std::string> Checker::mixed_operands_hint(const types::Type* l, const types::Type* r) {
     auto is = [&](types::Kind a, types::Kind b) { return l->kind == a && r->kind == b; };
     if (is(types::Kind::Int, types::Kind::Float) || is(types::Kind::Float, types::Kind::Int))
