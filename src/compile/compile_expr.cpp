@@ -208,18 +208,13 @@ void FnCompiler::binary_to(const Binary* b, uint16_t dst) {
             mark = temp_mark();
         }
         // x + k / x - k with a small literal: one instruction.
-        if ((n->op == BinaryOp::Add || n->op == BinaryOp::Sub) && t->kind == Kind::Int &&
-            n->rhs->kind == ExprKind::IntLit) {
-            int64_t k = static_cast<const IntLit*>(n->rhs.get())->value;
-            if (n->op == BinaryOp::Sub) k = wrapping_neg(k); // x - INT64_MIN: no immediate form
-            if (fits_i16(k)) {
-                if (out != kNoReg) {
-                    m_span = n->span;
-                    emit(Instr::make(Op::AddIntImm, out, acc, static_cast<uint16_t>(static_cast<int16_t>(k))));
-                }
-                acc = out;
-                continue;
+        if (std::optional<int16_t> k = t->kind == Kind::Int ? add_immediate(n->op, n->rhs.get()) : std::nullopt) {
+            if (out != kNoReg) {
+                m_span = n->span;
+                emit(Instr::make(Op::AddIntImm, out, acc, static_cast<uint16_t>(*k)));
             }
+            acc = out;
+            continue;
         }
         // x * k with a small literal, x % k with any literal but 0 (k is never negative: a literal
         // is unsigned, -k is a unary minus): one instruction, no divisor check.
@@ -262,6 +257,14 @@ void FnCompiler::logical_to(const Logical* l, uint16_t dst) {
     expr_to(l->operands.back().get(), t);
     bind(end);
     if (dst != kNoReg) emit(Instr::make(Op::Move, dst, t));
+}
+
+std::optional<int16_t> add_immediate(BinaryOp op, const Expr* rhs) {
+    if ((op != BinaryOp::Add && op != BinaryOp::Sub) || rhs->kind != ExprKind::IntLit) return std::nullopt;
+    int64_t k = static_cast<const IntLit*>(rhs)->value;
+    if (op == BinaryOp::Sub) k = wrapping_neg(k); // x - INT64_MIN: no immediate form
+    if (!fits_i16(k)) return std::nullopt;
+    return static_cast<int16_t>(k);
 }
 
 std::optional<int16_t> small_int_literal(const Expr* e) {

@@ -187,14 +187,9 @@ void FnCompiler::compound_assign(const Assign* s) {
         auto* n = static_cast<const Name*>(t);
         if (n->ref == NameRef::Local && !n->local->captured) {
             uint16_t r = local_reg(n->local);
-            if ((op == BinaryOp::Add || op == BinaryOp::Sub) && ty->kind == Kind::Int &&
-                s->value->kind == ExprKind::IntLit) {
-                int64_t k = static_cast<const IntLit*>(s->value.get())->value;
-                if (op == BinaryOp::Sub) k = wrapping_neg(k);
-                if (k >= -32768 && k <= 32767) {
-                    emit(Instr::make(Op::AddIntImm, r, r, static_cast<uint16_t>(static_cast<int16_t>(k))));
-                    return;
-                }
+            if (std::optional<int16_t> k = ty->kind == Kind::Int ? add_immediate(op, s->value.get()) : std::nullopt) {
+                emit(Instr::make(Op::AddIntImm, r, r, static_cast<uint16_t>(*k)));
+                return;
             }
             uint16_t v = expr(s->value.get());
             binary_op(op, ty, r, r, v, s->span);
