@@ -1,7 +1,7 @@
 // The root walk: the one place that knows where the program keeps references outside the heap.
 // Every thread's live frames (their reference registers and running closure), pending errors,
-// globals, materialised constants, function values and what threading handles hold. Registers above the top frame are not
-// roots (they may hold stale pointers).
+// globals, materialised constants, the shared one-byte strings, function values and what threading
+// handles hold. Registers above the top frame are not roots (they may hold stale pointers).
 #include "gc/marker.hpp"
 #include "runtime/thread/runtime.hpp"
 #include "vm/vm.hpp"
@@ -50,6 +50,7 @@ void mark_roots(Vm& vm, VmThread& self, Marker& m, MarkShare* share) {
     for (size_t i = 0; i < vm.globals.size() && i < vm.global_is_ref.size(); ++i)
         if (vm.global_is_ref[i]) m.mark_value(vm.globals[i]);
     mark_constants(vm, m);
+    for (String* s : vm.byte_strings) m.mark(s);
     for (Closure* c : vm.function_values) m.mark(c);
     // Threading handles: live or unjoined threads' functions, arguments and results; Volatiles.
     vm.threading->visit_roots([&](Obj* o) { m.mark(o); });

@@ -94,7 +94,14 @@ String* concat(VmThread& t, const String* a, const String* b);
 // parts[0] + parts[1] + ... (an f-string): appends in place to parts[0] as concat does to a.
 String* concat_n(VmThread& t, const String* const* parts, uint32_t count);
 uint64_t string_hash(const String* s);
-bool string_equal(const String* a, const String* b);
+bool string_bytes_equal(const String* a, const String* b); // same length, not one byte
+// Equal bytes. The pointer, length and one-byte cases are inline: they decide most comparisons
+// (`c == "a"` in a loop over a string's characters; one-byte strings are shared, Vm::byte_strings).
+inline bool string_equal(const String* a, const String* b) {
+    if (a == b) return true;
+    if (a->len != b->len) return false;
+    return a->len == 1 ? a->chars()[0] == b->chars()[0] : string_bytes_equal(a, b);
+}
 int string_compare(const String* a, const String* b); // bytewise; <0, 0, >0
 // An inline string of `len` bytes, NUL-terminated, the rest unset: fill inline_data[0..len) before
 // it escapes.

@@ -68,6 +68,8 @@ String* alloc_string(VmThread& t, uint64_t len) {
 }
 
 String* new_string(VmThread& t, std::string_view sv) {
+    if (sv.size() == 1)
+        if (String* shared = t.vm.byte_strings[static_cast<uint8_t>(sv[0])]) return shared;
     String* s = alloc_string(t, sv.size());
     if (!sv.empty()) std::memcpy(s->inline_data, sv.data(), sv.size());
     return s;
@@ -161,9 +163,7 @@ uint64_t string_hash(const String* s) {
     return h;
 }
 
-bool string_equal(const String* a, const String* b) {
-    if (a == b) return true;
-    if (a->len != b->len) return false;
+bool string_bytes_equal(const String* a, const String* b) {
     uint64_t ha = a->hash.load(std::memory_order_relaxed), hb = b->hash.load(std::memory_order_relaxed);
     if (ha && hb && ha != hb) return false;
     return std::memcmp(a->chars(), b->chars(), a->len) == 0;

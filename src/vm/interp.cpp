@@ -49,14 +49,6 @@ namespace {
 
 inline String* str_of(Value v) { return static_cast<String*>(v.o); }
 
-// Slow paths kept out of the dispatch loop.
-[[gnu::noinline]] Value index_str(VmThread& t, const String* s, int64_t i) {
-    int64_t n = static_cast<int64_t>(s->len);
-    int64_t j = i < 0 ? i + n : i;
-    if (j < 0 || j >= n) raise_index(i, n);
-    return Value::from_obj(rt::new_string(t, std::string_view(s->chars() + j, 1)));
-}
-
 // Where a store to arr[i] goes (the index rule: negative counts from the end): its storage and
 // slot, or false when i is out of range (rt::array_set then raises the IndexError).
 [[gnu::always_inline]] inline bool store_slot(Array* arr, int64_t i, Storage*& s, int64_t& j) {
@@ -554,7 +546,7 @@ bool execute(VmThread& t, size_t entry_depth, Value* out) {
                 int64_t i = ++R[C].i;
                 const String* s = str_of(R[B]);
                 if (i >= R[ip[1].a].i || static_cast<uint64_t>(i) >= s->len) NEXT(2);
-                R[A] = Value::from_obj(rt::new_string(t, std::string_view(s->chars() + i, 1)));
+                R[A] = Value::from_obj(vm.byte_strings[static_cast<uint8_t>(s->chars()[i])]);
                 JUMP_BACK(ip[1].sbc());
             }
 
@@ -669,8 +661,10 @@ bool execute(VmThread& t, size_t entry_depth, Value* out) {
                 NEXT(2);
             }
             OP(IndexStr) {
-                BP_SAFEPOINT();
-                R[A] = index_str(t, str_of(R[B]), R[C].i);
+                const String* s = str_of(R[B]);
+                const int64_t i = R[C].i, n = static_cast<int64_t>(s->len), j = i < 0 ? i + n : i;
+                if (__builtin_expect(j < 0 || j >= n, 0)) raise_index(i, n);
+                R[A] = Value::from_obj(vm.byte_strings[static_cast<uint8_t>(s->chars()[j])]);
                 NEXT(1);
             }
             OP(LenStr) R[A].i = static_cast<int64_t>(str_of(R[B])->len); NEXT(1);

@@ -193,6 +193,10 @@ void Vm::start(VmThread& main) {
         if (m.on_thread_start) m.on_thread_start(0);
     }
     native_modules_loaded = true;
+    for (size_t b = 0; b < byte_strings.size(); ++b) {
+        const char c = static_cast<char>(b);
+        byte_strings[b] = rt::new_string(main, std::string_view(&c, 1)); // the table is still empty
+    }
     for (size_t i = 0; i < program.functions.size(); ++i)
         function_values[i] = rt::new_closure(main, program.functions[i].get(), 0);
     for (size_t i = 0; i < program.functions.size(); ++i) {

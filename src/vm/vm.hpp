@@ -13,6 +13,7 @@
 #include "runtime/object.hpp"
 #include "types/builtins.hpp"
 
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -231,6 +232,11 @@ public:
 
     // Materialised constants per function (strings allocated once, pinned as roots).
     std::vector<std::vector<Value>> constants;
+    // Every one-byte string, shared, as CPython shares its one-character strings: `s[i]`,
+    // `for c in s` and every one-byte result of rt::new_string are these, so walking a string's
+    // characters allocates nothing. Made by start() before the constants, so a literal "a" is the
+    // same object and `c == "a"` compares pointers. Roots; immutable (null before start()).
+    std::array<String*, 256> byte_strings{};
     // One closure per top-level function, used when a function is a value. Roots.
     std::vector<Closure*> function_values;
     // One per function (indexed like Program::functions): what a call reads (see CallTarget).

@@ -183,6 +183,32 @@ TEST_F(ContainersTest, AppendsExtendTheBufferOnlyFromItsEnd) {
     unroot(1);
 }
 
+TEST_F(ContainersTest, OneByteStringsAreSharedAndSurviveCollections) {
+    EXPECT_NE(str("q"), str("q")); // before Vm::start: no table, every string is its own object
+    vm->start(t());
+    String* q = str("q");
+    EXPECT_EQ(q, vm->byte_strings['q']);
+    EXPECT_EQ(str("q"), q);
+    EXPECT_EQ(rt::string_at(t(), str("xyq"), -1), q);
+    EXPECT_EQ(str(std::string_view("\0", 1)), vm->byte_strings[0]);
+    EXPECT_EQ(str(std::string_view("\xff", 1)), vm->byte_strings[255]);
+    EXPECT_NE(str("qq"), str("qq")); // longer strings are not shared
+    // A one-byte string made another way (a short concatenation) is another object, and equal.
+    String* cat = rt::concat(t(), str(""), q);
+    EXPECT_NE(cat, q);
+    EXPECT_TRUE(rt::string_equal(cat, q));
+    EXPECT_FALSE(rt::string_equal(cat, str("r")));
+    EXPECT_EQ(rt::string_hash(cat), rt::string_hash(q));
+    // The table is a root: nothing else references it here, and its cells must not be reused.
+    collect();
+    for (int i = 0; i < 5000; ++i) str("zz"); // same size class as a one-byte string
+    for (size_t b = 0; b < 256; ++b) {
+        ASSERT_EQ(vm->byte_strings[b]->kind, ObjKind::String);
+        ASSERT_EQ(vm->byte_strings[b]->view(), std::string(1, static_cast<char>(b)));
+    }
+    EXPECT_EQ(str("q"), q);
+}
+
 TEST_F(ContainersTest, MapLookupHintsFollowDeletesRebuildsAndCollections) {
     auto* map_t = types.map_of(types.str_t(), types.int_t());
     Map* m = rt::new_map(t(), map_t);
