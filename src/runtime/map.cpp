@@ -62,20 +62,6 @@ struct IndexSlots {
     int32_t load(uint64_t i) const { return __atomic_load_n(&at[i], __ATOMIC_ACQUIRE); }
 };
 
-bool keys_equal(Value a, Value b, const types::Type* key_type) {
-    switch (key_type->kind) {
-    case types::Kind::Str: return string_equal(static_cast<String*>(a.o), static_cast<String*>(b.o));
-    case types::Kind::Float: return a.f == b.f || (std::isnan(a.f) && std::isnan(b.f));
-    case types::Kind::Int: case types::Kind::Bool: case types::Kind::Void: case types::Kind::Any:
-    case types::Kind::Ptr: case types::Kind::Bytes: case types::Kind::Error: case types::Kind::Thread:
-    case types::Kind::Mutex: case types::Kind::Condition: case types::Kind::Volatile: case types::Kind::Channel: case types::Kind::Scope:
-    case types::Kind::Array: case types::Kind::Map: case types::Kind::Tuple: case types::Kind::Func:
-    case types::Kind::Struct: case types::Kind::Sync:
-        return a.u == b.u;
-    }
-    return false;
-}
-
 // Short keys (the usual case: the hashes already matched) compare inline, not through a memcmp call.
 inline bool bytes_equal(const char* a, const char* b, size_t n) {
     if (n > 16) return std::memcmp(a, b, n) == 0;
@@ -84,9 +70,12 @@ inline bool bytes_equal(const char* a, const char* b, size_t n) {
     return true;
 }
 
-// find_in for keys compared by their bits (int, bool, references by identity) or by string
-// contents: the key kind is decided once, not at every probe.
-template <bool kStr>
+// How keys compare: by their bits (int, bool, references by identity), by string contents, or as
+// floats (0.0 equals -0.0, and a nan key finds a nan).
+enum class KeyCmp { Bits, Str, Float };
+
+// The probe loop, one instantiation per KeyCmp: the key kind is decided once, not at every probe.
+template <KeyCmp kCmp>
 [[gnu::always_inline]] inline int64_t find_in_as(Storage* entries, Storage* index, Value key, uint64_t h) {
     uint64_t nentries = entries->capacity / 3;
     IndexSlots slots(index);
@@ -99,10 +88,12 @@ template <bool kStr>
         if (slot_load(&w[0]).u != h) continue;
         Value k = slot_load(&w[1]);
         if (k.u == key.u) return e;
-        if (kStr) {
+        if constexpr (kCmp == KeyCmp::Str) {
             const auto* a = static_cast<const String*>(k.o);
             const auto* b = static_cast<const String*>(key.o);
             if (a->len == b->len && bytes_equal(a->chars(), b->chars(), a->len)) return e;
+        } else if constexpr (kCmp == KeyCmp::Float) {
+            if (k.f == key.f || (std::isnan(k.f) && std::isnan(key.f))) return e;
         }
     }
     return -1;
@@ -111,19 +102,11 @@ template <bool kStr>
 // Entry number of `key` in the given storages, or -1. Lock-free.
 int64_t find_in(const types::Type* key_type, Storage* entries, Storage* index, Value key, uint64_t h) {
     if (!entries || !index) return -1;
-    if (key_type->kind == types::Kind::Str) return find_in_as<true>(entries, index, key, h);
-    if (key_type->kind != types::Kind::Float) return find_in_as<false>(entries, index, key, h);
-    uint64_t nentries = entries->capacity / 3;
-    IndexSlots slots(index);
-    Probe p(slots.count, h);
-    for (uint64_t probes = 0; probes <= p.mask + kProbeSlack; ++probes, p.next()) {
-        int64_t e = slots.load(p.i);
-        if (e < 0) return -1;
-        if (static_cast<uint64_t>(e) >= nentries) continue; // stale pairing during a race
-        const Value* w = &entries->slots[e * 3];
-        if (slot_load(&w[0]).u == h && keys_equal(slot_load(&w[1]), key, key_type)) return e;
+    switch (key_type->kind) {
+    case types::Kind::Str: return find_in_as<KeyCmp::Str>(entries, index, key, h);
+    case types::Kind::Float: return find_in_as<KeyCmp::Float>(entries, index, key, h);
+    default: return find_in_as<KeyCmp::Bits>(entries, index, key, h);
     }
-    return -1;
 }
 
 // hash_key with the int-like case inlined (must agree with rt::hash_key).
@@ -144,8 +127,8 @@ inline bool find_entry_as(const Map* m, Value key, uint64_t h, Storage** out_ent
         Storage* entries = m->entries.load(std::memory_order_acquire);
         int64_t e = -1;
         if (!entries || !index) e = -1;
-        else if constexpr (kKind == 0) e = find_in_as<false>(entries, index, key, h);
-        else if constexpr (kKind == 1) e = find_in_as<true>(entries, index, key, h);
+        else if constexpr (kKind == 0) e = find_in_as<KeyCmp::Bits>(entries, index, key, h);
+        else if constexpr (kKind == 1) e = find_in_as<KeyCmp::Str>(entries, index, key, h);
         else e = find_in(m->type->key, entries, index, key, h);
         if (e >= 0) {
             *out_entries = entries;
