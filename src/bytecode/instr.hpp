@@ -54,6 +54,11 @@ struct Instr {
     const uint16_t* arg_regs() const {
         return reinterpret_cast<const uint16_t*>(this + 1 + kOpExt[static_cast<uint8_t>(op)]);
     }
+    // The same for an instruction whose opcode is kOp (an interpreter handler): no table lookup.
+    template <Op kOp>
+    const uint16_t* arg_regs_of() const {
+        return reinterpret_cast<const uint16_t*>(this + 1 + kOpExt[static_cast<uint8_t>(kOp)]);
+    }
 };
 static_assert(sizeof(Instr) == 8);
 
@@ -73,6 +78,13 @@ inline uint32_t instr_length(const Instr& i) {
     uint32_t n = 1 + kOpExt[static_cast<uint8_t>(i.op)];
     if (op_has_args(i.op)) n += (i.c + 3u) / 4u;
     return n;
+}
+// instr_length of an instruction whose opcode is kOp (an interpreter handler): no table lookups.
+template <Op kOp>
+uint32_t instr_length_of(const Instr& i) {
+    constexpr uint32_t fixed = 1 + kOpExt[static_cast<uint8_t>(kOp)];
+    if constexpr (kOpFormats[static_cast<uint8_t>(kOp)][2] == 'n') return fixed + (i.c + 3u) / 4u;
+    return fixed;
 }
 
 } // namespace bp::bytecode

@@ -117,8 +117,7 @@ inline String* str_of(Value v) { return static_cast<String*>(v.o); }
 // Out of the dispatch loop on purpose: a computed goto leaves a scope without running
 // destructors (GCC), so a heap buffer for many arguments must live and die here.
 template <class Fn>
-Value call_with_args(const Value* R, const bytecode::Instr* ip, uint32_t n, Fn&& fn) {
-    const uint16_t* regs = ip->arg_regs();
+Value call_with_args(const Value* R, const uint16_t* regs, uint32_t n, Fn&& fn) {
     if (n <= 8) {
         Value args[8];
         for (uint32_t k = 0; k < n; ++k) args[k] = R[regs[k]];
@@ -357,10 +356,10 @@ bool execute(VmThread& t, size_t entry_depth, Value* out) {
             OP(MakeClosure) {
                 BP_SAFEPOINT();
                 Closure* cl = rt::new_closure(t, vm.program.functions[B].get(), C);
-                const uint16_t* regs = ip->arg_regs();
+                const uint16_t* regs = ip->arg_regs_of<Op::MakeClosure>();
                 for (uint32_t k = 0; k < C; ++k) cl->captures[k] = static_cast<Cell*>(R[regs[k]].o);
                 R[A] = Value::from_obj(cl);
-                NEXT(bytecode::instr_length(*ip));
+                NEXT(bytecode::instr_length_of<Op::MakeClosure>(*ip));
             }
 
             // ---- calls
@@ -409,7 +408,7 @@ bool execute(VmThread& t, size_t entry_depth, Value* out) {
             OP(Call) BP_CALL(&t.call_targets[B], nullptr);
             OP(CallMethod) {
                 // One indexed load from the receiver's class vtable (LANGUAGE.md §7 dispatch).
-                const auto* self_ = static_cast<const Instance*>(R[ip->arg_regs()[0]].o);
+                const auto* self_ = static_cast<const Instance*>(R[ip->arg_regs_of<Op::CallMethod>()[0]].o);
                 BP_CALL(&t.call_targets[self_->type->info->vtable[B]], nullptr);
             }
             OP(CallValue) {
@@ -423,27 +422,29 @@ bool execute(VmThread& t, size_t entry_depth, Value* out) {
                 // The lambdas capture copies, never `ip` itself: an address-taken `ip` would live in
                 // memory for the whole dispatch loop (a store and a reload in every instruction).
                 const uint32_t ext_index = B;
-                Value r = call_with_args(R, ip, C, [&t, &vm, ext_index](const Value* args, uint32_t n) {
+                const uint16_t* regs = ip->arg_regs_of<Op::CallExtern>();
+                Value r = call_with_args(R, regs, C, [&t, &vm, ext_index](const Value* args, uint32_t n) {
                     return vm.ffi->call(t, ext_index, args, n);
                 });
                 fp = &t.frames.back(); // a native host function may run bytecode (embedding API)
                 R = t.stack + fp->base;
                 if (!(ip->x & 1)) R[A] = r;
-                NEXT(bytecode::instr_length(*ip));
+                NEXT(bytecode::instr_length_of<Op::CallExtern>(*ip));
             }
             OP(CallBuiltin) {
                 const bytecode::BuiltinSite& site = fp->proto->builtin_sites[ip[1].a];
                 fp->ip = ip;
                 BP_SAFEPOINT();
                 const auto builtin = vm.builtins[B];
-                Value r = call_with_args(R, ip, C, [&t, &site, builtin](const Value* args, uint32_t n) {
+                const uint16_t* regs = ip->arg_regs_of<Op::CallBuiltin>();
+                Value r = call_with_args(R, regs, C, [&t, &site, builtin](const Value* args, uint32_t n) {
                     BuiltinArgs ba{t, args, n, site.arg_types.data(), site.result_type};
                     return builtin(ba);
                 });
                 fp = &t.frames.back(); // a builtin may run bytecode: frames and registers may move
                 R = t.stack + fp->base;
                 if (!(ip->x & 1)) R[A] = r;
-                NEXT(bytecode::instr_length(*ip));
+                NEXT(bytecode::instr_length_of<Op::CallBuiltin>(*ip));
             }
             {
                 Value result;
@@ -638,8 +639,8 @@ bool execute(VmThread& t, size_t entry_depth, Value* out) {
             }
             OP(ConcatN) {
                 BP_SAFEPOINT();
-                R[A] = concat_n(t, R, ip->arg_regs(), C);
-                NEXT(bytecode::instr_length(*ip));
+                R[A] = concat_n(t, R, ip->arg_regs_of<Op::ConcatN>(), C);
+                NEXT(bytecode::instr_length_of<Op::ConcatN>(*ip));
             }
             OP(ToStr) {
                 BP_SAFEPOINT();
@@ -672,8 +673,8 @@ bool execute(VmThread& t, size_t entry_depth, Value* out) {
             // ---- arrays
             OP(NewArray) {
                 BP_SAFEPOINT();
-                R[A] = new_array_of(t, fp->proto->consts[B].type, R, ip->arg_regs(), C);
-                NEXT(bytecode::instr_length(*ip));
+                R[A] = new_array_of(t, fp->proto->consts[B].type, R, ip->arg_regs_of<Op::NewArray>(), C);
+                NEXT(bytecode::instr_length_of<Op::NewArray>(*ip));
             }
             OP(ArrayPush) {
                 BP_SAFEPOINT();
@@ -749,16 +750,16 @@ bool execute(VmThread& t, size_t entry_depth, Value* out) {
             OP(NewTuple) {
                 BP_SAFEPOINT();
                 Tuple* tu = rt::new_tuple(t, fp->proto->consts[B].type);
-                const uint16_t* regs = ip->arg_regs();
+                const uint16_t* regs = ip->arg_regs_of<Op::NewTuple>();
                 for (uint32_t k = 0; k < C; ++k) tu->items[k] = R[regs[k]];
                 R[A] = Value::from_obj(tu);
-                NEXT(bytecode::instr_length(*ip));
+                NEXT(bytecode::instr_length_of<Op::NewTuple>(*ip));
             }
             OP(GetTupleItem) R[A] = static_cast<const Tuple*>(R[B].o)->items[C]; NEXT(1);
             OP(NewInstance) {
                 BP_SAFEPOINT();
-                R[A] = new_instance_of(t, fp->proto->consts[B].type, R, ip->arg_regs(), C);
-                NEXT(bytecode::instr_length(*ip));
+                R[A] = new_instance_of(t, fp->proto->consts[B].type, R, ip->arg_regs_of<Op::NewInstance>(), C);
+                NEXT(bytecode::instr_length_of<Op::NewInstance>(*ip));
             }
             OP(GetField) R[A] = slot_load(&static_cast<Instance*>(R[B].o)->fields[C]); NEXT(1);
             OP(SetField) {
