@@ -32,7 +32,7 @@ fi
 out=build/bench
 mkdir -p "$out"
 
-all=(fib loops primes sieve array_sum strings maps bigmap nbody binary_trees methods)
+all=(fib loops primes sieve array_sum strings maps bigmap chars nbody binary_trees methods)
 selected=()
 for name in "${all[@]}"; do
     if [[ -z "$filter" || "$name" == *"$filter"* ]]; then selected+=("$name"); fi
