@@ -24,6 +24,7 @@
 #include "vm/vm.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cstddef>
 #include <cstring>
 
@@ -40,10 +41,7 @@ constexpr size_t kStringData = offsetof(String, inline_data);
 // Concatenations shorter than this stay inline (one object, no slack).
 constexpr uint64_t kAppendMin = 256;
 
-std::atomic<uint64_t>& buffer_used(Storage* b) {
-    static_assert(sizeof(std::atomic<uint64_t>) == sizeof(Value));
-    return *reinterpret_cast<std::atomic<uint64_t>*>(&b->slots[0]);
-}
+std::atomic_ref<uint64_t> buffer_used(Storage* b) { return std::atomic_ref<uint64_t>(b->slots[0].u); }
 uint64_t buffer_room(const Storage* b) { return (b->capacity - 1) * sizeof(Value); } // bytes
 char* buffer_bytes(Storage* b) { return reinterpret_cast<char*>(b->slots + 1); }
 

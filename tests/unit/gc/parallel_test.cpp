@@ -14,7 +14,21 @@
 #include <set>
 #include <string>
 #include <thread>
+
 #include <vector>
+
+// Whether this build runs under ThreadSanitizer (GCC defines __SANITIZE_THREAD__, Clang has the feature).
+#if defined(__SANITIZE_THREAD__)
+constexpr bool kThreadSanitizer = true;
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+constexpr bool kThreadSanitizer = true;
+#else
+constexpr bool kThreadSanitizer = false;
+#endif
+#else
+constexpr bool kThreadSanitizer = false;
+#endif
 
 namespace bp::test {
 namespace {
@@ -111,10 +125,12 @@ TEST_F(ParallelGcTest, ParkedThreadMarksWithThePause) {
     // when a pause's job opens depends on the OS (under ctest -j2 another test shares the cores), so
     // the pauses go on, for up to 10 s, until it has. Not in GC-stress mode: there the other thread
     // spends its time in its own stress collections' slow paths and parks for only a couple of this
-    // thread's pauses.
+    // thread's pauses. Nor under ThreadSanitizer: there a pause's serial part (the roots, before
+    // the marking job opens) can outlast the parked thread's idle spin (250 us), so it sleeps and the
+    // helper thread takes the share (a CI failure in stop 20). TSan still checks the races here.
     const char* stress = std::getenv("BP_GC_STRESS");
     bool stressed = stress && std::string_view(stress) == "1";
-    bool expect_parked = std::thread::hardware_concurrency() >= 2 && !stressed;
+    bool expect_parked = std::thread::hardware_concurrency() >= 2 && !stressed && !kThreadSanitizer;
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     for (int i = 0; i < 40 || (expect_parked && vm->heap.stats().parked_jobs == 0 &&
                                std::chrono::steady_clock::now() < deadline);
