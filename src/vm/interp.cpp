@@ -758,7 +758,8 @@ bool execute(VmThread& t, size_t entry_depth, Value* out) {
             OP(GetTupleItem) R[A] = static_cast<const Tuple*>(R[B].o)->items[C]; NEXT(1);
             OP(NewInstance) {
                 BP_SAFEPOINT();
-                R[A] = new_instance_of(t, fp->proto->consts[B].type, R, ip->arg_regs_of<Op::NewInstance>(), C);
+                const uint16_t* regs = ip->arg_regs_of<Op::NewInstance>();
+                R[A] = new_instance_of(t, fp->proto->consts[B].type, R, regs, C);
                 NEXT(bytecode::instr_length_of<Op::NewInstance>(*ip));
             }
             OP(GetField) R[A] = slot_load(&static_cast<Instance*>(R[B].o)->fields[C]); NEXT(1);
