@@ -115,6 +115,7 @@ static std::unique_ptr<bytecode::Program> compile_all(const check::CheckedProgra
     program->entry_function = checked.entry;
     program->entry_returns_int = checked.entry_returns_int;
     program->native_modules = checked.native_modules;
+    inline_leaf_calls(*program);
     for (auto& fn : program->functions) fn->set_ref_locals();
     return program;
 }

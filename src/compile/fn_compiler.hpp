@@ -190,4 +190,8 @@ std::optional<int16_t> small_int_literal(const ast::Expr* e);
 // bits; shared by expressions and `x += k` (compile_expr.cpp).
 std::optional<int16_t> add_immediate(ast::BinaryOp op, const ast::Expr* rhs);
 
+// Replaces direct calls of small leaf functions by their instructions (inline_leaves.cpp). Runs
+// once every function is compiled, before ref_locals are set.
+void inline_leaf_calls(bytecode::Program& program);
+
 } // namespace bp::compile

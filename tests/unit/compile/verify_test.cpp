@@ -177,3 +177,28 @@ TEST(Verify, RejectsRangeLoopPastTheRegisters) {
     ASSERT_TRUE(found);
     EXPECT_NE(bytecode::verify(*b->program).find("range loop registers"), std::string::npos);
 }
+
+// Leaf inlining (compile/inline_leaves.cpp) re-lays out the caller. A caller whose 16-bit
+// compare-and-branch offset would overflow once the calls grow is left as it was: still valid,
+// still calling. A small caller of the same leaf is inlined, and verifies.
+TEST(Verify, InliningKeepsACallerWhoseBranchWouldOverflow) {
+    auto count_calls = [](const bytecode::FunctionProto& fn) {
+        int calls = 0;
+        for (uint32_t pc = 0; pc < fn.code.size(); pc += bytecode::instr_length(fn.code[pc]))
+            calls += fn.code[pc].op == bytecode::Op::Call;
+        return calls;
+    };
+    const std::string leaf = "def f(n: int) -> int:\n    return ((n * 3 + 1) * (n * 5 + 2)) ^ (n * 7)\n\n";
+    std::string big = leaf + "def main() -> int:\n    let t: int = 0\n    let i: int = 0\n    while i < 2:\n";
+    for (int k = 0; k < 6000; ++k) big += "        t += f(i)\n";
+    big += "        i += 1\n    return t\n";
+    auto b = build(big);
+    ASSERT_TRUE(b->program);
+    EXPECT_EQ(bytecode::verify(*b->program), "");
+    EXPECT_EQ(count_calls(*b->program->functions[1]), 6000); // not inlined: the loop's branch would overflow
+    auto small = build(leaf + "def main() -> int:\n    let t: int = 0\n    let i: int = 0\n    while i < 2:\n"
+                              "        t += f(i)\n        i += 1\n    return t\n");
+    ASSERT_TRUE(small->program);
+    EXPECT_EQ(bytecode::verify(*small->program), "");
+    EXPECT_EQ(count_calls(*small->program->functions[1]), 0);
+}
