@@ -167,7 +167,8 @@ bool inline_into(FunctionProto& fn, const std::vector<const FunctionProto*>& fun
         if (f == 'J') in.set_sbc(static_cast<int32_t>(moved(pc, old.sbc())));
         if (bytecode::is_int_cmp_jump(old.op)) {
             int64_t off = moved(pc, old.sc());
-            fits = fits && off >= std::numeric_limits<int16_t>::min() && off <= std::numeric_limits<int16_t>::max();
+            using Limits = std::numeric_limits<int16_t>;
+            fits = fits && off >= Limits::min() && off <= Limits::max();
             in.c = static_cast<uint16_t>(static_cast<int16_t>(off));
         }
         if (old.op == Op::ForArray || old.op == Op::ForStr || old.op == Op::ForBytes)
