@@ -1,8 +1,9 @@
 // Leaf inlining: a direct call (`Call`) of a small function that can neither raise, allocate,
-// call, jump, block nor read its constants is replaced by that function's instructions, its
-// registers renamed into the caller's. A getter, `def dot(self, o: Vec) -> int: return self.x * o.x
-// + self.y * o.y` or `def sq(x: float) -> float: return x * x` then costs its own instructions and
-// nothing more: no frame, no argument copy, no return (a call and its return are ~60 instructions).
+// call, jump nor block is replaced by that function's instructions, its registers renamed into
+// the caller's and its constants copied into the caller's table. A getter, `def dot(self, o: Vec)
+// -> int: return self.x * o.x + self.y * o.y` or `def sq(x: float) -> float: return x * x` then
+// costs its own instructions and nothing more: no frame, no argument copy, no return (a call and
+// its return are ~60 instructions).
 //
 // Why this is invisible to a program:
 // - Nothing in an inlined body raises, so no traceback could show the missing frame; nothing blocks
@@ -35,12 +36,15 @@ using bytecode::Op;
 
 constexpr size_t kMaxBody = 8;          // instructions of a body, besides its Ret
 constexpr uint32_t kMaxRegs = 60000;    // a caller stops growing its frame here (registers are 16-bit)
+constexpr size_t kMaxConsts = 60000;    // and its constant table (constant indexes are 16-bit too)
 
-// The instructions an inlined body may hold: one word each; they read and write registers and the
-// fields of an object, and none raises, allocates, calls, jumps, polls or reads a constant.
+// The instructions an inlined body may hold: one word each; they read and write registers, the
+// fields of an object and constants (copied into the caller's table), and none raises, allocates,
+// calls, jumps or polls. (ModIntK cannot raise: the verifier rejects a divisor of 0 or -1.)
 bool inlinable(Op op) {
     switch (op) {
-    case Op::Move: case Op::LoadInt: case Op::LoadNull: case Op::GetField: case Op::SetField:
+    case Op::Move: case Op::LoadInt: case Op::LoadConst: case Op::LoadNull: case Op::GetField:
+    case Op::SetField: case Op::ModIntK:
     case Op::GetTupleItem: case Op::AddInt: case Op::SubInt: case Op::MulInt: case Op::AddIntImm:
     case Op::MulIntImm: case Op::NegInt: case Op::AbsInt: case Op::MinInt: case Op::MaxInt:
     case Op::BitAnd: case Op::BitOr: case Op::BitXor: case Op::BitNot: case Op::AddFloat:
@@ -55,13 +59,13 @@ bool inlinable(Op op) {
 
 const char* format_of(Op op) { return bytecode::kOpFormats[static_cast<uint8_t>(op)]; }
 
-// Calls `fn(field)` for each register operand of `in` (a, b, c per the opcode's format).
+// Calls `fn(field)` for each operand of `in` of the given kind ('r' register, 'k' constant).
 template <class Fn>
-void each_register(Instr& in, Fn&& fn) {
+void each_operand(Instr& in, char kind, Fn&& fn) {
     const char* f = format_of(in.op);
     uint16_t* fields[3] = {&in.a, &in.b, &in.c};
     for (int k = 0; k < 3 && f[k]; ++k)
-        if (f[k] == 'r') fn(*fields[k]);
+        if (f[k] == kind) fn(*fields[k]);
 }
 
 // The register an inlinable instruction writes: a, except SetField's (a is the object it writes to).
@@ -115,7 +119,11 @@ std::vector<Instr> expand(const Instr& call, const uint16_t* args, const Functio
         }
     }
     for (Instr in : leaf.body) {
-        each_register(in, [&](uint16_t& reg) { reg = map[reg]; });
+        each_operand(in, 'r', [&](uint16_t& reg) { reg = map[reg]; });
+        each_operand(in, 'k', [&](uint16_t& k) {
+            caller.consts.push_back(callee.consts[k]);
+            k = static_cast<uint16_t>(caller.consts.size() - 1);
+        });
         out.push_back(in);
     }
     if (used && !into_dest) out.push_back(Instr::make(Op::Move, call.a, map[*leaf.result]));
@@ -127,6 +135,7 @@ bool inline_into(FunctionProto& fn, const std::vector<const FunctionProto*>& fun
                  const std::vector<std::optional<Leaf>>& leaves) {
     const uint16_t nregs = fn.nregs;
     const std::vector<uint8_t> kinds = fn.reg_is_ref;
+    const size_t nconsts = fn.consts.size();
     std::vector<Instr> code;
     std::vector<Span> spans;
     std::vector<uint32_t> new_pc(fn.code.size() + 1, 0);
@@ -138,7 +147,7 @@ bool inline_into(FunctionProto& fn, const std::vector<const FunctionProto*>& fun
         new_pc[pc] = static_cast<uint32_t>(code.size());
         const FunctionProto* callee = in.op == Op::Call ? functions[in.b] : nullptr;
         if (callee && leaves[in.b] && callee != &fn && in.c == callee->nparams &&
-            fn.nregs + callee->nregs < kMaxRegs) {
+            fn.nregs + callee->nregs < kMaxRegs && fn.consts.size() + callee->consts.size() < kMaxConsts) {
             for (const Instr& w : expand(in, in.arg_regs(), *callee, *leaves[in.b], fn)) {
                 code.push_back(w);
                 spans.push_back(fn.spans[pc]);
@@ -177,6 +186,7 @@ bool inline_into(FunctionProto& fn, const std::vector<const FunctionProto*>& fun
     if (!fits) {
         fn.nregs = nregs;
         fn.reg_is_ref = kinds;
+        fn.consts.resize(nconsts);
         return false;
     }
     for (bytecode::Handler& h : fn.handlers) {
