@@ -100,6 +100,7 @@ std::vector<Instr> expand(const Instr& call, const uint16_t* args, const Functio
     std::vector<uint16_t> map(callee.nregs);
     std::vector<Instr> out;
     auto fresh = [&](uint16_t r) {
+        caller.reg_is_ref.resize(caller.nregs); // one kind per register (the compiler keeps them equal)
         caller.reg_is_ref.push_back(callee.reg_is_ref[r]);
         return static_cast<uint16_t>(caller.nregs++);
     };
