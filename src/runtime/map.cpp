@@ -99,16 +99,6 @@ template <KeyCmp kCmp>
     return -1;
 }
 
-// Entry number of `key` in the given storages, or -1. Lock-free.
-int64_t find_in(const types::Type* key_type, Storage* entries, Storage* index, Value key, uint64_t h) {
-    if (!entries || !index) return -1;
-    switch (key_type->kind) {
-    case types::Kind::Str: return find_in_as<KeyCmp::Str>(entries, index, key, h);
-    case types::Kind::Float: return find_in_as<KeyCmp::Float>(entries, index, key, h);
-    default: return find_in_as<KeyCmp::Bits>(entries, index, key, h);
-    }
-}
-
 // hash_key with the int-like case inlined (must agree with rt::hash_key).
 inline uint64_t key_hash(Value key, const types::Type* key_type) {
     if (key_type->kind == types::Kind::Str) return string_hash(static_cast<const String*>(key.o));
@@ -117,19 +107,15 @@ inline uint64_t key_hash(Value key, const types::Type* key_type) {
 }
 
 // Lock-free lookup of a key whose hash is h; on success *out_entries/*out_e name the entry. One
-// instantiation per key kind (0: compared by bits, 1: str, 2: anything else, through find_in),
-// so the int path carries no string comparison: it inlines into find_entry with a short
-// prologue, while the str and float paths are calls of their own.
-template <int kKind>
+// instantiation per KeyCmp, so the int path carries no string comparison: it inlines into
+// find_entry with a short prologue, while the str and float paths are calls of their own.
+template <KeyCmp kCmp>
 inline bool find_entry_as(const Map* m, Value key, uint64_t h, Storage** out_entries, int64_t* out_e) {
     for (int attempt = 0; attempt < 2; ++attempt) {
         Storage* index = m->index.load(std::memory_order_acquire);
         Storage* entries = m->entries.load(std::memory_order_acquire);
         int64_t e = -1;
-        if (!entries || !index) e = -1;
-        else if constexpr (kKind == 0) e = find_in_as<KeyCmp::Bits>(entries, index, key, h);
-        else if constexpr (kKind == 1) e = find_in_as<KeyCmp::Str>(entries, index, key, h);
-        else e = find_in(m->type->key, entries, index, key, h);
+        if (entries && index) e = find_in_as<kCmp>(entries, index, key, h);
         if (e >= 0) {
             *out_entries = entries;
             *out_e = e;
@@ -143,18 +129,19 @@ inline bool find_entry_as(const Map* m, Value key, uint64_t h, Storage** out_ent
 }
 
 [[gnu::noinline]] bool find_entry_str(const Map* m, Value key, Storage** out_entries, int64_t* out_e) {
-    return find_entry_as<1>(m, key, string_hash(static_cast<const String*>(key.o)), out_entries, out_e);
+    return find_entry_as<KeyCmp::Str>(m, key, string_hash(static_cast<const String*>(key.o)), out_entries,
+                                      out_e);
 }
 
-[[gnu::noinline]] bool find_entry_other(const Map* m, Value key, Storage** out_entries, int64_t* out_e) {
-    return find_entry_as<2>(m, key, key_hash(key, m->type->key), out_entries, out_e);
+[[gnu::noinline]] bool find_entry_float(const Map* m, Value key, Storage** out_entries, int64_t* out_e) {
+    return find_entry_as<KeyCmp::Float>(m, key, key_hash(key, m->type->key), out_entries, out_e);
 }
 
 inline bool find_entry(const Map* m, Value key, Storage** out_entries, int64_t* out_e) {
     types::Kind k = m->type->key->kind;
     if (k == types::Kind::Str) return find_entry_str(m, key, out_entries, out_e);
-    if (k == types::Kind::Float) return find_entry_other(m, key, out_entries, out_e);
-    return find_entry_as<0>(m, key, key_hash(key, m->type->key), out_entries, out_e);
+    if (k == types::Kind::Float) return find_entry_float(m, key, out_entries, out_e);
+    return find_entry_as<KeyCmp::Bits>(m, key, key_hash(key, m->type->key), out_entries, out_e);
 }
 
 // Lookup hints. `if map_has_key(m, k): m[k] = m[k] + 1` looks the same key up three times (the
