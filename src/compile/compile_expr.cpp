@@ -208,7 +208,7 @@ void FnCompiler::binary_to(const Binary* b, uint16_t dst) {
             mark = temp_mark();
         }
         // x + k / x - k with a small literal: one instruction.
-        if (std::optional<int16_t> k = t->kind == Kind::Int ? add_immediate(n->op, n->rhs.get()) : std::nullopt) {
+        if (std::optional<int16_t> k = add_immediate(n->op, t, n->rhs.get())) {
             if (out != kNoReg) {
                 m_span = n->span;
                 emit(Instr::make(Op::AddIntImm, out, acc, static_cast<uint16_t>(*k)));
@@ -259,8 +259,9 @@ void FnCompiler::logical_to(const Logical* l, uint16_t dst) {
     if (dst != kNoReg) emit(Instr::make(Op::Move, dst, t));
 }
 
-std::optional<int16_t> add_immediate(BinaryOp op, const Expr* rhs) {
-    if ((op != BinaryOp::Add && op != BinaryOp::Sub) || rhs->kind != ExprKind::IntLit) return std::nullopt;
+std::optional<int16_t> add_immediate(BinaryOp op, const types::Type* type, const Expr* rhs) {
+    bool add_or_sub = op == BinaryOp::Add || op == BinaryOp::Sub;
+    if (!add_or_sub || type->kind != Kind::Int || rhs->kind != ExprKind::IntLit) return std::nullopt;
     int64_t k = static_cast<const IntLit*>(rhs)->value;
     if (op == BinaryOp::Sub) k = wrapping_neg(k); // x - INT64_MIN: no immediate form
     if (!fits_i16(k)) return std::nullopt;

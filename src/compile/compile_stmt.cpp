@@ -187,7 +187,7 @@ void FnCompiler::compound_assign(const Assign* s) {
         auto* n = static_cast<const Name*>(t);
         if (n->ref == NameRef::Local && !n->local->captured) {
             uint16_t r = local_reg(n->local);
-            if (std::optional<int16_t> k = ty->kind == Kind::Int ? add_immediate(op, s->value.get()) : std::nullopt) {
+            if (std::optional<int16_t> k = add_immediate(op, ty, s->value.get())) {
                 emit(Instr::make(Op::AddIntImm, r, r, static_cast<uint16_t>(*k)));
                 return;
             }

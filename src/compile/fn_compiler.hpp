@@ -186,9 +186,9 @@ std::unique_ptr<bytecode::FunctionProto> compile_extern_stub(bytecode::Program& 
 bool is_int_like(const types::Type* t);
 // An int literal (or a negated one) that fits a 16-bit immediate (compile_expr.cpp).
 std::optional<int16_t> small_int_literal(const ast::Expr* e);
-// The AddIntImm immediate of `x + k` / `x - k` (op Add or Sub, k an int literal), if it fits 16
-// bits; shared by expressions and `x += k` (compile_expr.cpp).
-std::optional<int16_t> add_immediate(ast::BinaryOp op, const ast::Expr* rhs);
+// The AddIntImm immediate of `x + k` / `x - k` (op Add or Sub on ints, k an int literal), if it
+// fits 16 bits; shared by expressions and `x += k` (compile_expr.cpp).
+std::optional<int16_t> add_immediate(ast::BinaryOp op, const types::Type* type, const ast::Expr* rhs);
 
 // Replaces direct calls of small leaf functions by their instructions (inline_leaves.cpp). Runs
 // once every function is compiled, before ref_locals are set.

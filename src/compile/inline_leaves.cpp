@@ -131,8 +131,8 @@ std::vector<Instr> expand(const Instr& call, const uint16_t* args, const Functio
     return out;
 }
 
-// Re-lays out `fn` with the inlined calls; false (fn untouched) if a branch offset would overflow.
-bool inline_into(FunctionProto& fn, const std::vector<const FunctionProto*>& functions,
+// Re-lays out `fn` with the inlined calls; leaves fn untouched if a branch offset would overflow.
+void inline_into(FunctionProto& fn, const bytecode::Program& program,
                  const std::vector<std::optional<Leaf>>& leaves) {
     const uint16_t nregs = fn.nregs;
     const std::vector<uint8_t> kinds = fn.reg_is_ref;
@@ -146,7 +146,7 @@ bool inline_into(FunctionProto& fn, const std::vector<const FunctionProto*>& fun
         const Instr& in = fn.code[pc];
         const uint32_t len = bytecode::instr_length(in);
         new_pc[pc] = static_cast<uint32_t>(code.size());
-        const FunctionProto* callee = in.op == Op::Call ? functions[in.b] : nullptr;
+        const FunctionProto* callee = in.op == Op::Call ? program.functions[in.b].get() : nullptr;
         if (callee && leaves[in.b] && callee != &fn && in.c == callee->nparams &&
             fn.nregs + callee->nregs < kMaxRegs && fn.consts.size() + callee->consts.size() < kMaxConsts) {
             for (const Instr& w : expand(in, in.arg_regs(), *callee, *leaves[in.b], fn)) {
@@ -162,7 +162,7 @@ bool inline_into(FunctionProto& fn, const std::vector<const FunctionProto*>& fun
         }
         pc += len;
     }
-    if (!changed) return true;
+    if (!changed) return;
     new_pc[fn.code.size()] = static_cast<uint32_t>(code.size());
     // Every jump of the old code, moved: relative offsets are recomputed from the old target.
     auto moved = [&](uint32_t pc, int64_t offset) {
@@ -188,7 +188,7 @@ bool inline_into(FunctionProto& fn, const std::vector<const FunctionProto*>& fun
         fn.nregs = nregs;
         fn.reg_is_ref = kinds;
         fn.consts.resize(nconsts);
-        return false;
+        return;
     }
     for (bytecode::Handler& h : fn.handlers) {
         h.start = new_pc[h.start];
@@ -197,19 +197,14 @@ bool inline_into(FunctionProto& fn, const std::vector<const FunctionProto*>& fun
     }
     fn.code = std::move(code);
     fn.spans = std::move(spans);
-    return true;
 }
 
 } // namespace
 
 void inline_leaf_calls(bytecode::Program& program) {
-    std::vector<const FunctionProto*> functions;
     std::vector<std::optional<Leaf>> leaves;
-    for (const auto& fn : program.functions) {
-        functions.push_back(fn.get());
-        leaves.push_back(as_leaf(*fn));
-    }
-    for (auto& fn : program.functions) inline_into(*fn, functions, leaves);
+    for (const auto& fn : program.functions) leaves.push_back(as_leaf(*fn));
+    for (auto& fn : program.functions) inline_into(*fn, program, leaves);
 }
 
 } // namespace bp::compile
