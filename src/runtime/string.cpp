@@ -67,7 +67,7 @@ String* alloc_string(VmThread& t, uint64_t len) {
 
 String* new_string(VmThread& t, std::string_view sv) {
     if (sv.size() == 1)
-        if (String* shared = t.vm.byte_strings[static_cast<uint8_t>(sv[0])]) return shared;
+        if (String* shared = t.vm.byte_string(sv[0])) return shared;
     String* s = alloc_string(t, sv.size());
     if (!sv.empty()) std::memcpy(s->inline_data, sv.data(), sv.size());
     return s;

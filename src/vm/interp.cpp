@@ -547,7 +547,7 @@ bool execute(VmThread& t, size_t entry_depth, Value* out) {
                 int64_t i = ++R[C].i;
                 const String* s = str_of(R[B]);
                 if (i >= R[ip[1].a].i || static_cast<uint64_t>(i) >= s->len) NEXT(2);
-                R[A] = Value::from_obj(vm.byte_strings[static_cast<uint8_t>(s->chars()[i])]);
+                R[A] = Value::from_obj(vm.byte_string(s->chars()[i]));
                 JUMP_BACK(ip[1].sbc());
             }
 
@@ -665,7 +665,7 @@ bool execute(VmThread& t, size_t entry_depth, Value* out) {
                 const String* s = str_of(R[B]);
                 const int64_t i = R[C].i, n = static_cast<int64_t>(s->len), j = i < 0 ? i + n : i;
                 if (__builtin_expect(j < 0 || j >= n, 0)) raise_index(i, n);
-                R[A] = Value::from_obj(vm.byte_strings[static_cast<uint8_t>(s->chars()[j])]);
+                R[A] = Value::from_obj(vm.byte_string(s->chars()[j]));
                 NEXT(1);
             }
             OP(LenStr) R[A].i = static_cast<int64_t>(str_of(R[B])->len); NEXT(1);

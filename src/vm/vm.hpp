@@ -237,6 +237,7 @@ public:
     // characters allocates nothing. Made by start() before the constants, so a literal "a" is the
     // same object and `c == "a"` compares pointers. Roots; immutable (null before start()).
     std::array<String*, 256> byte_strings{};
+    String* byte_string(char c) const { return byte_strings[static_cast<uint8_t>(c)]; }
     // One closure per top-level function, used when a function is a value. Roots.
     std::vector<Closure*> function_values;
     // One per function (indexed like Program::functions): what a call reads (see CallTarget).
