@@ -57,6 +57,12 @@ struct FunctionProto {
         for (size_t r = nparams; r < reg_is_ref.size(); ++r)
             if (reg_is_ref[r]) ref_locals.push_back(static_cast<uint16_t>(r));
     }
+    // The reference registers a collector scans in a frame stopped at instruction pc:
+    // gc_live_regs[gc_live_start[pc] .. gc_live_start[pc + 1]) (bytecode/liveness.cpp; a dead
+    // register may hold a stale pointer). Empty for a function built by hand (unit tests): every
+    // reference register is scanned.
+    std::vector<uint32_t> gc_live_start;
+    std::vector<uint16_t> gc_live_regs;
     std::vector<Instr> code;
     std::vector<Span> spans;   // one per instruction (traceback carets)
     std::vector<Constant> consts;

@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace bp::bytecode {
 
 namespace {
@@ -18,6 +20,7 @@ public:
         if (m_fn.reg_is_ref.size() < m_fn.nregs) return fail(0, "reg_is_ref shorter than nregs");
         if (m_fn.spans.size() != m_fn.code.size()) return fail(0, "spans and code differ in length");
         if (!ref_locals_ok()) return fail(0, "ref_locals does not list the reference registers above the parameters");
+        if (!gc_live_ok()) return fail(0, "gc liveness map does not fit the code and its reference registers");
         if (!mark_boundaries()) return m_error;
         for (uint32_t pc = 0; pc < m_fn.code.size(); pc += instr_length(m_fn.code[pc]))
             if (!check_instr(pc)) return m_error;
@@ -48,6 +51,16 @@ private:
             ++k;
         }
         return k == m_fn.ref_locals.size();
+    }
+    // The collector scans exactly the registers the map lists (gc/roots.cpp): each must be a
+    // reference register, and the ranges must cover the code.
+    bool gc_live_ok() const {
+        const auto& start = m_fn.gc_live_start;
+        if (start.empty()) return m_fn.gc_live_regs.empty();
+        if (start.size() != m_fn.code.size() + 1 || start.back() != m_fn.gc_live_regs.size()) return false;
+        if (!std::is_sorted(start.begin(), start.end())) return false;
+        return std::all_of(m_fn.gc_live_regs.begin(), m_fn.gc_live_regs.end(),
+                           [&](uint16_t r) { return reg_ok(r) && m_fn.reg_is_ref[r]; });
     }
     bool jump_ok(int64_t target) const {
         return target >= 0 && static_cast<size_t>(target) < m_boundary.size() && m_boundary[static_cast<size_t>(target)];

@@ -1,6 +1,7 @@
 // compile_program: one FunctionProto per top-level function, one "<module>" initialiser for the
 // globals, and one per lambda (appended as they are met).
 #include "compile/compiler.hpp"
+#include "bytecode/liveness.hpp"
 #include "compile/fn_compiler.hpp"
 
 #include <cstdio>
@@ -116,7 +117,10 @@ static std::unique_ptr<bytecode::Program> compile_all(const check::CheckedProgra
     program->entry_returns_int = checked.entry_returns_int;
     program->native_modules = checked.native_modules;
     inline_leaf_calls(*program);
-    for (auto& fn : program->functions) fn->set_ref_locals();
+    for (auto& fn : program->functions) {
+        fn->set_ref_locals();
+        bytecode::compute_gc_liveness(*fn);
+    }
     return program;
 }
 

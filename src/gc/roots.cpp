@@ -1,5 +1,5 @@
 // The root walk: the one place that knows where the program keeps references outside the heap.
-// Every thread's live frames (their reference registers and running closure), pending errors,
+// Every thread's live frames (their live reference registers and running closure), pending errors,
 // globals, materialised constants, the shared one-byte strings, function values and what threading
 // handles hold. Registers above the top frame are not roots (they may hold stale pointers).
 #include "gc/marker.hpp"
@@ -12,14 +12,25 @@ namespace bp::gc {
 
 namespace {
 
-void mark_thread(VmThread& t, Marker& m) {
-    for (const Frame& f : t.frames) {
-        m.mark(f.closure);
-        const auto& kinds = f.proto->reg_is_ref;
-        size_t n = std::min<size_t>(kinds.size(), f.proto->nregs);
-        for (size_t r = 0; r < n; ++r)
-            if (kinds[r] && f.base + r < t.stack_cap) m.mark_value(t.stack[f.base + r]);
+// A frame's reference registers that are live where it stopped (bytecode/liveness.cpp): a dead
+// one may still hold an object nothing else reaches, which the program will never read again.
+void mark_frame(const VmThread& t, const Frame& f, Marker& m) {
+    m.mark(f.closure);
+    const bytecode::FunctionProto& p = *f.proto;
+    auto reg = [&](size_t r) {
+        if (f.base + r < t.stack_cap) m.mark_value(t.stack[f.base + r]);
+    };
+    if (const uint32_t pc = f.pc(); pc + 1 < p.gc_live_start.size()) {
+        for (uint32_t i = p.gc_live_start[pc]; i < p.gc_live_start[pc + 1]; ++i) reg(p.gc_live_regs[i]);
+        return;
     }
+    size_t n = std::min<size_t>(p.reg_is_ref.size(), p.nregs); // no map: every reference register
+    for (size_t r = 0; r < n; ++r)
+        if (p.reg_is_ref[r]) reg(r);
+}
+
+void mark_thread(VmThread& t, Marker& m) {
+    for (const Frame& f : t.frames) mark_frame(t, f, m);
     m.mark(t.pending_error);
 }
 

@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 using namespace bp;
 
 namespace {
@@ -206,4 +208,72 @@ TEST(Compile, LimitIsADiagnostic) {
     EXPECT_FALSE(c->program);
     EXPECT_NE(c->errors.find("t.bp:2:"), std::string::npos) << c->errors.substr(0, 200);
     EXPECT_NE(c->errors.find("error: too many constants in function 'main' (the limit is 65535)"), std::string::npos);
+}
+
+// GC liveness maps (bytecode/liveness.cpp): the registers a collector scans where a frame stops.
+namespace {
+std::vector<uint16_t> live_at(const bytecode::FunctionProto& f, uint32_t pc) {
+    return {f.gc_live_regs.begin() + f.gc_live_start[pc], f.gc_live_regs.begin() + f.gc_live_start[pc + 1]};
+}
+bool contains(const std::vector<uint16_t>& regs, uint32_t r) { return std::find(regs.begin(), regs.end(), r) != regs.end(); }
+// The pc of the n-th instruction (0-based) with opcode op in f.
+uint32_t nth_pc(const bytecode::FunctionProto& f, bytecode::Op op, int n = 0) {
+    for (uint32_t pc = 0; pc < f.code.size(); pc += bytecode::instr_length(f.code[pc]))
+        if (f.code[pc].op == op && n-- == 0) return pc;
+    ADD_FAILURE() << "no such instruction";
+    return 0;
+}
+} // namespace
+
+TEST(Liveness, ACallsDestinationIsDeadWhileTheCalleeRuns) {
+    auto c = compile_src("struct Node:\n    kids: [Node]\n"
+                         "def build(d: int) -> Node:\n    return Node{kids: []}\n"
+                         "def check(n: Node) -> int:\n    return len(n.kids)\n"
+                         "def work(rounds: int) -> int:\n    let total: int = 0\n"
+                         "    for i in range(rounds):\n        total += check(build(14))\n    return total\n"
+                         "def main() -> int:\n    return work(3)\n");
+    ASSERT_TRUE(c->program) << c->errors;
+    const auto* f = find_fn(*c->program, "work");
+    ASSERT_TRUE(f);
+    ASSERT_EQ(f->gc_live_start.size(), f->code.size() + 1);
+    uint32_t build = nth_pc(*f, bytecode::Op::Call, 0), check = nth_pc(*f, bytecode::Op::Call, 1);
+    uint32_t tree = f->code[build].a; // build's result, check's argument
+    EXPECT_EQ(f->reg_is_ref[tree], 1);
+    // While build runs, the register still holds the previous round's tree: not a root.
+    EXPECT_FALSE(contains(live_at(*f, build), tree));
+    // At check's call the tree is the argument (the call reads it), and nothing else is needed.
+    EXPECT_EQ(live_at(*f, check), std::vector<uint16_t>{static_cast<uint16_t>(tree)});
+}
+
+TEST(Liveness, AHandlersRegistersLiveThroughTheTryBody) {
+    auto c = compile_src("def f(xs: [int], s: str) -> str:\n    let keep: str = s + \"!\"\n"
+                         "    try:\n        let y: int = xs[3]\n        let t: str = to_str(y)\n"
+                         "        return t\n    catch IndexError as e:\n        return keep\n"
+                         "def main() -> int:\n    print(f([1], \"a\"))\n    return 0\n");
+    ASSERT_TRUE(c->program) << c->errors;
+    const auto* f = find_fn(*c->program, "f");
+    ASSERT_TRUE(f);
+    ASSERT_EQ(f->handlers.size(), 1u);
+    uint32_t keep = f->code[nth_pc(*f, bytecode::Op::ConcatStr)].a;
+    const bytecode::Handler& h = f->handlers[0];
+    for (uint32_t pc = h.start; pc < h.end; pc += bytecode::instr_length(f->code[pc]))
+        EXPECT_TRUE(contains(live_at(*f, pc), keep)) << "pc " << pc; // the catch block reads it
+    EXPECT_TRUE(contains(live_at(*f, h.handler), keep));
+    EXPECT_FALSE(contains(live_at(*f, h.start), h.error_reg)); // written by the unwinder first
+}
+
+TEST(Liveness, ALoopCarriedReferenceStaysLive) {
+    auto c = compile_src("def f(n: int) -> str:\n    let s: str = \"\"\n    let last: str = \"x\"\n"
+                         "    for i in range(n):\n        s = s + last\n        last = to_str(i)\n    return s\n"
+                         "def main() -> int:\n    print(f(3))\n    return 0\n");
+    ASSERT_TRUE(c->program) << c->errors;
+    const auto* f = find_fn(*c->program, "f");
+    ASSERT_TRUE(f);
+    uint32_t concat = nth_pc(*f, bytecode::Op::ConcatStr);
+    uint32_t s = f->code[concat].b, last = f->code[concat].c;
+    // The back-edge's target is a safepoint: both references reach the next iteration.
+    uint32_t loop = nth_pc(*f, bytecode::Op::ForLoopInc);
+    uint32_t body = static_cast<uint32_t>(int64_t{loop} + f->code[loop].sbc());
+    EXPECT_TRUE(contains(live_at(*f, body), s));
+    EXPECT_TRUE(contains(live_at(*f, body), last));
 }
