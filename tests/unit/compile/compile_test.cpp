@@ -277,3 +277,16 @@ TEST(Liveness, ALoopCarriedReferenceStaysLive) {
     EXPECT_TRUE(contains(live_at(*f, body), s));
     EXPECT_TRUE(contains(live_at(*f, body), last));
 }
+
+TEST(Liveness, AHugeFunctionKeepsNoMapAndIsScannedWhole) {
+    // 1 500 live strings over ~4 500 instructions: past the pass's budget (instructions x
+    // reference registers), so the collector scans every reference register of this function.
+    std::string src = "def big() -> int:\n    let acc: [str] = []\n";
+    for (int i = 0; i < 1500; ++i) src += "    let s" + std::to_string(i) + ": str = to_str(" + std::to_string(i) + ")\n";
+    for (int i = 0; i < 1500; ++i) src += "    array_push(acc, s" + std::to_string(i) + ")\n";
+    src += "    return len(acc)\ndef main() -> int:\n    return big()\n";
+    auto c = compile_src(src);
+    ASSERT_TRUE(c->program) << c->errors;
+    EXPECT_TRUE(find_fn(*c->program, "big")->gc_live_start.empty());
+    EXPECT_TRUE(find_fn(*c->program, "big")->gc_live_regs.empty());
+}
