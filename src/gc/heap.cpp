@@ -795,23 +795,23 @@ uint64_t Heap::Impl::sweep_large() {
     return live_bytes;
 }
 
-// With mu held and the world stopped, right after marking: every page in use becomes unswept (its
-// marks are this collection's), partial lists and returned lists are forgotten (their cells are
-// free cells the page sweeps will find again), and the next threshold is set.
 // The least the program allocates between two collections: 4 MiB for each thread that may be
 // allocating (running or parked for this pause; not blocked), up to one per core and at most 8.
 // Every collection stops every thread, so with one floor for the whole process, N threads would
 // each allocate 4/N MiB between pauses that each stop all N. With dead registers no longer roots
 // (bytecode/liveness.cpp), a small heap's threshold is this floor: trees.bp on two threads
-// collected 108 times against 72 for each of two processes doing half the work each (36 per
-// thread's share of the floor); 84 times with it, and 6% faster. (World stopped: the gc_states
-// are stable.)
+// collected 108 times, where each of two processes doing half the work collects 72 times and stops
+// only itself; 74-84 times with a floor per thread, and 6% faster (docs/performance.md, "Stop 21").
+// (World stopped: the gc_states are stable.)
 uint64_t Heap::Impl::min_threshold() const {
     uint64_t allocating = 0;
     for (const VmThread* th : vm->threads) allocating += th->gc_state.load(std::memory_order_relaxed) != thread::kSafe;
     return kMinThreshold * std::clamp<uint64_t>(allocating, 1, std::clamp<uint32_t>(cores, 1, 8));
 }
 
+// With mu held and the world stopped, right after marking: every page in use becomes unswept (its
+// marks are this collection's), partial lists and returned lists are forgotten (their cells are
+// free cells the page sweeps will find again), and the next threshold is set.
 void Heap::Impl::start_lazy_sweep(uint64_t live_bytes) {
     for (auto& lists : partial)
         for (auto& list : lists) list.clear();

@@ -20,7 +20,7 @@ void mark_frame(const VmThread& t, const Frame& f, Marker& m) {
     auto reg = [&](size_t r) {
         if (f.base + r < t.stack_cap) m.mark_value(t.stack[f.base + r]);
     };
-    if (const uint32_t pc = f.pc(); pc + 1 < p.gc_live_start.size()) {
+    if (const uint32_t pc = f.pc(); !p.gc_live_start.empty() && pc < p.code.size()) {
         for (uint32_t i = p.gc_live_start[pc]; i < p.gc_live_start[pc + 1]; ++i) reg(p.gc_live_regs[i]);
         return;
     }
