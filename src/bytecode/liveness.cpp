@@ -15,9 +15,9 @@
 //   live_out(i) = union of live_in(s) over the successors s of i (fall-through, jump targets)
 //   live_in(i)  = uses(i) + (live_out(i) - defs(i)) + (live_in(h) - error_reg(h)) for each
 //                 handler h covering i
-// A handler's registers are live *into* every instruction it covers, not subtracted by its defs:
-// an instruction that raises has not written its destination. Its error register is not: the
-// unwinder writes it before the handler runs.
+// A handler's registers are live *into* every instruction it covers, not subtracted by its defs
+// (an instruction that raises has not written its destination), except the handler's error
+// register, which the unwinder writes before the handler runs.
 //
 // Safety rests on two approximations that may only ever keep more alive:
 // - uses: every register operand the format names (a, b, c, argument words, a for-in loop's
