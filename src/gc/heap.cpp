@@ -963,6 +963,7 @@ void Heap::collect(VmThread& t, bool force) {
     }
     auto stopped = Clock::now();
     uint64_t trace_stopped = thread::trace_now(t);
+    if (impl->stress) clear_dead_registers(vm, t); // liveness maps checked by every test (roots.cpp)
     Impl::PauseTimes pt;
     bool ends = impl->cycle_active; // this pause ends a collection (a remark, or all of one)
     // After a MemoryError, like a forced collection: stop-the-world, after the running cycle if any.

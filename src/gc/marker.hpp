@@ -263,4 +263,8 @@ private:
 // in that core's cache) while the collecting thread traces its own.
 void mark_roots(Vm& vm, VmThread& self, Marker& marker, MarkShare* share = nullptr);
 
+// GC-stress mode, at every pause (gc/roots.cpp): sets each frame's dead reference registers (those
+// its liveness map leaves out) to nullptr, so that a liveness mistake fails at once.
+void clear_dead_registers(Vm& vm, VmThread& self);
+
 } // namespace bp::gc

@@ -7,6 +7,7 @@
 #include "vm/vm.hpp"
 
 #include <algorithm>
+#include <vector>
 
 namespace bp::gc {
 
@@ -27,6 +28,20 @@ void mark_frame(const VmThread& t, const Frame& f, Marker& m) {
     size_t n = std::min<size_t>(p.reg_is_ref.size(), p.nregs); // no map: every reference register
     for (size_t r = 0; r < n; ++r)
         if (p.reg_is_ref[r]) reg(r);
+}
+
+// See clear_dead_registers.
+void clear_dead(VmThread& t) {
+    std::vector<bool> live;
+    for (const Frame& f : t.frames) {
+        const bytecode::FunctionProto& p = *f.proto;
+        const uint32_t pc = f.pc();
+        if (p.gc_live_start.empty() || pc >= p.code.size()) continue;
+        live.assign(p.nregs, false);
+        for (uint32_t i = p.gc_live_start[pc]; i < p.gc_live_start[pc + 1]; ++i) live[p.gc_live_regs[i]] = true;
+        for (size_t r = 0; r < p.nregs && r < p.reg_is_ref.size(); ++r)
+            if (p.reg_is_ref[r] && !live[r] && f.base + r < t.stack_cap) t.stack[f.base + r].u = 0;
+    }
 }
 
 void mark_thread(VmThread& t, Marker& m) {
@@ -50,6 +65,18 @@ void mark_constants(Vm& vm, Marker& m) {
 }
 
 } // namespace
+
+// A register the map calls dead is never read before it is written, so clearing it changes
+// nothing, unless the map is wrong: then the program dereferences nullptr at the next read (a
+// crash that fails the test) instead of, some collections later, a reused cell (a wrong value).
+void clear_dead_registers(Vm& vm, VmThread& self) {
+    bool self_attached = false;
+    for (VmThread* t : vm.threads) {
+        clear_dead(*t);
+        self_attached |= t == &self;
+    }
+    if (!self_attached) clear_dead(self);
+}
 
 void mark_roots(Vm& vm, VmThread& self, Marker& m, MarkShare* share) {
     for (VmThread* t : vm.threads) {
