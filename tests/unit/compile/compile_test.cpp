@@ -216,6 +216,17 @@ std::vector<uint16_t> live_at(const bytecode::FunctionProto& f, uint32_t pc) {
     return {f.gc_live_regs.begin() + f.gc_live_start[pc], f.gc_live_regs.begin() + f.gc_live_start[pc + 1]};
 }
 bool contains(const std::vector<uint16_t>& regs, uint32_t r) { return std::find(regs.begin(), regs.end(), r) != regs.end(); }
+// Compiles src into c and returns its function `name` (nullptr, with a test failure, if either fails).
+const bytecode::FunctionProto* compile_fn(std::unique_ptr<Compiled>& c, const std::string& src, const std::string& name) {
+    c = compile_src(src);
+    if (!c->program) {
+        ADD_FAILURE() << c->errors;
+        return nullptr;
+    }
+    const auto* f = find_fn(*c->program, name);
+    if (!f) ADD_FAILURE() << "no function " << name;
+    return f;
+}
 // The pc of the n-th instruction (0-based) with opcode op in f.
 uint32_t nth_pc(const bytecode::FunctionProto& f, bytecode::Op op, int n = 0) {
     for (uint32_t pc = 0; pc < f.code.size(); pc += bytecode::instr_length(f.code[pc]))
@@ -226,14 +237,13 @@ uint32_t nth_pc(const bytecode::FunctionProto& f, bytecode::Op op, int n = 0) {
 } // namespace
 
 TEST(Liveness, ACallsDestinationIsDeadWhileTheCalleeRuns) {
-    auto c = compile_src("struct Node:\n    kids: [Node]\n"
+    std::unique_ptr<Compiled> c;
+    const auto* f = compile_fn(c, "struct Node:\n    kids: [Node]\n"
                          "def build(d: int) -> Node:\n    return Node{kids: []}\n"
                          "def check(n: Node) -> int:\n    return len(n.kids)\n"
                          "def work(rounds: int) -> int:\n    let total: int = 0\n"
                          "    for i in range(rounds):\n        total += check(build(14))\n    return total\n"
-                         "def main() -> int:\n    return work(3)\n");
-    ASSERT_TRUE(c->program) << c->errors;
-    const auto* f = find_fn(*c->program, "work");
+                         "def main() -> int:\n    return work(3)\n", "work");
     ASSERT_TRUE(f);
     ASSERT_EQ(f->gc_live_start.size(), f->code.size() + 1);
     uint32_t build = nth_pc(*f, bytecode::Op::Call, 0), check = nth_pc(*f, bytecode::Op::Call, 1);
@@ -246,12 +256,11 @@ TEST(Liveness, ACallsDestinationIsDeadWhileTheCalleeRuns) {
 }
 
 TEST(Liveness, AHandlersRegistersLiveThroughTheTryBody) {
-    auto c = compile_src("def f(xs: [int], s: str) -> str:\n    let keep: str = s + \"!\"\n"
+    std::unique_ptr<Compiled> c;
+    const auto* f = compile_fn(c, "def f(xs: [int], s: str) -> str:\n    let keep: str = s + \"!\"\n"
                          "    try:\n        let y: int = xs[3]\n        let t: str = to_str(y)\n"
                          "        return t\n    catch IndexError as e:\n        return keep\n"
-                         "def main() -> int:\n    print(f([1], \"a\"))\n    return 0\n");
-    ASSERT_TRUE(c->program) << c->errors;
-    const auto* f = find_fn(*c->program, "f");
+                         "def main() -> int:\n    print(f([1], \"a\"))\n    return 0\n", "f");
     ASSERT_TRUE(f);
     ASSERT_EQ(f->handlers.size(), 1u);
     uint32_t keep = f->code[nth_pc(*f, bytecode::Op::ConcatStr)].a;
@@ -263,11 +272,10 @@ TEST(Liveness, AHandlersRegistersLiveThroughTheTryBody) {
 }
 
 TEST(Liveness, ALoopCarriedReferenceStaysLive) {
-    auto c = compile_src("def f(n: int) -> str:\n    let s: str = \"\"\n    let last: str = \"x\"\n"
+    std::unique_ptr<Compiled> c;
+    const auto* f = compile_fn(c, "def f(n: int) -> str:\n    let s: str = \"\"\n    let last: str = \"x\"\n"
                          "    for i in range(n):\n        s = s + last\n        last = to_str(i)\n    return s\n"
-                         "def main() -> int:\n    print(f(3))\n    return 0\n");
-    ASSERT_TRUE(c->program) << c->errors;
-    const auto* f = find_fn(*c->program, "f");
+                         "def main() -> int:\n    print(f(3))\n    return 0\n", "f");
     ASSERT_TRUE(f);
     uint32_t concat = nth_pc(*f, bytecode::Op::ConcatStr);
     uint32_t s = f->code[concat].b, last = f->code[concat].c;
