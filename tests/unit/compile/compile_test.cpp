@@ -215,9 +215,12 @@ namespace {
 std::vector<uint16_t> live_at(const bytecode::FunctionProto& f, uint32_t pc) {
     return {f.gc_live_regs.begin() + f.gc_live_start[pc], f.gc_live_regs.begin() + f.gc_live_start[pc + 1]};
 }
-bool contains(const std::vector<uint16_t>& regs, uint32_t r) { return std::find(regs.begin(), regs.end(), r) != regs.end(); }
+bool contains(const std::vector<uint16_t>& regs, uint32_t r) {
+    return std::find(regs.begin(), regs.end(), r) != regs.end();
+}
 // Compiles src into c and returns its function `name` (nullptr, with a test failure, if either fails).
-const bytecode::FunctionProto* compile_fn(std::unique_ptr<Compiled>& c, const std::string& src, const std::string& name) {
+const bytecode::FunctionProto* compile_fn(std::unique_ptr<Compiled>& c, const std::string& src,
+                                          const std::string& name) {
     c = compile_src(src);
     if (!c->program) {
         ADD_FAILURE() << c->errors;
@@ -238,12 +241,13 @@ uint32_t nth_pc(const bytecode::FunctionProto& f, bytecode::Op op, int n = 0) {
 
 TEST(Liveness, ACallsDestinationIsDeadWhileTheCalleeRuns) {
     std::unique_ptr<Compiled> c;
-    const auto* f = compile_fn(c, "struct Node:\n    kids: [Node]\n"
-                         "def build(d: int) -> Node:\n    return Node{kids: []}\n"
-                         "def check(n: Node) -> int:\n    return len(n.kids)\n"
-                         "def work(rounds: int) -> int:\n    let total: int = 0\n"
-                         "    for i in range(rounds):\n        total += check(build(14))\n    return total\n"
-                         "def main() -> int:\n    return work(3)\n", "work");
+    const auto* f = compile_fn(c,
+                               "struct Node:\n    kids: [Node]\n"
+                               "def build(d: int) -> Node:\n    return Node{kids: []}\n"
+                               "def check(n: Node) -> int:\n    return len(n.kids)\n"
+                               "def work(rounds: int) -> int:\n    let total: int = 0\n"
+                               "    for i in range(rounds):\n        total += check(build(14))\n    return total\n"
+                               "def main() -> int:\n    return work(3)\n", "work");
     ASSERT_TRUE(f);
     ASSERT_EQ(f->gc_live_start.size(), f->code.size() + 1);
     uint32_t build = nth_pc(*f, bytecode::Op::Call, 0), check = nth_pc(*f, bytecode::Op::Call, 1);
@@ -257,10 +261,11 @@ TEST(Liveness, ACallsDestinationIsDeadWhileTheCalleeRuns) {
 
 TEST(Liveness, AHandlersRegistersLiveThroughTheTryBody) {
     std::unique_ptr<Compiled> c;
-    const auto* f = compile_fn(c, "def f(xs: [int], s: str) -> str:\n    let keep: str = s + \"!\"\n"
-                         "    try:\n        let y: int = xs[3]\n        let t: str = to_str(y)\n"
-                         "        return t\n    catch IndexError as e:\n        return keep\n"
-                         "def main() -> int:\n    print(f([1], \"a\"))\n    return 0\n", "f");
+    const auto* f = compile_fn(c,
+                               "def f(xs: [int], s: str) -> str:\n    let keep: str = s + \"!\"\n"
+                               "    try:\n        let y: int = xs[3]\n        let t: str = to_str(y)\n"
+                               "        return t\n    catch IndexError as e:\n        return keep\n"
+                               "def main() -> int:\n    print(f([1], \"a\"))\n    return 0\n", "f");
     ASSERT_TRUE(f);
     ASSERT_EQ(f->handlers.size(), 1u);
     uint32_t keep = f->code[nth_pc(*f, bytecode::Op::ConcatStr)].a;
@@ -273,9 +278,10 @@ TEST(Liveness, AHandlersRegistersLiveThroughTheTryBody) {
 
 TEST(Liveness, ALoopCarriedReferenceStaysLive) {
     std::unique_ptr<Compiled> c;
-    const auto* f = compile_fn(c, "def f(n: int) -> str:\n    let s: str = \"\"\n    let last: str = \"x\"\n"
-                         "    for i in range(n):\n        s = s + last\n        last = to_str(i)\n    return s\n"
-                         "def main() -> int:\n    print(f(3))\n    return 0\n", "f");
+    const auto* f = compile_fn(c,
+                               "def f(n: int) -> str:\n    let s: str = \"\"\n    let last: str = \"x\"\n"
+                               "    for i in range(n):\n        s = s + last\n        last = to_str(i)\n    return s\n"
+                               "def main() -> int:\n    print(f(3))\n    return 0\n", "f");
     ASSERT_TRUE(f);
     uint32_t concat = nth_pc(*f, bytecode::Op::ConcatStr);
     uint32_t s = f->code[concat].b, last = f->code[concat].c;
@@ -290,7 +296,8 @@ TEST(Liveness, AHugeFunctionKeepsNoMapAndIsScannedWhole) {
     // 1 500 live strings over ~4 500 instructions: past the pass's budget (instructions x
     // reference registers), so the collector scans every reference register of this function.
     std::string src = "def big() -> int:\n    let acc: [str] = []\n";
-    for (int i = 0; i < 1500; ++i) src += "    let s" + std::to_string(i) + ": str = to_str(" + std::to_string(i) + ")\n";
+    for (int i = 0; i < 1500; ++i)
+        src += "    let s" + std::to_string(i) + ": str = to_str(" + std::to_string(i) + ")\n";
     for (int i = 0; i < 1500; ++i) src += "    array_push(acc, s" + std::to_string(i) + ")\n";
     src += "    return len(acc)\ndef main() -> int:\n    return big()\n";
     auto c = compile_src(src);
