@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -100,6 +101,24 @@ TEST(Verify, RejectsTruncatedCodeAndBadHandler) {
     EXPECT_NE(bytecode::verify(*b->program).find("handler"), std::string::npos);
     fn.spans.pop_back();
     EXPECT_NE(bytecode::verify(*b->program).find("spans"), std::string::npos);
+}
+
+// The collector scans exactly what the liveness map lists (bytecode/liveness.cpp): a scalar
+// register in it would be followed as a pointer, and a map shorter than the code read past its end.
+TEST(Verify, RejectsABadLivenessMap) {
+    auto b = build(kProgram);
+    ASSERT_TRUE(b->program);
+    auto& fn = *b->program->functions[0]; // f: xs and e are references, t is not
+    ASSERT_FALSE(fn.gc_live_regs.empty());
+    auto scalar = std::find(fn.reg_is_ref.begin(), fn.reg_is_ref.end(), 0);
+    ASSERT_NE(scalar, fn.reg_is_ref.end());
+    const uint16_t saved = fn.gc_live_regs[0];
+    fn.gc_live_regs[0] = static_cast<uint16_t>(scalar - fn.reg_is_ref.begin());
+    EXPECT_NE(bytecode::verify(*b->program).find("liveness"), std::string::npos);
+    fn.gc_live_regs[0] = saved;
+    ASSERT_EQ(bytecode::verify(*b->program), "");
+    fn.gc_live_start.pop_back();
+    EXPECT_NE(bytecode::verify(*b->program).find("liveness"), std::string::npos);
 }
 
 // ModIntK divides without a check (the compiler emits it only for a literal divisor other than 0):
