@@ -7,25 +7,37 @@
 #include "vm/vm.hpp"
 
 #include <algorithm>
+#include <optional>
+#include <span>
 #include <vector>
 
 namespace bp::gc {
 
 namespace {
 
-// A frame's reference registers that are live where it stopped (bytecode/liveness.cpp): a dead
-// one may still hold an object nothing else reaches, which the program will never read again.
+// The reference registers live where the frame stopped (bytecode/liveness.cpp), or nullopt when
+// its function has no map (then every reference register is a root).
+std::optional<std::span<const uint16_t>> live_registers(const Frame& f) {
+    const bytecode::FunctionProto& p = *f.proto;
+    const uint32_t pc = f.pc();
+    if (p.gc_live_start.empty() || pc >= p.code.size()) return std::nullopt;
+    return std::span<const uint16_t>(p.gc_live_regs)
+        .subspan(p.gc_live_start[pc], p.gc_live_start[pc + 1] - p.gc_live_start[pc]);
+}
+
+// A dead register may still hold an object nothing else reaches, which the program will never
+// read again: not a root.
 void mark_frame(const VmThread& t, const Frame& f, Marker& m) {
     m.mark(f.closure);
     const bytecode::FunctionProto& p = *f.proto;
     auto reg = [&](size_t r) {
         if (f.base + r < t.stack_cap) m.mark_value(t.stack[f.base + r]);
     };
-    if (const uint32_t pc = f.pc(); !p.gc_live_start.empty() && pc < p.code.size()) {
-        for (uint32_t i = p.gc_live_start[pc]; i < p.gc_live_start[pc + 1]; ++i) reg(p.gc_live_regs[i]);
+    if (auto live = live_registers(f)) {
+        for (uint16_t r : *live) reg(r);
         return;
     }
-    size_t n = std::min<size_t>(p.reg_is_ref.size(), p.nregs); // no map: every reference register
+    size_t n = std::min<size_t>(p.reg_is_ref.size(), p.nregs);
     for (size_t r = 0; r < n; ++r)
         if (p.reg_is_ref[r]) reg(r);
 }
@@ -34,11 +46,11 @@ void mark_frame(const VmThread& t, const Frame& f, Marker& m) {
 void clear_dead(VmThread& t) {
     std::vector<bool> live;
     for (const Frame& f : t.frames) {
+        auto live_regs = live_registers(f);
+        if (!live_regs) continue;
         const bytecode::FunctionProto& p = *f.proto;
-        const uint32_t pc = f.pc();
-        if (p.gc_live_start.empty() || pc >= p.code.size()) continue;
         live.assign(p.nregs, false);
-        for (uint32_t i = p.gc_live_start[pc]; i < p.gc_live_start[pc + 1]; ++i) live[p.gc_live_regs[i]] = true;
+        for (uint16_t r : *live_regs) live[r] = true;
         for (size_t r = 0; r < p.nregs && r < p.reg_is_ref.size(); ++r)
             if (p.reg_is_ref[r] && !live[r] && f.base + r < t.stack_cap) t.stack[f.base + r].u = 0;
     }
