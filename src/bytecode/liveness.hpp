@@ -5,7 +5,9 @@
 
 namespace bp::bytecode {
 
-// Fills fn.gc_live_start and fn.gc_live_regs from fn's final code (after every rewrite).
+// Fills fn.gc_live_start and fn.gc_live_regs from fn's final code (after every rewrite), and
+// narrows fn.ref_locals (set_ref_locals first) to the reference registers live at entry. A
+// function left without a map (past the pass's budget) keeps them all.
 void compute_gc_liveness(FunctionProto& fn);
 
 } // namespace bp::bytecode

@@ -47,10 +47,11 @@ struct FunctionProto {
     // function, 0 if it holds a scalar. The compiler never mixes kinds in one register; the
     // collector scans exactly the reference registers of every live frame.
     std::vector<uint8_t> reg_is_ref;
-    // The reference registers above the parameters: the only ones a call must clear (to nullptr)
-    // before the callee runs, since the collector scans them and nothing else. Scalar registers
-    // keep whatever the stack held; the compiler writes every scalar before reading it. Filled by
-    // set_ref_locals() once the function is compiled (the verifier checks it).
+    // The reference registers above the parameters that a call must clear (to nullptr) before the
+    // callee runs, since the collector may scan them before the callee writes them. Scalar
+    // registers keep whatever the stack held; the compiler writes every scalar before reading it.
+    // set_ref_locals() lists every reference register above the parameters; the liveness pass
+    // (bytecode/liveness.cpp) then keeps only those live at entry (the verifier checks both).
     std::vector<uint16_t> ref_locals;
     void set_ref_locals() {
         ref_locals.clear();

@@ -19,8 +19,8 @@ public:
         if (m_fn.nregs < m_fn.nparams) return fail(0, "nregs below nparams");
         if (m_fn.reg_is_ref.size() < m_fn.nregs) return fail(0, "reg_is_ref shorter than nregs");
         if (m_fn.spans.size() != m_fn.code.size()) return fail(0, "spans and code differ in length");
-        if (!ref_locals_ok()) return fail(0, "ref_locals does not list the reference registers above the parameters");
         if (!gc_live_ok()) return fail(0, "gc liveness map does not fit the code and its reference registers");
+        if (!ref_locals_ok()) return fail(0, "ref_locals does not list the reference registers a call must clear");
         if (!mark_boundaries()) return m_error;
         for (uint32_t pc = 0; pc < m_fn.code.size(); pc += instr_length(m_fn.code[pc]))
             if (!check_instr(pc)) return m_error;
@@ -41,16 +41,19 @@ private:
         return fmt::format("fn {} pc {}: {}", m_fn.name, pc, what);
     }
     bool reg_ok(uint32_t r) const { return r < m_fn.nregs; }
-    // A call clears only ref_locals, so a reference register missing from it would hold garbage
-    // the collector then follows.
+    // A call clears only ref_locals, so a register the collector may scan before the callee writes
+    // it must be there: without a liveness map every reference register above the parameters, with
+    // one those live at entry (bytecode/liveness.cpp).
     bool ref_locals_ok() const {
-        size_t k = 0;
-        for (size_t r = m_fn.nparams; r < m_fn.nregs; ++r) {
-            if (!m_fn.reg_is_ref[r]) continue;
-            if (k >= m_fn.ref_locals.size() || m_fn.ref_locals[k] != r) return false;
-            ++k;
+        std::vector<uint16_t> need;
+        if (m_fn.gc_live_start.empty()) {
+            for (size_t r = m_fn.nparams; r < m_fn.nregs; ++r)
+                if (m_fn.reg_is_ref[r]) need.push_back(static_cast<uint16_t>(r));
+        } else { // checked by gc_live_ok first
+            for (uint32_t i = m_fn.gc_live_start[0]; i < m_fn.gc_live_start[1]; ++i)
+                if (m_fn.gc_live_regs[i] >= m_fn.nparams) need.push_back(m_fn.gc_live_regs[i]);
         }
-        return k == m_fn.ref_locals.size();
+        return m_fn.ref_locals == need;
     }
     // The collector scans exactly the registers the map lists (gc/roots.cpp): each must be a
     // reference register, and the ranges must cover the code.

@@ -14,7 +14,8 @@ namespace bp::bytecode {
 // site indices are in range; every jump lands on an instruction boundary inside the function;
 // spans has one entry per code word; handler ranges and targets are inside the code and their
 // error registers are reference registers; ref_locals lists exactly the reference registers
-// above the parameters; entry and init functions exist.
+// above the parameters (with a liveness map: those live at entry); the liveness map fits the code
+// and names only reference registers; entry and init functions exist.
 std::string verify(const Program& program);
 
 } // namespace bp::bytecode

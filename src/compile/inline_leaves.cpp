@@ -13,7 +13,8 @@
 //   a parameter the body writes, and every other register of the callee, becomes a fresh register
 //   of the caller with the callee's kind (reference or scalar), so the collector scans exactly what
 //   it scanned in the callee's frame. Fresh reference registers join the caller's ref_locals (set
-//   after this pass), which every call of the caller clears.
+//   after this pass; the liveness pass keeps those live at entry), which every call of the caller
+//   clears.
 // - The call's own safepoint poll goes with it: the body is a handful of straight-line instructions.
 // - The caller's code is re-laid out: jumps, loop offsets, handler ranges and spans follow their
 //   instructions (a function whose 16-bit branch offsets would overflow is left as it was).

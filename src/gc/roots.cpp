@@ -16,11 +16,15 @@ namespace bp::gc {
 namespace {
 
 // The reference registers live where the frame stopped (bytecode/liveness.cpp), or nullopt when
-// its function has no map (then every reference register is a root).
+// its function has no map (then every reference register is a root, and every call clears them
+// all). A function with a map clears only those live at entry, so the others may hold garbage
+// until written: they must never be scanned, not even at a position the map does not cover
+// (none: a frame stops inside its code; past the end, nothing is live).
 std::optional<std::span<const uint16_t>> live_registers(const Frame& f) {
     const bytecode::FunctionProto& p = *f.proto;
     const uint32_t pc = f.pc();
-    if (p.gc_live_start.empty() || pc >= p.code.size()) return std::nullopt;
+    if (p.gc_live_start.empty()) return std::nullopt;
+    if (pc >= p.code.size()) return std::span<const uint16_t>();
     return std::span<const uint16_t>(p.gc_live_regs)
         .subspan(p.gc_live_start[pc], p.gc_live_start[pc + 1] - p.gc_live_start[pc]);
 }

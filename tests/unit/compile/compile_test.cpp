@@ -305,3 +305,24 @@ TEST(Liveness, AHugeFunctionKeepsNoMapAndIsScannedWhole) {
     EXPECT_TRUE(find_fn(*c->program, "big")->gc_live_start.empty());
     EXPECT_TRUE(find_fn(*c->program, "big")->gc_live_regs.empty());
 }
+
+TEST(Liveness, ACallClearsOnlyTheRegistersLiveAtEntry) {
+    const char* src = "struct Node:\n    kids: [Node]\n"
+                      "def build(d: int) -> Node:\n"
+                      "    if d == 0:\n        return Node{kids: []}\n"
+                      "    return Node{kids: [build(d - 1), build(d - 1)]}\n"
+                      "def check(n: Node) -> int:\n    let c: int = 1\n"
+                      "    for k in n.kids:\n        c += check(k)\n    return c\n"
+                      "def main() -> int:\n    return check(build(3))\n";
+    std::unique_ptr<Compiled> c;
+    const auto* build = compile_fn(c, src, "build");
+    ASSERT_TRUE(build);
+    // Every reference register of build is written before any collection could scan it.
+    EXPECT_TRUE(build->ref_locals.empty());
+    const auto* check = find_fn(*c->program, "check");
+    ASSERT_TRUE(check);
+    // The for-in loop's variable counts as read by the loop test (ForArray), which the entry
+    // reaches before the variable is written: it is cleared.
+    uint32_t loop_var = check->code[nth_pc(*check, bytecode::Op::ForArray)].a;
+    EXPECT_EQ(check->ref_locals, std::vector<uint16_t>{static_cast<uint16_t>(loop_var)});
+}
