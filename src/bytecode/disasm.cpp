@@ -76,7 +76,7 @@ std::string instr_text(const Program& p, const FunctionProto& fn, uint32_t pc) {
     if (in.x) ops.push_back(fmt::format("x={}", in.x));
     if (kOpExt[opi] && pc + 1 < fn.code.size()) {
         const Instr& e = fn.code[pc + 1];
-        if (in.op == Op::ForArray || in.op == Op::ForStr || in.op == Op::ForBytes) {
+        if (is_for_in_loop(in.op)) {
             ops.push_back(fmt::format("len=r{} loop-> {}", e.a, static_cast<int64_t>(pc) + e.sbc()));
         } else if (in.op == Op::EqDeep) {
             ops.push_back(operand(p, fn, 'k', e.a, pc));

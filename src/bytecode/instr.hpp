@@ -71,6 +71,10 @@ inline bool is_int_cmp_jump(Op op) {
     }
 }
 
+// The for-in loop tests: one extension word, whose a is the loop's length register and whose b:c
+// is the jump back to the body.
+inline bool is_for_in_loop(Op op) { return op == Op::ForArray || op == Op::ForStr || op == Op::ForBytes; }
+
 inline bool op_has_args(Op op) { return kOpFormats[static_cast<uint8_t>(op)][2] == 'n'; }
 
 // Number of 8-byte words the instruction at `i` occupies (itself + ext words + argument words).

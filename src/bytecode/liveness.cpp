@@ -76,13 +76,9 @@ void for_each_use(const FunctionProto& fn, uint32_t pc, F&& f) {
         if (format[k] == 'n')
             for (uint32_t i = 0; i < in.c; ++i) f(in.arg_regs()[i]);
     }
-    switch (in.op) {
-    case Op::ForArray: case Op::ForStr: case Op::ForBytes: f(fn.code[pc + 1].a); break;
-    case Op::ForPrep: case Op::ForLoop: case Op::ForLoopInc:
+    if (is_for_in_loop(in.op)) f(fn.code[pc + 1].a);
+    if (in.op == Op::ForPrep || in.op == Op::ForLoop || in.op == Op::ForLoopInc)
         for (uint32_t r = 1; r <= 3; ++r) f(in.a + r);
-        break;
-    default: break;
-    }
 }
 
 // Calls f(target) for every instruction control may reach next from pc (a superset is safe).
@@ -96,8 +92,7 @@ void for_each_successor(const FunctionProto& fn, uint32_t pc, F&& f) {
     const char* format = kOpFormats[static_cast<uint8_t>(in.op)];
     if (format[0] == 'J' || format[1] == 'J') f(static_cast<uint32_t>(int64_t{pc} + in.sbc()));
     if (is_int_cmp_jump(in.op)) f(static_cast<uint32_t>(int64_t{pc} + in.sc()));
-    if (in.op == Op::ForArray || in.op == Op::ForStr || in.op == Op::ForBytes)
-        f(static_cast<uint32_t>(int64_t{pc} + fn.code[pc + 1].sbc()));
+    if (is_for_in_loop(in.op)) f(static_cast<uint32_t>(int64_t{pc} + fn.code[pc + 1].sbc()));
 }
 
 // A set of reference registers, one bit per reference register (numbered in register order).

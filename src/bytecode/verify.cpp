@@ -108,7 +108,7 @@ private:
         const Instr& in = m_fn.code[pc];
         if (kOpExt[static_cast<uint8_t>(in.op)] == 0) return true;
         const Instr& e = m_fn.code[pc + 1];
-        if (in.op == Op::ForArray || in.op == Op::ForStr || in.op == Op::ForBytes) {
+        if (is_for_in_loop(in.op)) {
             if (!reg_ok(e.a)) return fail_b(pc, "loop length register out of range");
             return jump_ok(int64_t{pc} + e.sbc()) || fail_b(pc, "loop body is not an instruction");
         }

@@ -85,7 +85,7 @@ void FnCompiler::patch(uint32_t site, uint32_t target) {
     Instr& in = m_proto.code[site];
     int64_t off = static_cast<int64_t>(target) - static_cast<int64_t>(site);
     const char* fmt = bytecode::kOpFormats[static_cast<uint8_t>(in.op)];
-    if (in.op == Op::ForArray || in.op == Op::ForStr || in.op == Op::ForBytes) {
+    if (bytecode::is_for_in_loop(in.op)) {
         m_proto.code[site + 1].set_sbc(static_cast<int32_t>(off));
     } else if (fmt[2] == 's') {
         if (off < -32768 || off > 32767)

@@ -182,7 +182,7 @@ void inline_into(FunctionProto& fn, const bytecode::Program& program,
             fits = fits && off >= Limits::min() && off <= Limits::max();
             in.c = static_cast<uint16_t>(static_cast<int16_t>(off));
         }
-        if (old.op == Op::ForArray || old.op == Op::ForStr || old.op == Op::ForBytes)
+        if (bytecode::is_for_in_loop(old.op))
             code[new_pc[pc] + 1].set_sbc(static_cast<int32_t>(moved(pc, fn.code[pc + 1].sbc())));
     }
     if (!fits) {
