@@ -75,14 +75,20 @@ inline bool bytes_equal(const char* a, const char* b, size_t n) {
 enum class KeyCmp { Bits, Str, Float };
 
 // The probe loop, one instantiation per KeyCmp: the key kind is decided once, not at every probe.
+// A miss that reaches an empty slot leaves its position in *empty (if not null): where an insert
+// under the same lock puts the key (map_set), without probing again.
 template <KeyCmp kCmp>
-[[gnu::always_inline]] inline int64_t find_in_as(Storage* entries, Storage* index, Value key, uint64_t h) {
+[[gnu::always_inline]] inline int64_t find_in_as(Storage* entries, Storage* index, Value key, uint64_t h,
+                                                 uint64_t* empty = nullptr) {
     uint64_t nentries = entries->capacity / 3;
     IndexSlots slots(index);
     Probe p(slots.count, h);
     for (uint64_t probes = 0; probes <= p.mask + kProbeSlack; ++probes, p.next()) {
         int64_t e = slots.load(p.i);
-        if (e < 0) return -1;
+        if (e < 0) {
+            if (empty) *empty = p.i;
+            return -1;
+        }
         if (static_cast<uint64_t>(e) >= nentries) continue; // stale pairing during a race
         const Value* w = &entries->slots[e * 3];
         if (slot_load(&w[0]).u != h) continue;
@@ -169,7 +175,7 @@ inline MapHint& hint_slot(VmThread& t, const Map* m) {
     return true;
 }
 
-inline bool find_hinted(VmThread& t, const Map* m, Value key, Storage** out_entries, int64_t* out_e) {
+inline bool hinted(VmThread& t, const Map* m, Value key, Storage** out_entries, int64_t* out_e) {
     const MapHint& h = hint_slot(t, m);
     if (h.map == m && h.key == key.u) {
         Storage* entries = m->entries.load(std::memory_order_acquire);
@@ -179,7 +185,24 @@ inline bool find_hinted(VmThread& t, const Map* m, Value key, Storage** out_entr
             return true;
         }
     }
-    return find_and_hint(t, m, key, out_entries, out_e);
+    return false;
+}
+
+inline bool find_hinted(VmThread& t, const Map* m, Value key, Storage** out_entries, int64_t* out_e) {
+    return hinted(t, m, key, out_entries, out_e) || find_and_hint(t, m, key, out_entries, out_e);
+}
+
+// With the lock held (nothing else changes the storages): the entry of `key` (hash h), or -1 with
+// the empty index slot its probe ended at in *empty.
+int64_t find_locked(const Map* m, Value key, uint64_t h, uint64_t* empty) {
+    Storage* entries = m->entries.load(std::memory_order_relaxed);
+    Storage* index = m->index.load(std::memory_order_relaxed);
+    if (!entries) return -1;
+    switch (m->type->key->kind) {
+    case types::Kind::Str: return find_in_as<KeyCmp::Str>(entries, index, key, h, empty);
+    case types::Kind::Float: return find_in_as<KeyCmp::Float>(entries, index, key, h, empty);
+    default: return find_in_as<KeyCmp::Bits>(entries, index, key, h, empty);
+    }
 }
 
 // With the lock held: records entry e (hash h) in a private or published index.
@@ -276,20 +299,30 @@ Value map_get(VmThread& t, const Map* m, Value key) {
     return slot_load(&entries->slots[e * 3 + 2]);
 }
 
-void map_set(VmThread& t, Map* m, Value key, Value v) {
-    ObjLockGuard guard(m->lock);
-    Storage* entries = nullptr;
-    int64_t e = 0;
-    if (find_hinted(t, m, key, &entries, &e)) {
-        if (m->type->elem->is_ref()) barrier_slot(t, &entries->slots[e * 3 + 2]);
-        slot_store(&entries->slots[e * 3 + 2], v);
+namespace {
+
+// With the lock held: stores v in entry e.
+inline void store_value(VmThread& t, Map* m, Storage* entries, int64_t e, Value v) {
+    if (m->type->elem->is_ref()) barrier_slot(t, &entries->slots[e * 3 + 2]);
+    slot_store(&entries->slots[e * 3 + 2], v);
+}
+
+// With the lock held, the hint missed: one probe sequence finds the key or, missing, the empty slot
+// the new entry's number goes in (unless the entries are full: the rebuild makes a new index,
+// probed afresh).
+[[gnu::noinline]] void set_unhinted(VmThread& t, Map* m, Value key, Value v) {
+    uint64_t h = key_hash(key, m->type->key), empty = 0;
+    int64_t e = find_locked(m, key, h, &empty);
+    Storage* entries = m->entries.load(std::memory_order_relaxed);
+    if (e >= 0) {
+        store_value(t, m, entries, e, v);
+        hint_slot(t, m) = MapHint{m, key.u, entries, e};
         return;
     }
-    uint64_t h = key_hash(key, m->type->key);
     int64_t used = m->used.load(std::memory_order_relaxed);
     int64_t count = m->count.load(std::memory_order_relaxed);
-    entries = m->entries.load(std::memory_order_relaxed);
-    if (!entries || static_cast<uint64_t>(used) * 3 >= entries->capacity) {
+    bool full = !entries || static_cast<uint64_t>(used) * 3 >= entries->capacity;
+    if (full) {
         rebuild(t, m, static_cast<uint64_t>(count) + 1);
         entries = m->entries.load(std::memory_order_relaxed);
         used = m->used.load(std::memory_order_relaxed);
@@ -298,10 +331,26 @@ void map_set(VmThread& t, Map* m, Value key, Value v) {
     slot_store(&w[1], key);
     slot_store(&w[2], v);
     slot_store(&w[0], Value{.u = h});
-    index_insert(m->index.load(std::memory_order_relaxed), h, used);
+    Storage* index = m->index.load(std::memory_order_relaxed);
+    if (full)
+        index_insert(index, h, used);
+    else
+        __atomic_store_n(&IndexSlots(index).at[empty], static_cast<int32_t>(used), __ATOMIC_RELEASE);
     m->used.store(used + 1, std::memory_order_release);
     m->count.store(count + 1, std::memory_order_release);
     hint_slot(t, m) = MapHint{m, key.u, entries, used};
+}
+
+} // namespace
+
+void map_set(VmThread& t, Map* m, Value key, Value v) {
+    ObjLockGuard guard(m->lock);
+    Storage* entries = nullptr;
+    int64_t e = 0;
+    if (hinted(t, m, key, &entries, &e))
+        store_value(t, m, entries, e, v);
+    else
+        set_unhinted(t, m, key, v);
 }
 
 // The key and value stay in the entry (a racing reader may still compare against the key).
