@@ -77,6 +77,28 @@ inline bool is_for_in_loop(Op op) { return op == Op::ForArray || op == Op::ForSt
 
 inline bool op_has_args(Op op) { return kOpFormats[static_cast<uint8_t>(op)][2] == 'n'; }
 
+// An instruction's jump, relative to its own position, in one of three places: b:c (format J,
+// always the second letter), c (the compare-and-branch family) or its extension word's b:c (the
+// for-in loops). No instruction has two. `jump_offset` is false for one without a jump;
+// `set_jump_offset` is false if the offset does not fit (c holds 16 bits).
+inline bool jump_offset(const Instr* ip, int64_t* offset) {
+    if (kOpFormats[static_cast<uint8_t>(ip->op)][1] == 'J') *offset = ip->sbc();
+    else if (is_int_cmp_jump(ip->op)) *offset = ip->sc();
+    else if (is_for_in_loop(ip->op)) *offset = ip[1].sbc();
+    else return false;
+    return true;
+}
+inline bool set_jump_offset(Instr* ip, int64_t offset) {
+    if (is_int_cmp_jump(ip->op)) {
+        if (offset < INT16_MIN || offset > INT16_MAX) return false;
+        ip->c = static_cast<uint16_t>(static_cast<int16_t>(offset));
+        return true;
+    }
+    if (offset < INT32_MIN || offset > INT32_MAX) return false;
+    (is_for_in_loop(ip->op) ? ip[1] : *ip).set_sbc(static_cast<int32_t>(offset));
+    return true;
+}
+
 // Number of 8-byte words the instruction at `i` occupies (itself + ext words + argument words).
 inline uint32_t instr_length(const Instr& i) {
     uint32_t n = 1 + kOpExt[static_cast<uint8_t>(i.op)];

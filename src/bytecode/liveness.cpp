@@ -89,10 +89,7 @@ void for_each_successor(const FunctionProto& fn, uint32_t pc, F&& f) {
     case Op::Jmp: case Op::Ret: case Op::RetVoid: case Op::Throw: case Op::Halt: break;
     default: f(pc + instr_length(in));
     }
-    const char* format = kOpFormats[static_cast<uint8_t>(in.op)];
-    if (format[0] == 'J' || format[1] == 'J') f(static_cast<uint32_t>(int64_t{pc} + in.sbc()));
-    if (is_int_cmp_jump(in.op)) f(static_cast<uint32_t>(int64_t{pc} + in.sc()));
-    if (is_for_in_loop(in.op)) f(static_cast<uint32_t>(int64_t{pc} + fn.code[pc + 1].sbc()));
+    if (int64_t off = 0; jump_offset(&in, &off)) f(static_cast<uint32_t>(int64_t{pc} + off));
 }
 
 // A set of reference registers, one bit per reference register (numbered in register order).

@@ -89,18 +89,13 @@ private:
         case 'k': return v < m_fn.consts.size() || fail_b(pc, fmt::format("constant k{} out of range", v));
         case 'g': return v < m_p.globals.size() || fail_b(pc, fmt::format("global g{} out of range", v));
         case 'f': return v < m_p.functions.size() || fail_b(pc, fmt::format("function f{} out of range", v));
-        case 'J': return jump_ok(int64_t{pc} + in.sbc()) || fail_b(pc, "jump target is not an instruction");
-        case 's':
-            if (is_int_cmp_jump(in.op))
-                return jump_ok(int64_t{pc} + in.sc()) || fail_b(pc, "jump target is not an instruction");
-            return true;
         case 'n': {
             const uint16_t* regs = in.arg_regs();
             for (uint32_t i = 0; i < in.c; ++i)
                 if (!reg_ok(regs[i])) return fail_b(pc, fmt::format("argument register r{} >= nregs", regs[i]));
             return true;
         }
-        default: return true; // u, i, I, -: immediates
+        default: return true; // u, i, I, -: immediates; J, s: jumps (check_instr)
         }
     }
 
@@ -109,8 +104,7 @@ private:
         if (kOpExt[static_cast<uint8_t>(in.op)] == 0) return true;
         const Instr& e = m_fn.code[pc + 1];
         if (is_for_in_loop(in.op)) {
-            if (!reg_ok(e.a)) return fail_b(pc, "loop length register out of range");
-            return jump_ok(int64_t{pc} + e.sbc()) || fail_b(pc, "loop body is not an instruction");
+            return reg_ok(e.a) || fail_b(pc, "loop length register out of range"); // its jump: check_instr
         }
         if (in.op == Op::EqDeep || in.op == Op::FormatSpec)
             return e.a < m_fn.consts.size() || fail_b(pc, "extension constant out of range");
@@ -127,6 +121,8 @@ private:
             if (!check_operand(pc, f[k], fields[k])) return false;
             if (f[k] == 'J') break;
         }
+        if (int64_t off = 0; jump_offset(&in, &off) && !jump_ok(int64_t{pc} + off))
+            return fail_b(pc, "jump target is not an instruction");
         if (in.op == Op::ForPrep || in.op == Op::ForLoop || in.op == Op::ForLoopInc) {
             // counter, stop, step, loop variable
             if (!reg_ok(uint32_t{in.a} + 3)) return fail_b(pc, "range loop registers run past nregs");

@@ -23,7 +23,6 @@
 #include "compile/fn_compiler.hpp"
 
 #include <algorithm>
-#include <limits>
 #include <optional>
 #include <vector>
 
@@ -171,19 +170,8 @@ void inline_into(FunctionProto& fn, const bytecode::Program& program,
     };
     bool fits = true;
     for (uint32_t pc = 0; pc < fn.code.size(); pc += bytecode::instr_length(fn.code[pc])) {
-        const Instr& old = fn.code[pc];
-        if (inlined[pc]) continue;
-        Instr& in = code[new_pc[pc]];
-        const char f = format_of(old.op)[1];
-        if (f == 'J') in.set_sbc(static_cast<int32_t>(moved(pc, old.sbc())));
-        if (bytecode::is_int_cmp_jump(old.op)) {
-            int64_t off = moved(pc, old.sc());
-            using Limits = std::numeric_limits<int16_t>;
-            fits = fits && off >= Limits::min() && off <= Limits::max();
-            in.c = static_cast<uint16_t>(static_cast<int16_t>(off));
-        }
-        if (bytecode::is_for_in_loop(old.op))
-            code[new_pc[pc] + 1].set_sbc(static_cast<int32_t>(moved(pc, fn.code[pc + 1].sbc())));
+        if (int64_t off = 0; !inlined[pc] && bytecode::jump_offset(&fn.code[pc], &off))
+            fits = bytecode::set_jump_offset(&code[new_pc[pc]], moved(pc, off)) && fits;
     }
     if (!fits) {
         fn.nregs = nregs;

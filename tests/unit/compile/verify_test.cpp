@@ -78,18 +78,29 @@ TEST(Verify, RejectsBadRegister) {
     EXPECT_NE(bytecode::verify(*b->program).find("register"), std::string::npos);
 }
 
+// A jump lives in one of three places (bytecode::jump_offset): b:c, a compare-and-branch's c, a
+// for-in loop's extension word. Each, pointed past the code, is rejected.
 TEST(Verify, RejectsJumpOutsideTheCode) {
-    auto b = build(kProgram);
-    ASSERT_TRUE(b->program);
-    auto& code = b->program->functions[0]->code;
-    bool patched = false;
-    for (uint32_t pc = 0; pc < code.size() && !patched; pc += bytecode::instr_length(code[pc]))
-        if (code[pc].op == bytecode::Op::Jmp || code[pc].op == bytecode::Op::JmpIfFalse) {
-            code[pc].set_sbc(100000);
-            patched = true;
-        }
-    ASSERT_TRUE(patched);
-    EXPECT_NE(bytecode::verify(*b->program).find("jump"), std::string::npos);
+    using bytecode::Instr;
+    using bytecode::Op;
+    const std::pair<bool (*)(Op), void (*)(Instr*)> kinds[] = {
+        {[](Op op) { return op == Op::Jmp || op == Op::JmpIfFalse; }, [](Instr* in) { in->set_sbc(100000); }},
+        {bytecode::is_int_cmp_jump, [](Instr* in) { in->c = 30000; }},
+        {bytecode::is_for_in_loop, [](Instr* in) { in[1].set_sbc(100000); }},
+    };
+    for (const auto& [is_kind, patch] : kinds) {
+        auto b = build(kProgram);
+        ASSERT_TRUE(b->program);
+        auto& code = b->program->functions[0]->code;
+        bool patched = false;
+        for (uint32_t pc = 0; pc < code.size() && !patched; pc += bytecode::instr_length(code[pc]))
+            if (is_kind(code[pc].op)) {
+                patch(&code[pc]);
+                patched = true;
+            }
+        ASSERT_TRUE(patched);
+        EXPECT_NE(bytecode::verify(*b->program).find("jump target"), std::string::npos);
+    }
 }
 
 TEST(Verify, RejectsTruncatedCodeAndBadHandler) {
