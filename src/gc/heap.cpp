@@ -46,9 +46,11 @@ struct Page {
     uint32_t nfree;       // cells on free_head
     FreeCell* free_head;  // free cells not yet handed to a thread
     uint32_t home;        // LocalAllocator::home of the thread that last took cells from it
+    // The last marking that reached one of its cells (page_live_epoch; "Dead pages" in heap.hpp).
+    std::atomic<uint8_t> live_epoch;
     char* cell(uint32_t i) { return reinterpret_cast<char*>(this) + kPageHeader + size_t{i} * cell_size; }
 };
-static_assert(sizeof(Page) <= kPageHeader);
+static_assert(sizeof(Page) <= kPageHeader && offsetof(Page, live_epoch) == kPageLiveEpochOffset);
 
 struct LargeObject {
     Obj* obj;
@@ -332,6 +334,8 @@ struct Heap::Impl {
     uint8_t epoch = 0;
     uint8_t done_epoch = 0;
     GcStats stats;
+    // GcStats::pages_swept and dead_pages, counted by sweeps that run without mu (copied by stats()).
+    std::atomic<uint64_t> pages_swept{0}, dead_pages{0};
     Marker marker;
     // Parallel phases (used only while the world is stopped, by the collecting thread).
     uint32_t mark_threads = 0;                 // set_mark_threads; 0 = automatic
@@ -380,12 +384,13 @@ struct Heap::Impl {
     void pace();
     void assist(VmThread& t, Heap& heap);
     void release_page(Page* p);
-    uint32_t sweep_page(Page* p);
+    uint32_t sweep_page(Page* p, bool format_dead = false);
+    static FreeCell* link_cells(Page* p);
     Page* pop_partial(uint32_t cls, uint32_t home, bool own);
     Page* pop_unswept(uint32_t cls, uint32_t home, bool own);
     Page* pop_unswept_any();
     void file_swept(Page* p, uint32_t live);
-    uint32_t sweep_unlocked(std::unique_lock<HeapMutex>& lock, Page* p);
+    uint32_t sweep_unlocked(std::unique_lock<HeapMutex>& lock, Page* p, bool format_dead = false);
     void finish_sweep_locked();
     void begin_epoch();
     uint64_t sweep_large();
@@ -550,6 +555,13 @@ Page* Heap::Impl::new_page(uint32_t cls, std::unique_lock<HeapMutex>& lock, bool
 // Makes every cell of a page from new_page a free cell; returns the list, all of it handed out
 // (the page keeps none). Writes all 64 KiB: done without mu.
 FreeCell* Heap::Impl::format_page(Page* p) {
+    FreeCell* head = link_cells(p);
+    p->nfree = 0;
+    p->free_head = nullptr;
+    return head;
+}
+
+FreeCell* Heap::Impl::link_cells(Page* p) {
     FreeCell* head = nullptr;
     for (uint32_t i = p->ncells; i-- > 0;) {
         auto* c = reinterpret_cast<FreeCell*>(p->cell(i));
@@ -557,8 +569,6 @@ FreeCell* Heap::Impl::format_page(Page* p) {
         c->next = head;
         head = c;
     }
-    p->nfree = 0;
-    p->free_head = nullptr;
     return head;
 }
 
@@ -572,9 +582,13 @@ FreeCell* Heap::Impl::format_page(Page* p) {
 FreeCell* Heap::Impl::refill(uint32_t cls, const LocalAllocator& alloc, Heap& heap) {
     uint32_t home = alloc.home;
     std::unique_lock<HeapMutex> lock(mu);
+    // Objects allocated during a cycle are marked (black): the page they come from is live in its
+    // epoch ("Dead pages", heap.hpp).
+    const uint8_t black = heap.marking.load(std::memory_order_relaxed);
     if (!returned[cls].empty()) { // already counted when first handed out
         FreeCell* head = returned[cls].back();
         returned[cls].pop_back();
+        if (black) page_live_epoch(&head->header).store(black, std::memory_order_relaxed); // one page's cells
         return head;
     }
     Page* p = nullptr;
@@ -593,7 +607,7 @@ FreeCell* Heap::Impl::refill(uint32_t cls, const LocalAllocator& alloc, Heap& he
             u = hurry ? nullptr : pop_unswept(cls, home, false);
         }
         if (u) {
-            uint32_t live = sweep_unlocked(lock, u);
+            uint32_t live = sweep_unlocked(lock, u, true);
             swept = true;
             if (u->nfree == 0) {
                 file_swept(u, live); // full
@@ -613,6 +627,7 @@ FreeCell* Heap::Impl::refill(uint32_t cls, const LocalAllocator& alloc, Heap& he
         p->home = home;
         p->nfree = 0;
         p->free_head = nullptr;
+        p->live_epoch.store(black, std::memory_order_relaxed);
         note_allocation(uint64_t{p->ncells} * p->cell_size, heap);
         lock.unlock();
         return format_page(p);
@@ -622,6 +637,7 @@ FreeCell* Heap::Impl::refill(uint32_t cls, const LocalAllocator& alloc, Heap& he
     p->free_head = nullptr;
     p->nfree = 0;
     p->home = home;
+    if (black) p->live_epoch.store(black, std::memory_order_relaxed);
     return head;
 }
 
@@ -637,10 +653,19 @@ void Heap::Impl::release_page(Page* p) {
 // Rebuilds p's free list in address order; returns the number of live cells: those the last
 // completed marking reached, or the running one (a concurrent cycle's markers may already have
 // moved a live object's mark on). Live cells are only read.
-uint32_t Heap::Impl::sweep_page(Page* p) {
+uint32_t Heap::Impl::sweep_page(Page* p, bool format_dead) {
     // Both are epochs, never kMarkNone (a page is only swept after a marking completed: pages become
     // unswept in start_lazy_sweep), so an unmarked cell matches neither.
     const uint8_t done = done_epoch, running = epoch;
+    pages_swept.fetch_add(1, std::memory_order_relaxed);
+    if (uint8_t e = p->live_epoch.load(std::memory_order_relaxed); e != done && e != running) {
+        // Dead: neither marking reached any of its cells ("Dead pages", heap.hpp). Its cells are not
+        // read; the caller that allocates from it gets them linked, the pool formats them later.
+        dead_pages.fetch_add(1, std::memory_order_relaxed);
+        p->nfree = p->ncells;
+        p->free_head = format_dead ? link_cells(p) : nullptr;
+        return 0;
+    }
     const size_t step = p->cell_size;
     uint32_t live = 0;
     FreeCell* head = nullptr;
@@ -716,10 +741,10 @@ void Heap::Impl::file_swept(Page* p, uint32_t live) {
 // With `lock` (on mu) held: sweeps p, which the caller popped off `unswept`, with the lock released
 // (p belongs to this thread meanwhile; other threads keep allocating and sweeping other pages).
 // Returns its live cells; the caller files it.
-uint32_t Heap::Impl::sweep_unlocked(std::unique_lock<HeapMutex>& lock, Page* p) {
+uint32_t Heap::Impl::sweep_unlocked(std::unique_lock<HeapMutex>& lock, Page* p, bool format_dead) {
     lock.unlock();
     auto start = std::chrono::steady_clock::now();
-    uint32_t live = sweep_page(p);
+    uint32_t live = sweep_page(p, format_dead);
     auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start);
     lock.lock();
     stats.lazy_sweep_ns += static_cast<uint64_t>(ns.count());
@@ -1086,6 +1111,9 @@ void Heap::Impl::start_cycle(VmThread& t, Heap& heap, PauseTimes& pt) {
     vm->threading->visit_all_handle_contents([&](Obj* o) { marker.mark(o); });
     marker.hand_over(*share);
     marker.set_share(nullptr);
+    // What the threads allocate from now on is black, and comes from refills, which mark its page
+    // live in this epoch ("Dead pages", heap.hpp). The cells left on their lists wait for the sweep.
+    reset_allocators(t);
     cycle_markers = concurrent_markers();
     ensure_helpers(cycle_markers);
     for (auto& m : helper_markers) m->clear();
@@ -1174,8 +1202,9 @@ void Heap::Impl::finish_cycle(VmThread& t, Heap& heap, PauseTimes& pt) {
     pt.sweep_ns += elapsed_ns(marked, Clock::now());
 }
 
-// Stress mode, at every remark: everything reachable must be marked, or the sweep would free it.
-// A miss is a VM bug (a missing write barrier); fail loudly rather than corrupt the heap later.
+// Stress mode, at every remark: everything reachable must be marked, and its page marked live, or the
+// sweep would free it. A miss is a VM bug (a missing write barrier, a page handed out during the cycle
+// without its mark); fail loudly rather than corrupt the heap later.
 void Heap::Impl::verify_marks(VmThread& t) {
     marker.start_verify();
     mark_roots(*vm, t, marker);
@@ -1383,7 +1412,11 @@ uint64_t Heap::limit_bytes() const { return impl->limit; }
 
 uint32_t Heap::cores() const { return impl->cores; }
 
-const GcStats& Heap::stats() const { return impl->stats; }
+const GcStats& Heap::stats() const {
+    impl->stats.pages_swept = impl->pages_swept.load(std::memory_order_relaxed);
+    impl->stats.dead_pages = impl->dead_pages.load(std::memory_order_relaxed);
+    return impl->stats;
+}
 
 std::string Heap::stats_report() const {
     uint64_t allocated = impl->stats.bytes_allocated_total;
@@ -1393,7 +1426,7 @@ std::string Heap::stats_report() const {
     }
     constexpr double kMiB = 1024.0 * 1024.0;
     std::unique_lock<HeapMutex> lock(impl->mu); // lazy_sweep_ns is updated at refills
-    const GcStats s = impl->stats;
+    const GcStats s = stats();
     lock.unlock();
     return fmt::format("gc: {} collections, pause total {:.1f} ms, max {:.1f} ms, heap peak {:.1f} MiB, "
                        "allocated {:.1f} MiB, max time-to-safepoint {:.3f} ms",
@@ -1402,14 +1435,15 @@ std::string Heap::stats_report() const {
                        static_cast<double>(s.peak_heap_bytes) / kMiB, static_cast<double>(allocated) / kMiB,
                        static_cast<double>(s.max_ttsp_ns) / 1e6) +
            fmt::format("\ngc: pause p50 {:.3f} ms, p99 {:.3f} ms, max {:.3f} ms; time-to-safepoint p50 {:.3f} ms, "
-                       "p99 {:.3f} ms, max {:.3f} ms; mark {:.1f} ms, sweep {:.1f} ms in pauses + {:.1f} ms lazily, "
-                       "last live {:.1f} MiB",
+                       "p99 {:.3f} ms, max {:.3f} ms; mark {:.1f} ms, sweep {:.1f} ms in pauses + {:.1f} ms lazily "
+                       "({} of {} pages dead, not read), last live {:.1f} MiB",
                        static_cast<double>(s.pauses.percentile(0.5)) / 1e6,
                        static_cast<double>(s.pauses.percentile(0.99)) / 1e6,
                        static_cast<double>(s.pauses.max) / 1e6, static_cast<double>(s.ttsp.percentile(0.5)) / 1e6,
                        static_cast<double>(s.ttsp.percentile(0.99)) / 1e6, static_cast<double>(s.ttsp.max) / 1e6,
                        static_cast<double>(s.mark_ns) / 1e6, static_cast<double>(s.sweep_ns) / 1e6,
-                       static_cast<double>(s.lazy_sweep_ns) / 1e6, static_cast<double>(s.last_live_bytes) / kMiB) +
+                       static_cast<double>(s.lazy_sweep_ns) / 1e6, s.dead_pages, s.pages_swept,
+                       static_cast<double>(s.last_live_bytes) / kMiB) +
            (s.concurrent_cycles == 0
                 ? std::string()
                 : fmt::format("\ngc: {} concurrent cycles (2 pauses each), marking beside the program {:.1f} ms, "

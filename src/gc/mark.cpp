@@ -13,7 +13,7 @@ namespace bp::gc {
 
 // Tracing. The kinds a typical heap is made of (instances, arrays and their storage, strings) are
 // traced inline in the drain loops; the rest go to trace_other, so the hot path saves no registers.
-inline void Marker::trace_storage(Storage* s) {
+[[gnu::always_inline]] inline void Marker::trace_storage(Storage* s) {
     if (__builtin_expect(s->flags & rt::kStorageMapEntries, 0)) {
         trace_map_entries(s);
         return;
@@ -31,7 +31,7 @@ void Marker::trace_map_entries(Storage* s) {
     }
 }
 
-inline void Marker::trace(Obj* o) {
+[[gnu::always_inline]] inline void Marker::trace(Obj* o) {
     switch (o->kind) {
     case ObjKind::String: // its append buffer, if any (runtime/string.cpp; written once, before publication)
         if (__builtin_expect(o->flags & kStringInBuffer, 0)) mark(static_cast<String*>(o)->buffer());

@@ -183,8 +183,8 @@ public:
         return 64; // a large string or a handle: its header
     }
     // Verification (stress mode): instead of marking, walks everything reachable from what is
-    // marked through this marker and counts the objects found without a mark (each is a bug: the
-    // sweep would free a reachable object).
+    // marked through this marker and counts the objects found without a mark, or on a page not
+    // marked live (each is a bug: the sweep would free a reachable object).
     void start_verify() {
         m_seen.clear();
         m_unmarked = 0;
@@ -227,12 +227,18 @@ private:
         return true;
     }
     // Counts o as live (once, by the marker that claimed it).
+    // A page object also marks its page live in this epoch (a load first: the markers share the
+    // page header's line, which stays clean once set).
     void count(const Obj* o) {
         live_bytes += cell_bytes(o->cell_class);
         ++live_objects;
         m_work += work_of(o);
+        if (o->cell_class) {
+            std::atomic<uint8_t>& page = page_live_epoch(o);
+            if (page.load(std::memory_order_relaxed) != m_epoch) page.store(m_epoch, std::memory_order_relaxed);
+        }
     }
-    void visit(Obj* o) {
+    [[gnu::always_inline]] void visit(Obj* o) {
         count(o);
         trace(o);
     }
@@ -243,7 +249,9 @@ private:
     void trace_other(Obj* o);
     void verify_visit(Obj* o) {
         if (!m_seen.insert(o).second) return;
-        if (!marked_in(o, m_epoch)) ++m_unmarked;
+        if (!marked_in(o, m_epoch) ||
+            (o->cell_class && page_live_epoch(o).load(std::memory_order_relaxed) != m_epoch))
+            ++m_unmarked;
         m_stack.push_back(o);
     }
     std::vector<Obj*> m_stack;

@@ -2,11 +2,15 @@
 // (gc/allocate.hpp), the heap (gc/heap.cpp) and the marker's byte counts (gc/marker.hpp).
 #pragma once
 
+#include "runtime/object.hpp"
+
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 
 namespace bp::gc {
 
+inline constexpr size_t kPageSize = 64 * 1024; // small-object pages, aligned to their size
 inline constexpr size_t kMaxSmall = 8192;   // above this: large objects
 inline constexpr uint32_t kClassCount = 55; // small size classes
 
@@ -57,5 +61,13 @@ constexpr size_t class_size(uint32_t cls) { return kClassTable.bytes[size_t{cls}
 constexpr uint32_t cell_bytes(uint8_t cell_class) { return kClassTable.bytes[cell_class]; }
 static_assert(class_size(kFineClasses - 1) == 128 && class_size(kFineClasses + kMediumClasses - 1) == 512);
 static_assert(kClassCount < 255, "Obj::cell_class is one byte");
+
+// The page header's byte holding the epoch of the last marking that reached any of the page's cells
+// (gc/heap.hpp, "Dead pages"), for an object in a page (cell_class != 0).
+inline constexpr size_t kPageLiveEpochOffset = 28;
+inline std::atomic<uint8_t>& page_live_epoch(const Obj* o) {
+    auto page = reinterpret_cast<uintptr_t>(o) & ~uintptr_t{kPageSize - 1};
+    return *reinterpret_cast<std::atomic<uint8_t>*>(page + kPageLiveEpochOffset);
+}
 
 } // namespace bp::gc

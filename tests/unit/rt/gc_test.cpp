@@ -2,7 +2,10 @@
 #include "fixture.hpp"
 #include "gc/size_class.hpp"
 
+#include <fmt/format.h>
+
 #include <string>
+#include <vector>
 
 namespace bp::test {
 namespace {
@@ -152,6 +155,28 @@ TEST_F(GcTest, CollectionBecomesDueAfterThreshold) {
     std::string report = vm->heap.stats_report();
     EXPECT_NE(report.find("gc: 1 collections, pause total"), std::string::npos) << report;
     EXPECT_NE(report.find("allocated"), std::string::npos);
+}
+
+// A page no marking reached is dead: the sweep does not read its cells (gc/heap.hpp, "Dead pages").
+// One whose cells all died but one is read as before, and its garbage becomes free cells.
+TEST_F(GcTest, DeadPagesAreNotReadAndComeBack) {
+    vm->heap.set_concurrent(gc::Heap::Concurrent::Never);
+    std::vector<String*> garbage;
+    for (int i = 0; i < 20000; ++i) garbage.push_back(str(fmt::format("dead {:06}", i))); // ~8 pages
+    String* keep = str("kept string"); // the same class, on the last page
+    root(0, keep);
+    collect();
+    vm->heap.finish_sweep();
+    const gc::GcStats& s = vm->heap.stats();
+    EXPECT_GE(s.dead_pages, 6u);
+    EXPECT_GT(s.pages_swept, s.dead_pages);
+    EXPECT_EQ(garbage.back()->kind, ObjKind::Free); // on keep's page: swept cell by cell
+    EXPECT_EQ(live_objects(), 1u);
+    // The dead pages' cells are handed out again (the pool formats them).
+    for (int i = 0; i < 20000; ++i) root(1, str(fmt::format("new! {:06}", i)));
+    EXPECT_EQ(view(thread->stack[1]), "new! 019999");
+    EXPECT_EQ(keep->view(), "kept string");
+    EXPECT_LE(vm->heap.stats().peak_heap_bytes, 64u << 20);
 }
 
 class StressGcTest : public RtFixture {
