@@ -1111,9 +1111,14 @@ void Heap::Impl::start_cycle(VmThread& t, Heap& heap, PauseTimes& pt) {
     vm->threading->visit_all_handle_contents([&](Obj* o) { marker.mark(o); });
     marker.hand_over(*share);
     marker.set_share(nullptr);
-    // What the threads allocate from now on is black, and comes from refills, which mark its page
-    // live in this epoch ("Dead pages", heap.hpp). The cells left on their lists wait for the sweep.
-    reset_allocators(t);
+    // What the threads allocate from now on is black: from their free lists, each one page's cells,
+    // whose pages are live in this epoch, and then from refills, which mark theirs ("Dead pages").
+    auto held_pages_live = [&](const VmThread& th) {
+        for (FreeCell* head : th.alloc.free)
+            if (head) page_live_epoch(&head->header).store(epoch, std::memory_order_relaxed);
+    };
+    for (VmThread* th : vm->threads) held_pages_live(*th);
+    held_pages_live(t);
     cycle_markers = concurrent_markers();
     ensure_helpers(cycle_markers);
     for (auto& m : helper_markers) m->clear();

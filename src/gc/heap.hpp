@@ -118,11 +118,11 @@
 // (formatted when reused), or, when the sweeping refill wants its class, its cells are linked into
 // a free list without being read. Why this is exact:
 //   - every live cell was reached by the marking its mark names (count() sets the page's epoch),
-//     or allocated black during a concurrent cycle. Black objects come from refills during the
-//     cycle, which set the page's epoch to the cycle's: the cycle's initial pause empties every
-//     LocalAllocator (their cells wait for the next sweep), so no black object comes from a list
-//     handed out before the cycle. A list given back by an ended thread is one page's cells, so
-//     its refill marks that page.
+//     or allocated black during a concurrent cycle. Black objects come from the free lists the
+//     threads held when the cycle began, or from refills during it. A free list is always one
+//     page's cells (a refill hands out one page's list; a thread that ends gives its lists back
+//     whole), so the initial pause marks the page of every list a thread holds, and each refill
+//     during the cycle marks the page it hands out.
 //   - a stale page epoch can only match by accident (epochs wrap): the page is then read cell by
 //     cell, as before. Its cells' marks decide, as in "Mark epochs".
 //   - a dead page's cells keep their old kinds and marks until formatted: nothing reads them (they
