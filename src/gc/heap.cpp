@@ -561,6 +561,7 @@ FreeCell* Heap::Impl::format_page(Page* p) {
     return head;
 }
 
+// Links every cell of p, in address order, into a list of free cells; returns its head.
 FreeCell* Heap::Impl::link_cells(Page* p) {
     FreeCell* head = nullptr;
     for (uint32_t i = p->ncells; i-- > 0;) {
@@ -652,7 +653,8 @@ void Heap::Impl::release_page(Page* p) {
 
 // Rebuilds p's free list in address order; returns the number of live cells: those the last
 // completed marking reached, or the running one (a concurrent cycle's markers may already have
-// moved a live object's mark on). Live cells are only read.
+// moved a live object's mark on). Live cells are only read. A dead page's cells are not read at all:
+// linked into its free list if `format_dead` (the caller allocates from it), else left for the pool.
 uint32_t Heap::Impl::sweep_page(Page* p, bool format_dead) {
     // Both are epochs, never kMarkNone (a page is only swept after a marking completed: pages become
     // unswept in start_lazy_sweep), so an unmarked cell matches neither.
