@@ -80,21 +80,13 @@ uint16_t FnCompiler::str_const(const std::string& s) {
     return add_const(std::move(c));
 }
 
-// Jump fields: format "rJ"/"-J" use b:c; "rrs" use c (16 bits); ForArray/ForStr/ForBytes use the ext word.
+// Where the jump lives is bytecode::set_jump_offset's business; only a compare-and-branch's 16 bits
+// can overflow in practice.
 void FnCompiler::patch(uint32_t site, uint32_t target) {
-    Instr& in = m_proto.code[site];
     int64_t off = static_cast<int64_t>(target) - static_cast<int64_t>(site);
-    const char* fmt = bytecode::kOpFormats[static_cast<uint8_t>(in.op)];
-    if (bytecode::is_for_in_loop(in.op)) {
-        m_proto.code[site + 1].set_sbc(static_cast<int32_t>(off));
-    } else if (fmt[2] == 's') {
-        if (off < -32768 || off > 32767)
-            throw LimitError{m_proto.spans[site], "function '" + m_proto.name +
-                                                      "' is too large: this branch spans more than 32767 instructions"};
-        in.c = static_cast<uint16_t>(static_cast<int16_t>(off));
-    } else {
-        in.set_sbc(static_cast<int32_t>(off));
-    }
+    if (!bytecode::set_jump_offset(&m_proto.code[site], off))
+        throw LimitError{m_proto.spans[site], "function '" + m_proto.name +
+                                                  "' is too large: this branch spans more than 32767 instructions"};
 }
 
 void FnCompiler::jump_to(Label& l, uint32_t site) {
