@@ -1173,7 +1173,7 @@ void Heap::Impl::finish_cycle(VmThread& t, Heap& heap, PauseTimes& pt) {
         helpers->wait(); // on a loaded machine: until the OS runs the helper that must see the end
     }
     background = false;
-    std::vector<Obj*> grey;
+    MarkStack grey;
     share->steal_all(grey); // chunks no helper took (helpers the OS did not schedule in time)
     satb.take(grey);
     reset_allocators(t);

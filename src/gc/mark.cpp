@@ -13,116 +13,137 @@ namespace bp::gc {
 
 // Tracing. The kinds a typical heap is made of (instances, arrays and their storage, strings) are
 // traced inline in the drain loops; the rest go to trace_other, so the hot path saves no registers.
-[[gnu::always_inline]] inline void Marker::trace_storage(Storage* s) {
+template <Marker::Claim C>
+[[gnu::always_inline]] inline void Marker::trace_storage(Run& r, Storage* s) {
     if (__builtin_expect(s->flags & rt::kStorageMapEntries, 0)) {
-        trace_map_entries(s);
+        r = trace_map_entries<C>(r, s);
         return;
     }
     if (!(s->flags & rt::kStorageRefs)) return;
-    for (uint64_t i = 0; i < s->capacity; ++i) mark(slot_load(&s->slots[i]).o);
+    for (uint64_t i = 0; i < s->capacity; ++i) mark<C>(r, slot_load(&s->slots[i]).o);
 }
 
-void Marker::trace_map_entries(Storage* s) {
+template <Marker::Claim C>
+Marker::Run Marker::trace_map_entries(Run r, Storage* s) {
     bool key_ref = s->flags & rt::kStorageKeyRef;
     bool value_ref = s->flags & rt::kStorageValueRef;
     for (uint64_t i = 0; i + 2 < s->capacity; i += 3) {
-        if (key_ref) mark(slot_load(&s->slots[i + 1]).o);
-        if (value_ref) mark(slot_load(&s->slots[i + 2]).o);
+        if (key_ref) mark<C>(r, slot_load(&s->slots[i + 1]).o);
+        if (value_ref) mark<C>(r, slot_load(&s->slots[i + 2]).o);
     }
+    return r;
 }
 
-[[gnu::always_inline]] inline void Marker::trace(Obj* o) {
+template <Marker::Claim C>
+[[gnu::always_inline]] inline void Marker::trace(Run& r, Obj* o) {
     switch (o->kind) {
     case ObjKind::String: // its append buffer, if any (runtime/string.cpp; written once, before publication)
-        if (__builtin_expect(o->flags & kStringInBuffer, 0)) mark(static_cast<String*>(o)->buffer());
+        if (__builtin_expect(o->flags & kStringInBuffer, 0)) mark<C>(r, static_cast<String*>(o)->buffer());
         return;
     case ObjKind::Instance: {
         auto* inst = static_cast<Instance*>(o);
-        for (uint32_t i : inst->type->info->ref_fields()) mark(slot_load(&inst->fields[i]).o);
+        for (uint32_t i : inst->type->info->ref_fields()) mark<C>(r, slot_load(&inst->fields[i]).o);
         return;
     }
     case ObjKind::Array: {
         // The storage is traced right here (it is almost always this array's alone): one stack
         // push and pop fewer per array, and its line is fetched while the array's is hot.
         Storage* s = static_cast<Array*>(o)->storage.load(std::memory_order_acquire);
-        if (!s || m_verify) {
-            mark(s);
-        } else if (claim(s)) {
-            count(s);
-            trace_storage(s);
+        if (!s || C == Claim::Verify) {
+            mark<C>(r, s);
+        } else if (claim<C>(r, s)) {
+            count(r, s);
+            trace_storage<C>(r, s);
         }
         return;
     }
     case ObjKind::Storage:
-        trace_storage(static_cast<Storage*>(o));
+        trace_storage<C>(r, static_cast<Storage*>(o));
         return;
     default:
-        trace_other(o);
+        r = trace_other<C>(r, o);
         return;
     }
 }
 
-void Marker::trace_other(Obj* o) {
+template <Marker::Claim C>
+Marker::Run Marker::trace_other(Run r, Obj* o) {
     switch (o->kind) {
     case ObjKind::Free:
     case ObjKind::String:
     case ObjKind::Instance:
     case ObjKind::Array:
     case ObjKind::Storage:
-        return; // traced inline (Marker::trace); Free: never marked
+        break; // traced inline (Marker::trace); Free: never marked
     case ObjKind::Handle: // a native threading handle (runtime/thread/handles.hpp)
         if (handle_contents)
-            thread::ThreadRuntime::visit_handle(static_cast<thread::Handle*>(o), [&](Obj* x) { mark(x); });
-        return;
+            thread::ThreadRuntime::visit_handle(static_cast<thread::Handle*>(o), [&](Obj* x) { mark<C>(r, x); });
+        break;
     case ObjKind::Map: {
         auto* m = static_cast<Map*>(o);
-        mark(m->entries.load(std::memory_order_acquire));
-        mark(m->index.load(std::memory_order_acquire));
-        return;
+        mark<C>(r, m->entries.load(std::memory_order_acquire));
+        mark<C>(r, m->index.load(std::memory_order_acquire));
+        break;
     }
     case ObjKind::Tuple: {
         auto* t = static_cast<Tuple*>(o);
         for (size_t i = 0; i < t->type->items.size(); ++i)
-            if (t->type->items[i]->is_ref()) mark(slot_load(&t->items[i]).o);
-        return;
+            if (t->type->items[i]->is_ref()) mark<C>(r, slot_load(&t->items[i]).o);
+        break;
     }
     case ObjKind::Closure: {
         auto* c = static_cast<Closure*>(o);
-        for (uint32_t i = 0; i < c->ncaptures; ++i) mark(c->captures[i]);
-        return;
+        for (uint32_t i = 0; i < c->ncaptures; ++i) mark<C>(r, c->captures[i]);
+        break;
     }
     case ObjKind::Cell: {
         auto* c = static_cast<Cell*>(o);
-        if (c->flags & 1) mark(slot_load(&c->value).o);
-        return;
+        if (c->flags & 1) mark<C>(r, slot_load(&c->value).o);
+        break;
     }
     case ObjKind::Box: {
         auto* b = static_cast<Box*>(o);
-        mark_value_if(b->value, b->type && b->type->is_ref());
-        return;
+        if (b->type && b->type->is_ref()) mark<C>(r, b->value.o);
+        break;
     }
     case ObjKind::Error: {
         auto* e = static_cast<ErrorObj*>(o);
-        mark(e->message);
-        mark(ref_load(&e->traceback)); // set lazily, maybe while a concurrent cycle marks
-        mark(ref_load(&e->trace));
-        return;
+        mark<C>(r, e->message);
+        mark<C>(r, ref_load(&e->traceback)); // set lazily, maybe while a concurrent cycle marks
+        mark<C>(r, ref_load(&e->trace));
+        break;
     }
     case ObjKind::Bytes:
-        mark(static_cast<Bytes*>(o)->storage.load(std::memory_order_acquire));
-        return;
+        mark<C>(r, static_cast<Bytes*>(o)->storage.load(std::memory_order_acquire));
+        break;
     }
+    return r;
+}
+
+template <Marker::Claim C>
+void Marker::drain_as() {
+    Run r = begin_run();
+    while (r.top != r.base) visit<C>(r, *--r.top);
+    end_run(r);
 }
 
 void Marker::drain() {
-    while (!m_stack.empty()) {
-        Obj* o = m_stack.back();
-        m_stack.pop_back();
-        visit(o);
+    switch (claim_mode()) {
+    case Claim::Store: drain_as<Claim::Store>(); break;
+    case Claim::Exchange: drain_as<Claim::Exchange>(); break;
+    case Claim::Verify: drain_as<Claim::Verify>(); break;
     }
 }
 
 void Marker::drain_shared(SatbQueue* satb, const std::atomic<bool>* stop, MarkProgress* progress, bool credit) {
+    if (claim_mode() == Claim::Exchange)
+        drain_shared_as<Claim::Exchange>(satb, stop, progress, credit);
+    else
+        drain_shared_as<Claim::Store>(satb, stop, progress, credit);
+}
+
+template <Marker::Claim C>
+void Marker::drain_shared_as(SatbQueue* satb, const std::atomic<bool>* stop, MarkProgress* progress, bool credit) {
     uint64_t flushed = m_work;
     uint32_t polls = 0;
     auto stopped = [&] { return stop && stop->load(std::memory_order_relaxed); };
@@ -134,21 +155,27 @@ void Marker::drain_shared(SatbQueue* satb, const std::atomic<bool>* stop, MarkPr
         flushed = m_work;
     };
     for (;;) {
-        while (!m_stack.empty()) {
-            if (m_share->hungry() && m_stack.size() >= 2) m_share->give(m_stack);
+        Run r = begin_run();
+        while (r.top != r.base) {
+            if (m_share->hungry() && r.top - r.base >= 2) {
+                end_run(r);
+                m_share->give(m_stack);
+                r = begin_run();
+            }
             if ((++polls & (MarkProgress::kFlushObjects - 1)) == 0) {
+                end_run(r);
                 flush();
                 // Concurrent: keep some work where assists can take it without this thread running.
                 constexpr size_t kPublishMin = 512;
                 if (progress && m_stack.size() >= kPublishMin && m_share->no_chunks()) m_share->publish(m_stack);
                 if (stopped()) m_stack.clear(); // the heap is going away: leave the rest
                 if (satb && satb->size()) satb->take(m_stack);
-                if (m_stack.empty()) break;
+                r = begin_run();
+                if (r.top == r.base) break;
             }
-            Obj* o = m_stack.back();
-            m_stack.pop_back();
-            visit(o);
+            visit<C>(r, *--r.top);
         }
+        end_run(r);
         flush();
         if (satb && !stopped() && satb->take(m_stack)) continue;
         if (!m_share->take(m_stack)) break;
@@ -163,14 +190,18 @@ uint64_t Marker::assist(MarkShare& share, SatbQueue& satb, uint64_t work, std::c
     set_share(&share);
     while (m_work - start < work && !stop.load(std::memory_order_relaxed)) {
         if (m_stack.empty() && !satb.take(m_stack) && !share.take_until(m_stack, deadline)) break;
-        while (!m_stack.empty() && m_work - start < work) {
+        Run r = begin_run();
+        while (r.top != r.base && m_work + r.bytes + r.extra - start < work) {
             // An assist gives work away too: a background marker may be the hungry one.
-            if (share.hungry() && m_stack.size() >= 2) share.give(m_stack);
+            if (share.hungry() && r.top - r.base >= 2) {
+                end_run(r);
+                share.give(m_stack);
+                r = begin_run();
+            }
             if ((++polls & 255) == 0 && stop.load(std::memory_order_relaxed)) break;
-            Obj* o = m_stack.back();
-            m_stack.pop_back();
-            visit(o);
+            visit<Claim::Exchange>(r, *--r.top); // an assist runs only beside a concurrent cycle
         }
+        end_run(r);
     }
     ended = share.leave(m_stack);
     m_stack.clear();
@@ -178,7 +209,7 @@ uint64_t Marker::assist(MarkShare& share, SatbQueue& satb, uint64_t work, std::c
     return m_work - start;
 }
 
-bool SatbQueue::take(std::vector<Obj*>& out) {
+bool SatbQueue::take(MarkStack& out) {
     std::lock_guard<std::mutex> lock(m_mu);
     if (m_objs.empty()) return false;
     out.insert(out.end(), m_objs.begin(), m_objs.end());
@@ -208,7 +239,7 @@ bool MarkShare::spin_for_work(std::unique_lock<std::mutex>& lock, std::chrono::s
     return woke;
 }
 
-void MarkShare::add_chunk(std::vector<Obj*>&& chunk) {
+void MarkShare::add_chunk(MarkStack&& chunk) {
     if (chunk.empty()) return;
     auto lock = acquire();
     m_chunks.push_back(std::move(chunk));
@@ -216,14 +247,14 @@ void MarkShare::add_chunk(std::vector<Obj*>&& chunk) {
     m_cv.notify_one();
 }
 
-void MarkShare::steal_all(std::vector<Obj*>& out) {
+void MarkShare::steal_all(MarkStack& out) {
     auto lock = acquire();
     for (auto& chunk : m_chunks) out.insert(out.end(), chunk.begin(), chunk.end());
     m_chunks.clear();
     update_hungry();
 }
 
-void MarkShare::give(std::vector<Obj*>& stack) {
+void MarkShare::give(MarkStack& stack) {
     auto lock = acquire();
     if (m_idle <= m_chunks.size() || stack.size() < 2) return; // fed by someone else meanwhile
     auto half = static_cast<std::ptrdiff_t>(stack.size() / 2);
@@ -234,7 +265,7 @@ void MarkShare::give(std::vector<Obj*>& stack) {
     m_cv.notify_one();
 }
 
-void MarkShare::publish(std::vector<Obj*>& stack) {
+void MarkShare::publish(MarkStack& stack) {
     auto lock = acquire();
     auto half = static_cast<std::ptrdiff_t>(stack.size() / 2);
     m_chunks.emplace_back(stack.begin(), stack.begin() + half);
@@ -250,14 +281,14 @@ bool MarkShare::join() {
     return true;
 }
 
-bool MarkShare::take(std::vector<Obj*>& stack) { return take_impl(stack, nullptr); }
+bool MarkShare::take(MarkStack& stack) { return take_impl(stack, nullptr); }
 
-bool MarkShare::take_until(std::vector<Obj*>& stack, std::chrono::steady_clock::time_point deadline) {
+bool MarkShare::take_until(MarkStack& stack, std::chrono::steady_clock::time_point deadline) {
     return take_impl(stack, &deadline);
 }
 
 // take (no deadline) and take_until: one loop, so the end-of-marking rule is written once.
-bool MarkShare::take_impl(std::vector<Obj*>& stack, const std::chrono::steady_clock::time_point* deadline) {
+bool MarkShare::take_impl(MarkStack& stack, const std::chrono::steady_clock::time_point* deadline) {
     auto lock = acquire();
     ++m_idle;
     // A pause's marker spins at most this long per take before it sleeps: far longer than a
@@ -296,7 +327,7 @@ bool MarkShare::take_impl(std::vector<Obj*>& stack, const std::chrono::steady_cl
     }
 }
 
-bool MarkShare::leave(std::vector<Obj*>& stack) {
+bool MarkShare::leave(MarkStack& stack) {
     auto lock = acquire();
     if (!stack.empty()) { // never dropped: after the end (not expected) the remark traces it (steal_all)
         m_chunks.push_back(std::move(stack));

@@ -9,7 +9,9 @@
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
+#include <memory>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 namespace bp {
@@ -18,6 +20,28 @@ class VmThread;
 }
 
 namespace bp::gc {
+
+// A mark stack: a vector whose growth leaves the added room uninitialised. The markers' loops open
+// it to its whole capacity and keep its top in a local (Marker::Run), so opening it must not write.
+template <class T>
+struct NoInitAllocator : std::allocator<T> {
+    template <class U>
+    struct rebind {
+        using other = NoInitAllocator<U>;
+    };
+    NoInitAllocator() = default;
+    template <class U>
+    NoInitAllocator(const NoInitAllocator<U>&) noexcept {}
+    template <class U>
+    void construct(U* p) noexcept {
+        ::new (static_cast<void*>(p)) U; // default-initialised: for a pointer, nothing written
+    }
+    template <class U, class... Args>
+    void construct(U* p, Args&&... args) {
+        ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+    }
+};
+using MarkStack = std::vector<Obj*, NoInitAllocator<Obj*>>;
 
 // Work sharing between parallel markers. A busy marker that sees `hungry()` (some marker is idle
 // and no chunk waits for it) gives it the older half of its stack; a marker whose stack is empty
@@ -43,9 +67,9 @@ public:
     explicit MarkShare(uint32_t markers = 1, bool pause = false) : m_markers(markers), m_pause(pause) {}
     bool pause() const { return m_pause; }
     // Queues grey objects for whoever takes them (the roots of a concurrent cycle).
-    void add_chunk(std::vector<Obj*>&& chunk);
+    void add_chunk(MarkStack&& chunk);
     // Moves every chunk nobody took into `out` (after the markers ended).
-    void steal_all(std::vector<Obj*>& out);
+    void steal_all(MarkStack& out);
     // A helper joins before marking (false: marking is over, nothing to do).
     bool join();
     bool hungry() const { return m_hungry.load(std::memory_order_relaxed); }
@@ -53,20 +77,20 @@ public:
     // assist finds work even while that marker is descheduled (publish).
     bool no_chunks() const { return m_nchunks.load(std::memory_order_relaxed) == 0; }
     // Moves the older half of `stack` to the chunks whether or not a marker waits.
-    void publish(std::vector<Obj*>& stack);
+    void publish(MarkStack& stack);
     // Moves the older half of `stack` (>= 2 entries) to an idle marker, if one still waits.
-    void give(std::vector<Obj*>& stack);
+    void give(MarkStack& stack);
     // With `stack` empty: waits for a chunk (true: it is in `stack`) or the end of marking (false).
-    bool take(std::vector<Obj*>& stack);
+    bool take(MarkStack& stack);
     // An assist's take (gc/heap.hpp, "Pacing and assists"): as take, but gives up at `deadline`
     // (false, and the caller is busy again: it must leave()).
-    bool take_until(std::vector<Obj*>& stack, std::chrono::steady_clock::time_point deadline);
+    bool take_until(MarkStack& stack, std::chrono::steady_clock::time_point deadline);
     // An assist that joined stops marking: what is left in `stack` becomes a chunk for the others.
     // True if the marking is over (every marker left is idle and no chunk waits).
-    bool leave(std::vector<Obj*>& stack);
+    bool leave(MarkStack& stack);
 
 private:
-    bool take_impl(std::vector<Obj*>& stack, const std::chrono::steady_clock::time_point* deadline);
+    bool take_impl(MarkStack& stack, const std::chrono::steady_clock::time_point* deadline);
     // m_mu, taken after a short spin in a pause.
     std::unique_lock<std::mutex> acquire();
     // Releases `lock` and spins until a chunk or the end may have come (true), or `until` (false).
@@ -78,7 +102,7 @@ private:
     }
     std::mutex m_mu;
     std::condition_variable m_cv;
-    std::vector<std::vector<Obj*>> m_chunks;
+    std::vector<MarkStack> m_chunks;
     std::atomic<bool> m_hungry{false};
     std::atomic<uint32_t> m_nchunks{0};
     std::atomic<bool> m_over{false};
@@ -101,7 +125,7 @@ public:
         m_size.store(m_objs.size(), std::memory_order_relaxed);
     }
     // Appends every queued object to `out`; false if there was none.
-    bool take(std::vector<Obj*>& out);
+    bool take(MarkStack& out);
     size_t size() const { return m_size.load(std::memory_order_relaxed); }
     // Objects ever queued (stats).
     uint64_t total() {
@@ -111,7 +135,7 @@ public:
 
 private:
     std::mutex m_mu;
-    std::vector<Obj*> m_objs;
+    MarkStack m_objs;
     uint64_t m_total = 0;
     std::atomic<size_t> m_size{0};
 };
@@ -132,27 +156,36 @@ struct MarkProgress {
 
 // One marking thread's state. Serial marking (no share) is the collecting thread alone; parallel
 // marking gives every marking thread its own Marker, all pointing at one MarkShare.
+//
+// Registers. Every mark is a one-byte store (the object's mark, sometimes its page's epoch), and a
+// byte store may alias anything in memory, the Marker included: with the stack's top, the totals
+// and the epoch as members, the compiler stored and reloaded them around every mark (about a third
+// of the drain loop's instructions). So the loops trace with a Run, a local copy of that state whose
+// address never escapes, which the compiler keeps in registers: begin_run opens m_stack to its
+// whole capacity (MarkStack does not initialise the room) and end_run shrinks it back to the Run's
+// top and adds the Run's totals. Anything that uses m_stack itself (the share's give and take, the
+// SATB queue, a root's mark) runs between an end_run and the next begin_run.
 // Threading: a Marker is used by one thread at a time, while the world is stopped; mark bytes are
 // shared between markers (claimed by exchange when parallel).
 class Marker {
 public:
-    // Marks `o` (if not null and not yet marked) and queues it for tracing.
-    [[gnu::always_inline]] void mark(Obj* o) {
+    // Marks `o` (if not null and not yet marked) and queues it for tracing (the roots' entry: the
+    // tracing loops mark through a Run).
+    void mark(Obj* o) {
         if (!o) return;
-        if (__builtin_expect(m_verify != nullptr, 0)) {
-            verify_visit(o);
-            return;
+        Run r = begin_run();
+        switch (claim_mode()) {
+        case Claim::Store: mark<Claim::Store>(r, o); break;
+        case Claim::Exchange: mark<Claim::Exchange>(r, o); break;
+        case Claim::Verify: mark<Claim::Verify>(r, o); break;
         }
-        if (claim(o)) m_stack.push_back(o);
+        end_run(r);
     }
     void mark_value(Value v) { mark(v.o); }
-    void mark_value_if(Value v, bool is_ref) {
-        if (is_ref) mark(v.o);
-    }
     // Traces queued objects until the stack is empty.
     void drain();
     // Grey objects (already marked) to trace.
-    void push_grey(const std::vector<Obj*>& objs) { m_stack.insert(m_stack.end(), objs.begin(), objs.end()); }
+    void push_grey(const MarkStack& objs) { m_stack.insert(m_stack.end(), objs.begin(), objs.end()); }
     // Moves this marker's stack to `share` as a chunk for other markers.
     void hand_over(MarkShare& share) {
         share.add_chunk(std::move(m_stack));
@@ -188,14 +221,14 @@ public:
     void start_verify() {
         m_seen.clear();
         m_unmarked = 0;
-        m_verify = &m_seen;
+        m_verify = true;
     }
     uint64_t end_verify() {
         uint64_t bytes = live_bytes, objects = live_objects;
         drain();
         live_bytes = bytes;
         live_objects = objects;
-        m_verify = nullptr;
+        m_verify = false;
         m_seen.clear();
         return m_unmarked;
     }
@@ -213,53 +246,116 @@ public:
     uint64_t live_objects = 0;
 
 private:
+    // How a marking claims an object: a plain store (a pause), an exchange (a concurrent cycle,
+    // where markers, assists and the write barrier race), or not at all (verification). A template
+    // parameter of the tracing code, so that the loops carry no mode in a register.
+    enum class Claim : uint8_t { Store, Exchange, Verify };
+    Claim claim_mode() const { return m_verify ? Claim::Verify : m_exchange ? Claim::Exchange : Claim::Store; }
+    // A tracing loop's state, in registers ("Registers" above).
+    struct Run {
+        Obj** base;
+        Obj** top;
+        Obj** end;
+        uint64_t bytes;   // to live_bytes (and m_work: a small object's work is its cell's bytes)
+        uint64_t objects; // to live_objects
+        uint64_t extra;   // to m_work: large objects' work
+        uint8_t epoch;
+    };
+    Run begin_run() {
+        constexpr size_t kMinCapacity = 1024;
+        size_t n = m_stack.size();
+        if (m_stack.capacity() < kMinCapacity) m_stack.reserve(kMinCapacity);
+        m_stack.resize(m_stack.capacity()); // no writes: MarkStack
+        Obj** base = m_stack.data();
+        return Run{base, base + n, base + m_stack.size(), 0, 0, 0, m_epoch};
+    }
+    void end_run(const Run& r) {
+        m_stack.resize(static_cast<size_t>(r.top - r.base));
+        live_bytes += r.bytes;
+        live_objects += r.objects;
+        m_work += r.bytes + r.extra;
+    }
+    // Doubles the stack (by value: the caller's Run stays in registers).
+    [[gnu::noinline]] Run grow(Run r) {
+        auto n = static_cast<size_t>(r.top - r.base);
+        m_stack.resize(2 * m_stack.size());
+        r.base = m_stack.data();
+        r.top = r.base + n;
+        r.end = r.base + m_stack.size();
+        return r;
+    }
+    [[gnu::always_inline]] void push(Run& r, Obj* o) {
+        if (__builtin_expect(r.top == r.end, 0)) r = grow(r);
+        *r.top++ = o;
+    }
+    template <Claim C>
+    [[gnu::always_inline]] void mark(Run& r, Obj* o) {
+        if (!o) return;
+        if constexpr (C == Claim::Verify) {
+            r = verify_visit(r, o);
+        } else {
+            if (claim<C>(r, o)) push(r, o);
+        }
+    }
     // Sets o's mark to this marking's epoch; true if this marker set it (and so must trace o).
-    [[gnu::always_inline]] bool claim(Obj* o) {
+    template <Claim C>
+    [[gnu::always_inline]] static bool claim(const Run& r, Obj* o) {
         // relaxed: the world is stopped, or (concurrent cycle) o's contents were published by
         // the release store of the slot we loaded it from with acquire.
-        if (marked_in(o, m_epoch)) return false;
+        if (marked_in(o, r.epoch)) return false;
         // Concurrent: the markers, assists and the write barrier may reach it at once; the exchange
         // lets one claim it. In a pause, two markers that reach it at once (a window of a few
         // instructions) both trace it: the same work twice and its bytes counted twice, rarely, and
         // nothing missed. A plain store spares the pause's markers a locked instruction per object.
-        if (m_exchange) return o->mark.exchange(m_epoch, std::memory_order_relaxed) != m_epoch;
-        o->mark.store(m_epoch, std::memory_order_relaxed);
+        if constexpr (C == Claim::Exchange) return o->mark.exchange(r.epoch, std::memory_order_relaxed) != r.epoch;
+        o->mark.store(r.epoch, std::memory_order_relaxed);
         return true;
     }
     // Counts o as live (once, by the marker that claimed it).
     // A page object also marks its page live in this epoch (a load first: the markers share the
     // page header's line, which stays clean once set).
-    void count(const Obj* o) {
-        live_bytes += cell_bytes(o->cell_class);
-        ++live_objects;
-        m_work += work_of(o);
-        if (o->cell_class) {
+    [[gnu::always_inline]] static void count(Run& r, const Obj* o) {
+        ++r.objects;
+        if (__builtin_expect(o->cell_class != 0, 1)) {
+            r.bytes += cell_bytes(o->cell_class);
             std::atomic<uint8_t>& page = page_live_epoch(o);
-            if (page.load(std::memory_order_relaxed) != m_epoch) page.store(m_epoch, std::memory_order_relaxed);
+            if (page.load(std::memory_order_relaxed) != r.epoch) page.store(r.epoch, std::memory_order_relaxed);
+        } else {
+            r.extra += work_of(o);
         }
     }
-    [[gnu::always_inline]] void visit(Obj* o) {
-        count(o);
-        trace(o);
+    template <Claim C>
+    [[gnu::always_inline]] void visit(Run& r, Obj* o) {
+        count(r, o);
+        trace<C>(r, o);
     }
-    // gc/mark.cpp: the hot kinds inline, the rest in trace_other.
-    void trace(Obj* o);
-    void trace_storage(Storage* s);
-    void trace_map_entries(Storage* s);
-    void trace_other(Obj* o);
-    void verify_visit(Obj* o) {
-        if (!m_seen.insert(o).second) return;
-        if (!marked_in(o, m_epoch) ||
-            (o->cell_class && page_live_epoch(o).load(std::memory_order_relaxed) != m_epoch))
+    // gc/mark.cpp: the hot kinds inline, the rest out of line (by value, as grow).
+    template <Claim C>
+    void trace(Run& r, Obj* o);
+    template <Claim C>
+    void trace_storage(Run& r, Storage* s);
+    template <Claim C>
+    [[gnu::noinline]] Run trace_map_entries(Run r, Storage* s);
+    template <Claim C>
+    [[gnu::noinline]] Run trace_other(Run r, Obj* o);
+    template <Claim C>
+    void drain_as();
+    template <Claim C>
+    void drain_shared_as(SatbQueue* satb, const std::atomic<bool>* stop, MarkProgress* progress, bool credit);
+    [[gnu::noinline]] Run verify_visit(Run r, Obj* o) {
+        if (!m_seen.insert(o).second) return r;
+        if (!marked_in(o, r.epoch) ||
+            (o->cell_class && page_live_epoch(o).load(std::memory_order_relaxed) != r.epoch))
             ++m_unmarked;
-        m_stack.push_back(o);
+        push(r, o);
+        return r;
     }
-    std::vector<Obj*> m_stack;
+    MarkStack m_stack;
     uint8_t m_epoch = 1; // the marking's epoch (set_epoch)
     uint64_t m_work = 0; // scan work of everything visited (MarkProgress units), ever
     MarkShare* m_share = nullptr;
     bool m_exchange = false; // claims by exchange (set_share)
-    std::unordered_set<const Obj*>* m_verify = nullptr;
+    bool m_verify = false;   // verifying (start_verify), not marking
     std::unordered_set<const Obj*> m_seen;
     uint64_t m_unmarked = 0;
 };

@@ -152,7 +152,7 @@ TEST(MarkShareAssist, JoinTakeLeave) {
     gc::MarkShare share(0);
     share.add_chunk({&objs[0], &objs[1]});
     auto soon = [] { return std::chrono::steady_clock::now() + std::chrono::milliseconds(5); };
-    std::vector<Obj*> stack;
+    gc::MarkStack stack;
     ASSERT_TRUE(share.join());
     ASSERT_TRUE(share.take_until(stack, soon()));
     EXPECT_EQ(stack.size(), 2u);
@@ -170,7 +170,7 @@ TEST(MarkShareAssist, JoinTakeLeave) {
 
 TEST(MarkShareAssist, WaitingForWorkTimesOutWhileAnotherMarkerIsBusy) {
     gc::MarkShare share(1); // one marker (the "collecting thread") busy with its own stack
-    std::vector<Obj*> stack;
+    gc::MarkStack stack;
     ASSERT_TRUE(share.join());
     auto start = std::chrono::steady_clock::now();
     EXPECT_FALSE(share.take_until(stack, start + std::chrono::milliseconds(2)));
