@@ -21,17 +21,23 @@ struct FreeCell {
 };
 static_assert(sizeof(FreeCell) == 16);
 
-// Pop the thread's free list, zero what the caller asked for (rounded up to 8 bytes, at least 16;
-// the rest of the cell is never read), write the header. No lock, no atomic read-modify-write. An
-// empty list goes to allocate_refill and a large object to allocate_large, both out of line, so
-// what is inlined into every caller stays this small.
+// Pop the thread's free list, or take the next cell of its bump region; zero what the caller asked
+// for (rounded up to 8 bytes, at least 16; the rest of the cell is never read); write the header.
+// No lock, no atomic read-modify-write. An empty list and region go to allocate_refill and a large
+// object to allocate_large, both out of line, so what is inlined into every caller stays this small.
 [[gnu::always_inline]] inline Obj* Heap::allocate_prefix_zeroed(VmThread& t, ObjKind kind, size_t size, size_t zero) {
     if (__builtin_expect(size > kMaxSmall, 0)) return allocate_large(t, kind, size);
     uint32_t cls = size_class_of(size);
-    FreeCell* c = t.alloc.free[cls];
-    if (__builtin_expect(!c, 0)) return allocate_refill(t, kind, size, zero);
-    t.alloc.free[cls] = c->next;
     uint32_t cell = class_size(cls);
+    FreeCell* c = t.alloc.free[cls];
+    if (c) {
+        t.alloc.free[cls] = c->next;
+    } else { // the bump region, if it has a cell left ("Bump regions", heap.hpp)
+        char* next = t.alloc.bump[cls];
+        if (__builtin_expect(next == t.alloc.bump_end[cls], 0)) return allocate_refill(t, kind, size, zero);
+        t.alloc.bump[cls] = next + cell;
+        c = reinterpret_cast<FreeCell*>(next);
+    }
     size_t z = std::max((std::min(zero, size) + kGrain - 1) & ~(kGrain - 1), sizeof(FreeCell));
     auto* b = reinterpret_cast<char*>(c);
     if (z <= 64) { // most objects: a few 16-byte stores (overlapping, all within [0, z)) beat rep stos

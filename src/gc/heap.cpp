@@ -48,6 +48,9 @@ struct Page {
     uint32_t home;        // LocalAllocator::home of the thread that last took cells from it
     // The last marking that reached one of its cells (page_live_epoch; "Dead pages" in heap.hpp).
     std::atomic<uint8_t> live_epoch;
+    // Cells from this index on were in a bump region and never handed out: free, whatever their
+    // headers say (ncells: none; "Bump regions" in heap.hpp). Set when a region is released.
+    uint32_t bump_from;
     char* cell(uint32_t i) { return reinterpret_cast<char*>(this) + kPageHeader + size_t{i} * cell_size; }
 };
 static_assert(sizeof(Page) <= kPageHeader && offsetof(Page, live_epoch) == kPageLiveEpochOffset);
@@ -376,21 +379,21 @@ struct Heap::Impl {
         uint64_t sweep_ns = 0;
     };
 
-    FreeCell* refill(uint32_t cls, const LocalAllocator& alloc, Heap& heap);
+    FreeCell* refill(uint32_t cls, LocalAllocator& alloc, Heap& heap);
     Page* new_page(uint32_t cls, std::unique_lock<HeapMutex>& lock, bool past_limit);
     [[noreturn]] void limit_reached();
-    static FreeCell* format_page(Page* p);
+    static void hand_out_region(Page* p, LocalAllocator& alloc);
+    static void release_regions(LocalAllocator& alloc);
     void note_allocation(uint64_t bytes, Heap& heap);
     void pace();
     void assist(VmThread& t, Heap& heap);
     void release_page(Page* p);
-    uint32_t sweep_page(Page* p, bool format_dead = false);
-    static FreeCell* link_cells(Page* p);
+    uint32_t sweep_page(Page* p);
     Page* pop_partial(uint32_t cls, uint32_t home, bool own);
     Page* pop_unswept(uint32_t cls, uint32_t home, bool own);
     Page* pop_unswept_any();
     void file_swept(Page* p, uint32_t live);
-    uint32_t sweep_unlocked(std::unique_lock<HeapMutex>& lock, Page* p, bool format_dead = false);
+    uint32_t sweep_unlocked(std::unique_lock<HeapMutex>& lock, Page* p);
     void finish_sweep_locked();
     void begin_epoch();
     uint64_t sweep_large();
@@ -505,8 +508,7 @@ void Heap::Impl::assist(VmThread& t, Heap& heap) {
 }
 
 // With mu held: an empty page for class `cls` (pooled, or fresh within the limit), counted in
-// `pages`. Its header and cells are not set up: the caller formats it (format_page) with mu
-// released; nobody else reaches the page meanwhile (`pages` is read only by collections, which
+// `pages`. Its cells are not set up: the caller hands it out as a bump region; nobody else reaches the page meanwhile (`pages` is read only by collections, which
 // cannot start while this thread allocates).
 // With the pool empty it maps a run of pages (a run as long as an eighth of the heap, 1 to kMapRun
 // pages, within the limit) with mu released, keeps what still fits under the limit once mu is
@@ -548,39 +550,42 @@ Page* Heap::Impl::new_page(uint32_t cls, std::unique_lock<HeapMutex>& lock, bool
     p->cls = cls;
     p->cell_size = static_cast<uint32_t>(class_size(cls));
     p->ncells = static_cast<uint32_t>((kPageSize - kPageHeader) / p->cell_size);
+    p->bump_from = p->ncells;
     pages.push_back(p);
     return p;
 }
 
-// Makes every cell of a page from new_page a free cell; returns the list, all of it handed out
-// (the page keeps none). Writes all 64 KiB: done without mu.
-FreeCell* Heap::Impl::format_page(Page* p) {
-    FreeCell* head = link_cells(p);
+// Hands all of p's cells to `alloc` as its bump region for p's class (p holds no live cell).
+void Heap::Impl::hand_out_region(Page* p, LocalAllocator& alloc) {
     p->nfree = 0;
     p->free_head = nullptr;
-    return head;
+    p->bump_from = p->ncells;
+    alloc.bump[p->cls] = p->cell(0);
+    alloc.bump_end[p->cls] = p->cell(p->ncells);
 }
 
-// Links every cell of p, in address order, into a list of free cells; returns its head.
-FreeCell* Heap::Impl::link_cells(Page* p) {
-    FreeCell* head = nullptr;
-    for (uint32_t i = p->ncells; i-- > 0;) {
-        auto* c = reinterpret_cast<FreeCell*>(p->cell(i));
-        c->header.kind = ObjKind::Free; // (a free cell's mark is never read; allocation zeroes it)
-        c->next = head;
-        head = c;
+// With the world stopped, or from the allocator's own thread at its end: takes `alloc`'s bump
+// regions back, recording on each page where its region stopped (Page::bump_from), then forgets
+// its lists and regions. (A region is always within one page: hand_out_region.)
+void Heap::Impl::release_regions(LocalAllocator& alloc) {
+    for (uint32_t cls = 0; cls < kClassCount; ++cls) {
+        char* next = alloc.bump[cls];
+        if (next == alloc.bump_end[cls]) continue; // none, or used up (bump_from stays ncells)
+        auto* p = reinterpret_cast<Page*>(reinterpret_cast<uintptr_t>(next) & ~uintptr_t{kPageSize - 1});
+        p->bump_from = static_cast<uint32_t>((next - p->cell(0)) / p->cell_size);
     }
-    return head;
+    alloc.reset();
 }
 
-// A thread's list of class `cls` ran dry. Preference: a list returned by an ended thread, a swept
+// A thread's list and region of class `cls` ran dry. Returns a list, or nullptr having given
+// `alloc` a region (a page no sweep read: dead, pooled or fresh; "Bump regions"). Preference: a list returned by an ended thread, a swept
 // page with free cells, a page of this class left to the lazy sweep (swept here, outside the lock),
 // an empty page found by sweeping pages of other classes, and only then a pooled or fresh page.
 // The first three look at the thread's own home (pages it last allocated from) before the other
 // homes', so that two threads do not end up allocating into each other's cache lines.
 // While a collection waits for this thread, it sweeps no more pages.
 // (The allocator, not its home, is passed: one more argument costs the fast path a register.)
-FreeCell* Heap::Impl::refill(uint32_t cls, const LocalAllocator& alloc, Heap& heap) {
+FreeCell* Heap::Impl::refill(uint32_t cls, LocalAllocator& alloc, Heap& heap) {
     uint32_t home = alloc.home;
     std::unique_lock<HeapMutex> lock(mu);
     // Objects allocated during a cycle are marked (black): the page they come from is live in its
@@ -608,7 +613,7 @@ FreeCell* Heap::Impl::refill(uint32_t cls, const LocalAllocator& alloc, Heap& he
             u = hurry ? nullptr : pop_unswept(cls, home, false);
         }
         if (u) {
-            uint32_t live = sweep_unlocked(lock, u, true);
+            uint32_t live = sweep_unlocked(lock, u);
             swept = true;
             if (u->nfree == 0) {
                 file_swept(u, live); // full
@@ -623,22 +628,24 @@ FreeCell* Heap::Impl::refill(uint32_t cls, const LocalAllocator& alloc, Heap& he
             swept = true;
             continue;
         }
-        // A fresh or pooled page: count it and format it with the lock released.
+        // A fresh or pooled page: all of it a bump region.
         p = new_page(cls, lock, alloc.past_limit);
         p->home = home;
-        p->nfree = 0;
-        p->free_head = nullptr;
         p->live_epoch.store(black, std::memory_order_relaxed);
         note_allocation(uint64_t{p->ncells} * p->cell_size, heap);
-        lock.unlock();
-        return format_page(p);
+        hand_out_region(p, alloc);
+        return nullptr;
     }
-    FreeCell* head = p->free_head;
     note_allocation(uint64_t{p->nfree} * p->cell_size, heap);
-    p->free_head = nullptr;
-    p->nfree = 0;
     p->home = home;
     if (black) p->live_epoch.store(black, std::memory_order_relaxed);
+    if (!p->free_head) { // a dead page, not read: all of it a bump region
+        hand_out_region(p, alloc);
+        return nullptr;
+    }
+    FreeCell* head = p->free_head;
+    p->free_head = nullptr;
+    p->nfree = 0;
     return head;
 }
 
@@ -653,19 +660,22 @@ void Heap::Impl::release_page(Page* p) {
 
 // Rebuilds p's free list in address order; returns the number of live cells: those the last
 // completed marking reached, or the running one (a concurrent cycle's markers may already have
-// moved a live object's mark on). Live cells are only read. A dead page's cells are not read at all:
-// linked into its free list if `format_dead` (the caller allocates from it), else left for the pool.
-uint32_t Heap::Impl::sweep_page(Page* p, bool format_dead) {
+// moved a live object's mark on). Live cells are only read; cells a bump region left (from
+// bump_from on) are free without being read. A dead page's cells are not read at all: it gets an
+// empty list with every cell counted free (the caller that allocates from it makes it a bump region;
+// otherwise it goes to the pool).
+uint32_t Heap::Impl::sweep_page(Page* p) {
     // Both are epochs, never kMarkNone (a page is only swept after a marking completed: pages become
     // unswept in start_lazy_sweep), so an unmarked cell matches neither.
     const uint8_t done = done_epoch, running = epoch;
     pages_swept.fetch_add(1, std::memory_order_relaxed);
+    const uint32_t ncells = p->ncells, read = std::min(p->bump_from, ncells);
+    p->bump_from = ncells;
     if (uint8_t e = p->live_epoch.load(std::memory_order_relaxed); e != done && e != running) {
-        // Dead: neither marking reached any of its cells ("Dead pages", heap.hpp). Its cells are not
-        // read; the caller that allocates from it gets them linked, the pool formats them later.
+        // Dead: neither marking reached any of its cells ("Dead pages", heap.hpp).
         dead_pages.fetch_add(1, std::memory_order_relaxed);
-        p->nfree = p->ncells;
-        p->free_head = format_dead ? link_cells(p) : nullptr;
+        p->nfree = ncells;
+        p->free_head = nullptr;
         return 0;
     }
     const size_t step = p->cell_size;
@@ -673,23 +683,23 @@ uint32_t Heap::Impl::sweep_page(Page* p, bool format_dead) {
     FreeCell* head = nullptr;
     FreeCell** tail = &head;
     char* cell = p->cell(0);
-    for (uint32_t i = 0; i < p->ncells; ++i, cell += step) {
+    for (uint32_t i = 0; i < ncells; ++i, cell += step) {
         auto* c = reinterpret_cast<FreeCell*>(cell);
-        if (c->header.kind != ObjKind::Free) {
+        if (i < read && c->header.kind != ObjKind::Free) {
             uint8_t m = c->header.mark.load(std::memory_order_relaxed);
             if (m == done || m == running) {
                 ++live;
                 continue;
             }
-            c->header.kind = ObjKind::Free;
             poison(c, step);
         }
+        c->header.kind = ObjKind::Free; // (a free cell's mark is never read; allocation zeroes it)
         *tail = c;
         tail = &c->next;
     }
     *tail = nullptr;
     p->free_head = head;
-    p->nfree = p->ncells - live;
+    p->nfree = ncells - live;
     return live;
 }
 
@@ -743,10 +753,10 @@ void Heap::Impl::file_swept(Page* p, uint32_t live) {
 // With `lock` (on mu) held: sweeps p, which the caller popped off `unswept`, with the lock released
 // (p belongs to this thread meanwhile; other threads keep allocating and sweeping other pages).
 // Returns its live cells; the caller files it.
-uint32_t Heap::Impl::sweep_unlocked(std::unique_lock<HeapMutex>& lock, Page* p, bool format_dead) {
+uint32_t Heap::Impl::sweep_unlocked(std::unique_lock<HeapMutex>& lock, Page* p) {
     lock.unlock();
     auto start = std::chrono::steady_clock::now();
-    uint32_t live = sweep_page(p, format_dead);
+    uint32_t live = sweep_page(p);
     auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start);
     lock.lock();
     stats.lazy_sweep_ns += static_cast<uint64_t>(ns.count());
@@ -911,7 +921,7 @@ void Heap::init(Vm& vm, uint64_t limit_bytes, bool stress) {
 
 Obj* Heap::allocate_refill(VmThread& t, ObjKind kind, size_t size, size_t zero) {
     uint32_t cls = size_class_of(size);
-    t.alloc.free[cls] = refill(t, cls); // never empty (or it threw)
+    t.alloc.free[cls] = refill(t, cls); // a list, or nullptr and a region (or it threw)
     return allocate_prefix_zeroed(t, kind, size, zero);
 }
 
@@ -948,7 +958,8 @@ Obj* Heap::allocate_large(VmThread& t, ObjKind kind, size_t size) {
 
 FreeCell* Heap::refill(VmThread& t, uint32_t cls) {
     FreeCell* c = impl->refill(cls, t.alloc, *this);
-    // c heads a list of free cells that no marker can reach; the assist leaves it alone.
+    // c heads a list of free cells (or a region was set) that no marker can reach; the assist
+    // leaves it alone.
     if (marking.load(std::memory_order_relaxed)) impl->assist(t, *this);
     return c;
 }
@@ -1026,7 +1037,7 @@ void Heap::Impl::reset_allocators(VmThread& t) {
     auto reset = [&](VmThread& th) {
         stats.bytes_allocated_total += th.alloc.allocated;
         th.alloc.allocated = 0;
-        th.alloc.reset();
+        release_regions(th.alloc);
         for (MapHint& h : th.map_hints) h = MapHint{}; // they may name what the sweep frees
     };
     for (VmThread* th : vm->threads) {
@@ -1118,6 +1129,9 @@ void Heap::Impl::start_cycle(VmThread& t, Heap& heap, PauseTimes& pt) {
     auto held_pages_live = [&](const VmThread& th) {
         for (FreeCell* head : th.alloc.free)
             if (head) page_live_epoch(&head->header).store(epoch, std::memory_order_relaxed);
+        for (uint32_t cls = 0; cls < kClassCount; ++cls) // a region left: its page (one page's cells too)
+            if (th.alloc.bump[cls] != th.alloc.bump_end[cls])
+                page_live_epoch(reinterpret_cast<const Obj*>(th.alloc.bump[cls])).store(epoch, std::memory_order_relaxed);
     };
     for (VmThread* th : vm->threads) held_pages_live(*th);
     held_pages_live(t);
@@ -1407,7 +1421,7 @@ void Heap::retire_allocator(LocalAllocator& a) {
     std::lock_guard<HeapMutex> lock(impl->mu);
     for (uint32_t cls = 0; cls < kClassCount; ++cls)
         if (a.free[cls]) impl->returned[cls].push_back(a.free[cls]);
-    a.reset();
+    Impl::release_regions(a); // the regions' rest waits for the pages' next sweep
 }
 
 uint64_t Heap::heap_bytes() const {

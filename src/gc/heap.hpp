@@ -7,20 +7,32 @@
 // header). Larger objects are allocated one by one (calloc) and kept in the large-object list.
 // Objects never move: an Obj* stays valid for as long as the object is reachable.
 //
-// Allocation. Each VmThread owns a LocalAllocator: per size class, a free list nobody else
-// touches, so the fast path is "look the size class up in a table, pop a cell, zero the object's
-// bytes (only the requested size, rounded to 8: the rest of the cell is never read), write the
-// header": no lock, no atomic, no call. It is inline in its callers (gc/allocate.hpp), so a constant
-// size folds the table lookup and the zeroing; an empty list goes to allocate_refill, out of line, so
-// the fast path keeps nothing in callee-saved registers. When a list runs dry the thread refills it
-// (Impl::refill) with the whole free list of one page, in this order: a list given back by a
-// thread that ended; a swept page with free cells; a page of this size class that the last
+// Allocation. Each VmThread owns a LocalAllocator: per size class, a free list and a bump region
+// nobody else touches, so the fast path is "look the size class up in a table, pop a cell (or bump
+// the region's pointer), zero the object's bytes (only the requested size, rounded to 8: the rest
+// of the cell is never read), write the header": no lock, no atomic, no call. It is inline in its
+// callers (gc/allocate.hpp), so a constant size folds the table lookup and the zeroing; an empty
+// list and region go to allocate_refill, out of line, so the fast path keeps nothing in
+// callee-saved registers. When both run dry the thread refills (Impl::refill) with the whole free
+// list of one page, or a whole page as a bump region (see "Bump regions"), in this order: a list
+// given back by a thread that ended; a swept page with free cells; a page of this size class that the last
 // collection left unswept (the thread sweeps it itself, see "Lazy sweeping"); the same two from
 // other threads' homes (see "Page homes"); an empty page found by sweeping unswept pages of
 // other classes (only when no pooled page is left); a pooled empty page; a fresh one. Those
 // refills are where the collector's accounting happens: the bytes handed to threads since the last
 // collection are compared with the threshold (4 MiB at first, then max(4 MiB, 2 x live), capped so
 // the heap stays under the limit) and, when exceeded, `collection_due` is raised.
+//
+// Bump regions. A page that no sweep read (a dead page, "Dead pages" below, or a fresh or pooled
+// one) holds nothing but free cells, yet its cells still carry the headers of the objects that
+// died there. Linking them into a free list wrote every cell of the page before the first
+// allocation (three quarters of the sweep's time on trees.bp), and each allocation then loaded its
+// cell's `next`, a cache miss on the allocation's critical path. Such a page is handed out as a
+// bump region instead: the allocator takes cells in address order from [bump, bump_end), reading
+// nothing from them. When a collection (or the thread's end) takes the region back, the page
+// records where it stopped (Page::bump_from, Impl::release_regions): its next sweep reads the cells
+// below that index as usual and takes the rest as free without reading them, since their headers
+// are stale (an old mark there could even equal the epoch that sweep judges by).
 //
 // Page homes. Each LocalAllocator has a home (its thread's id mod kHomes), and a page records the
 // home of the thread that last took cells from it. The partial and unswept lists are kept per home
@@ -31,7 +43,7 @@
 // cross-core transfer). Homes are only a preference: any page can go to any thread.
 //
 // The heap mutex (HeapMutex in heap.cpp) spins a few microseconds before it parks: its critical
-// sections are short (sweeping and formatting a page run with it released), and a std::mutex
+// sections are short (sweeping a page runs with it released), and a std::mutex
 // parked the loser of every collision at a refill in the kernel, after which two threads
 // allocating at the same rate stayed in step (a convoy of futex wake-ups). Pages come from the OS
 // in populated runs (mmap + MADV_POPULATE_WRITE, 1 to 16 pages, an eighth of the heap) mapped with
@@ -114,19 +126,20 @@
 // So a page records the epoch of the last marking that reached any of its cells (Page::live_epoch,
 // page_live_epoch in size_class.hpp): the marker sets it for every object it counts, a load first
 // so that the header's line stays clean once set. The sweep reads it first: a page whose epoch is
-// neither `done` nor `running` holds no live cell, so its cells are not read; it goes to the pool
-// (formatted when reused), or, when the sweeping refill wants its class, its cells are linked into
-// a free list without being read. Why this is exact:
+// neither `done` nor `running` holds no live cell, so its cells are not read; it goes to the pool,
+// or, when the sweeping refill wants its class, to that thread as a bump region ("Bump regions").
+// Why this is exact:
 //   - every live cell was reached by the marking its mark names (count() sets the page's epoch),
-//     or allocated black during a concurrent cycle. Black objects come from the free lists the
-//     threads held when the cycle began, or from refills during it. A free list is always one
-//     page's cells (a refill hands out one page's list; a thread that ends gives its lists back
-//     whole), so the initial pause marks the page of every list a thread holds, and each refill
-//     during the cycle marks the page it hands out.
+//     or allocated black during a concurrent cycle. Black objects come from the free lists and
+//     bump regions the threads held when the cycle began, or from refills during it. A free list
+//     or a region is always one page's cells (a refill hands out one page's list or one page; a
+//     thread that ends gives its lists back whole), so the initial pause marks the page of every
+//     list and region a thread holds, and each refill during the cycle marks the page it hands out.
 //   - a stale page epoch can only match by accident (epochs wrap): the page is then read cell by
 //     cell, as before. Its cells' marks decide, as in "Mark epochs".
-//   - a dead page's cells keep their old kinds and marks until formatted: nothing reads them (they
-//     are unreachable, and a pooled page is not swept).
+//   - a dead page's cells keep their old kinds and marks until allocated: nothing reads them (they
+//     are unreachable, a pooled page is not swept, and the sweep after a region is released reads
+//     only the cells the region handed out).
 // Stress mode checks it at every remark: every reachable object must be on a page marked live in
 // that epoch (Marker::verify_visit). `bp --gc-stats` reports how many page sweeps found a dead page.
 //
@@ -257,8 +270,13 @@ inline constexpr uint32_t kHomes = 8;          // page homes (LocalAllocator::ho
 
 class LocalAllocator {
 public:
-    // Free cells this thread owns, per size class (nullptr: refill from the shared heap).
+    // Free cells this thread owns, per size class (nullptr: take from the bump region).
     FreeCell* free[kClassCount] = {};
+    // Bump regions, per size class: the cells [bump, bump_end) of one page that no sweep read (a
+    // dead or fresh page; "Bump regions" above), handed out in address order once `free` is empty.
+    // Both null, or equal: refill from the shared heap.
+    char* bump[kClassCount] = {};
+    char* bump_end[kClassCount] = {};
     // Bytes this thread allocated since the collector last collected its count (stats; pacing).
     uint64_t allocated = 0;
     // This thread's page home (< kHomes): refills prefer pages this home allocated from last.
@@ -271,9 +289,12 @@ public:
     // a page past the limit (one per refill that finds none; a few pages in all), since with every
     // page full the error could not be made at all and the program could not catch it.
     bool past_limit = false;
-    // Forgets every list (the collector's sweep rebuilds them from the pages).
+    // Forgets every list and region (the heap first records where each region stopped:
+    // Heap::Impl::release_regions).
     void reset() {
         for (FreeCell*& f : free) f = nullptr;
+        for (char*& b : bump) b = nullptr;
+        for (char*& e : bump_end) e = nullptr;
     }
 };
 

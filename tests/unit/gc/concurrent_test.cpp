@@ -101,9 +101,10 @@ TEST_F(ConcurrentGcTest, ObjectsAllocatedDuringACycleSurviveItAndOldGarbageDoesN
 // An object allocated during a cycle is black: the marking never traces it, so its page must be
 // marked live some other way (refills do, for every page they hand out during a cycle) or the sweep
 // would take the page for dead and free it with the object on it.
+// (Two cases: the thread holds a bump region when the cycle starts, or a swept page's free list.)
 TEST_F(ConcurrentGcTest, BlackObjectsKeepTheirPageLive) {
     vm->heap.set_concurrent_markers(0);
-    str("first of its page"); // this thread now allocates its class from a fresh page, as garbage
+    str("first of its page"); // this thread now allocates its class from a fresh page's region
     step();                   // cycle starts
     String* young = str("young and kept!!!");
     root(0, young);
@@ -112,6 +113,32 @@ TEST_F(ConcurrentGcTest, BlackObjectsKeepTheirPageLive) {
     for (int i = 0; i < 20000; ++i) str(fmt::format("reuse the heap {:03}", i % 1000)); // the same class
     EXPECT_EQ(young->kind, ObjKind::String);
     EXPECT_EQ(young->view(), "young and kept!!!");
+}
+
+TEST_F(ConcurrentGcTest, BlackObjectsFromAHeldFreeListKeepTheirPageLive) {
+    vm->heap.set_concurrent_markers(0);
+    vm->heap.set_concurrent(gc::Heap::Concurrent::Never);
+    Array* kept = str_array();
+    root(0, kept);
+    for (int i = 0; i < 2000; ++i) { // one page of this class: every other string kept
+        String* s = str(fmt::format("string {:04}", i));
+        if (i % 2) rt::array_push(t(), kept, Value::from_obj(s));
+    }
+    collect();
+    vm->heap.finish_sweep();
+    String* young_first = str("string made.."); // the thread's list is now that page's holes
+    const uint32_t cls = young_first->cell_class - 1u;
+    ASSERT_NE(t().alloc.free[cls], nullptr);
+    unroot(0); // the page's old strings die: only black objects will be live on it
+    vm->heap.set_concurrent(gc::Heap::Concurrent::Always);
+    step(); // cycle starts, the thread holding that list
+    String* young = str("young and kept");
+    root(1, young);
+    step(); // remark
+    vm->heap.finish_sweep();
+    for (int i = 0; i < 20000; ++i) str(fmt::format("reuse {:07}", i)); // the same class
+    EXPECT_EQ(young->kind, ObjKind::String);
+    EXPECT_EQ(young->view(), "young and kept");
 }
 
 TEST_F(ConcurrentGcTest, BackgroundMarkersFindTheSameLiveSetAsAPause) {

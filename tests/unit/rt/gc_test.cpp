@@ -179,6 +179,41 @@ TEST_F(GcTest, DeadPagesAreNotReadAndComeBack) {
     EXPECT_LE(vm->heap.stats().peak_heap_bytes, 64u << 20);
 }
 
+// A page no sweep read is handed out as a bump region: cells in address order, their stale headers
+// not read. When a collection takes the region back, the cells it did not reach are free at the
+// page's next sweep whatever those headers say, even a mark equal to the epoch the sweep judges by.
+TEST_F(GcTest, ABumpRegionsUnusedCellsAreFreeWhateverTheirHeadersSay) {
+    vm->heap.set_concurrent(gc::Heap::Concurrent::Never);
+    for (int i = 0; i < 20000; ++i) str(fmt::format("dead {:06}", i)); // ~8 pages, pooled when swept
+    String* keep = str("kept string");
+    root(0, keep);
+    collect();
+    vm->heap.finish_sweep();
+    const uint32_t cls = keep->cell_class - 1u; // cell_class is the size class + 1
+    const size_t cell = gc::class_size(cls);
+    gc::LocalAllocator& alloc = thread->alloc;
+    for (int i = 0; i < 10000 && (alloc.free[cls] || alloc.bump[cls] == alloc.bump_end[cls]); ++i)
+        str(fmt::format("fill {:06}", i)); // keep's page's free cells first, then a region
+    ASSERT_EQ(alloc.free[cls], nullptr);
+    ASSERT_NE(alloc.bump[cls], alloc.bump_end[cls]);
+    String* a = str("first new");
+    String* b = str("next new");
+    EXPECT_EQ(reinterpret_cast<char*>(b), reinterpret_cast<char*>(a) + cell); // address order
+    root(1, a);
+    root(2, b);
+    auto* stale = reinterpret_cast<Obj*>(alloc.bump[cls]); // the region's next cell, never handed out
+    ASSERT_EQ(stale->kind, ObjKind::String); // a dead string's header: a pooled page is not formatted
+    const uint8_t next_epoch = static_cast<uint8_t>(keep->mark.load() % 254 + 1);
+    stale->mark.store(next_epoch); // as if the next marking had reached it
+    collect();
+    ASSERT_EQ(keep->mark.load(), next_epoch);
+    vm->heap.finish_sweep();
+    EXPECT_EQ(stale->kind, ObjKind::Free); // judged by the region's end, not by its header
+    EXPECT_EQ(live_objects(), 3u);
+    EXPECT_EQ(a->view(), "first new");
+    EXPECT_EQ(b->view(), "next new");
+}
+
 class StressGcTest : public RtFixture {
 protected:
     StressGcTest() : RtFixture(0, true) {}
