@@ -33,9 +33,10 @@ static_assert(sizeof(FreeCell) == 16);
     if (c) {
         t.alloc.free[cls] = c->next;
     } else { // the bump region, if it has a cell left ("Bump regions", heap.hpp)
-        char* next = t.alloc.bump[cls];
-        if (__builtin_expect(next == t.alloc.bump_end[cls], 0)) return allocate_refill(t, kind, size, zero);
-        t.alloc.bump[cls] = next + cell;
+        LocalAllocator::Region& region = t.alloc.bump[cls];
+        char* next = region.next;
+        if (__builtin_expect(next == region.end, 0)) return allocate_refill(t, kind, size, zero);
+        region.next = next + cell;
         c = reinterpret_cast<FreeCell*>(next);
     }
     size_t z = std::max((std::min(zero, size) + kGrain - 1) & ~(kGrain - 1), sizeof(FreeCell));

@@ -508,8 +508,9 @@ void Heap::Impl::assist(VmThread& t, Heap& heap) {
 }
 
 // With mu held: an empty page for class `cls` (pooled, or fresh within the limit), counted in
-// `pages`. Its cells are not set up: the caller hands it out as a bump region; nobody else reaches the page meanwhile (`pages` is read only by collections, which
-// cannot start while this thread allocates).
+// `pages`. Its cells are not set up: the caller hands it out as a bump region; nobody else reaches
+// the page meanwhile (`pages` is read only by collections, which cannot start while this thread
+// allocates).
 // With the pool empty it maps a run of pages (a run as long as an eighth of the heap, 1 to kMapRun
 // pages, within the limit) with mu released, keeps what still fits under the limit once mu is
 // held again (another thread may have grown the heap meanwhile) and pools the rest.
@@ -560,8 +561,7 @@ void Heap::Impl::hand_out_region(Page* p, LocalAllocator& alloc) {
     p->nfree = 0;
     p->free_head = nullptr;
     p->bump_from = p->ncells;
-    alloc.bump[p->cls] = p->cell(0);
-    alloc.bump_end[p->cls] = p->cell(p->ncells);
+    alloc.bump[p->cls] = {p->cell(0), p->cell(p->ncells)};
 }
 
 // With the world stopped, or from the allocator's own thread at its end: takes `alloc`'s bump
@@ -569,8 +569,8 @@ void Heap::Impl::hand_out_region(Page* p, LocalAllocator& alloc) {
 // its lists and regions. (A region is always within one page: hand_out_region.)
 void Heap::Impl::release_regions(LocalAllocator& alloc) {
     for (uint32_t cls = 0; cls < kClassCount; ++cls) {
-        char* next = alloc.bump[cls];
-        if (next == alloc.bump_end[cls]) continue; // none, or used up (bump_from stays ncells)
+        char* next = alloc.bump[cls].next;
+        if (next == alloc.bump[cls].end) continue; // none, or used up (bump_from stays ncells)
         auto* p = reinterpret_cast<Page*>(reinterpret_cast<uintptr_t>(next) & ~uintptr_t{kPageSize - 1});
         p->bump_from = static_cast<uint32_t>((next - p->cell(0)) / p->cell_size);
     }
@@ -578,9 +578,10 @@ void Heap::Impl::release_regions(LocalAllocator& alloc) {
 }
 
 // A thread's list and region of class `cls` ran dry. Returns a list, or nullptr having given
-// `alloc` a region (a page no sweep read: dead, pooled or fresh; "Bump regions"). Preference: a list returned by an ended thread, a swept
-// page with free cells, a page of this class left to the lazy sweep (swept here, outside the lock),
-// an empty page found by sweeping pages of other classes, and only then a pooled or fresh page.
+// `alloc` a region (a page no sweep read: dead, pooled or fresh; "Bump regions"). Preference: a
+// list returned by an ended thread, a swept page with free cells, a page of this class left to the
+// lazy sweep (swept here, outside the lock), an empty page found by sweeping pages of other
+// classes, and only then a pooled or fresh page.
 // The first three look at the thread's own home (pages it last allocated from) before the other
 // homes', so that two threads do not end up allocating into each other's cache lines.
 // While a collection waits for this thread, it sweeps no more pages.
@@ -1130,8 +1131,8 @@ void Heap::Impl::start_cycle(VmThread& t, Heap& heap, PauseTimes& pt) {
         for (FreeCell* head : th.alloc.free)
             if (head) page_live_epoch(&head->header).store(epoch, std::memory_order_relaxed);
         for (uint32_t cls = 0; cls < kClassCount; ++cls) // a region left: its page (one page's cells too)
-            if (th.alloc.bump[cls] != th.alloc.bump_end[cls])
-                page_live_epoch(reinterpret_cast<const Obj*>(th.alloc.bump[cls])).store(epoch, std::memory_order_relaxed);
+            if (th.alloc.bump[cls].next != th.alloc.bump[cls].end)
+                page_live_epoch(reinterpret_cast<const Obj*>(th.alloc.bump[cls].next)).store(epoch, std::memory_order_relaxed);
     };
     for (VmThread* th : vm->threads) held_pages_live(*th);
     held_pages_live(t);

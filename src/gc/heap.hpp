@@ -28,7 +28,7 @@
 // died there. Linking them into a free list wrote every cell of the page before the first
 // allocation (three quarters of the sweep's time on trees.bp), and each allocation then loaded its
 // cell's `next`, a cache miss on the allocation's critical path. Such a page is handed out as a
-// bump region instead: the allocator takes cells in address order from [bump, bump_end), reading
+// bump region instead: the allocator takes cells in address order from [next, end), reading
 // nothing from them. When a collection (or the thread's end) takes the region back, the page
 // records where it stopped (Page::bump_from, Impl::release_regions): its next sweep reads the cells
 // below that index as usual and takes the rest as free without reading them, since their headers
@@ -272,11 +272,14 @@ class LocalAllocator {
 public:
     // Free cells this thread owns, per size class (nullptr: take from the bump region).
     FreeCell* free[kClassCount] = {};
-    // Bump regions, per size class: the cells [bump, bump_end) of one page that no sweep read (a
-    // dead or fresh page; "Bump regions" above), handed out in address order once `free` is empty.
-    // Both null, or equal: refill from the shared heap.
-    char* bump[kClassCount] = {};
-    char* bump_end[kClassCount] = {};
+    // Bump regions, per size class: the cells [next, end) of one page that no sweep read (a dead or
+    // fresh page; "Bump regions" above), handed out in address order once `free` is empty. Both
+    // null, or equal: refill from the shared heap. (One struct: the fast path reads one line.)
+    struct Region {
+        char* next = nullptr;
+        char* end = nullptr;
+    };
+    Region bump[kClassCount] = {};
     // Bytes this thread allocated since the collector last collected its count (stats; pacing).
     uint64_t allocated = 0;
     // This thread's page home (< kHomes): refills prefer pages this home allocated from last.
@@ -293,8 +296,7 @@ public:
     // Heap::Impl::release_regions).
     void reset() {
         for (FreeCell*& f : free) f = nullptr;
-        for (char*& b : bump) b = nullptr;
-        for (char*& e : bump_end) e = nullptr;
+        for (Region& r : bump) r = Region{};
     }
 };
 

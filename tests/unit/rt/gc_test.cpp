@@ -192,16 +192,16 @@ TEST_F(GcTest, ABumpRegionsUnusedCellsAreFreeWhateverTheirHeadersSay) {
     const uint32_t cls = keep->cell_class - 1u; // cell_class is the size class + 1
     const size_t cell = gc::class_size(cls);
     gc::LocalAllocator& alloc = thread->alloc;
-    for (int i = 0; i < 10000 && (alloc.free[cls] || alloc.bump[cls] == alloc.bump_end[cls]); ++i)
+    for (int i = 0; i < 10000 && (alloc.free[cls] || alloc.bump[cls].next == alloc.bump[cls].end); ++i)
         str(fmt::format("fill {:06}", i)); // keep's page's free cells first, then a region
     ASSERT_EQ(alloc.free[cls], nullptr);
-    ASSERT_NE(alloc.bump[cls], alloc.bump_end[cls]);
+    ASSERT_NE(alloc.bump[cls].next, alloc.bump[cls].end);
     String* a = str("first new");
     String* b = str("next new");
     EXPECT_EQ(reinterpret_cast<char*>(b), reinterpret_cast<char*>(a) + cell); // address order
     root(1, a);
     root(2, b);
-    auto* stale = reinterpret_cast<Obj*>(alloc.bump[cls]); // the region's next cell, never handed out
+    auto* stale = reinterpret_cast<Obj*>(alloc.bump[cls].next); // the region's next cell, never handed out
     ASSERT_EQ(stale->kind, ObjKind::String); // a dead string's header: a pooled page is not formatted
     const uint8_t next_epoch = static_cast<uint8_t>(keep->mark.load() % 254 + 1);
     stale->mark.store(next_epoch); // as if the next marking had reached it
