@@ -51,7 +51,7 @@ template <Marker::Claim C>
         Storage* s = static_cast<Array*>(o)->storage.load(std::memory_order_acquire);
         if (!s || C == Claim::Verify) {
             mark<C>(r, s);
-        } else if (claim<C>(r, s)) {
+        } else if (claim<C>(r.epoch, s)) {
             count(r, s);
             trace_storage<C>(r, s);
         }

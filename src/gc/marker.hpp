@@ -169,17 +169,15 @@ struct MarkProgress {
 // shared between markers (claimed by exchange when parallel).
 class Marker {
 public:
-    // Marks `o` (if not null and not yet marked) and queues it for tracing (the roots' entry: the
-    // tracing loops mark through a Run).
-    void mark(Obj* o) {
+    // Marks `o` (if not null and not yet marked) and queues it for tracing: the roots' entry, one
+    // call per root, so it pushes on m_stack directly (the tracing loops mark through a Run).
+    [[gnu::always_inline]] void mark(Obj* o) {
         if (!o) return;
-        Run r = begin_run();
-        switch (claim_mode()) {
-        case Claim::Store: mark<Claim::Store>(r, o); break;
-        case Claim::Exchange: mark<Claim::Exchange>(r, o); break;
-        case Claim::Verify: mark<Claim::Verify>(r, o); break;
+        if (__builtin_expect(m_verify, 0)) {
+            mark_verify(o);
+            return;
         }
-        end_run(r);
+        if (m_exchange ? claim<Claim::Exchange>(m_epoch, o) : claim<Claim::Store>(m_epoch, o)) m_stack.push_back(o);
     }
     void mark_value(Value v) { mark(v.o); }
     // Traces queued objects until the stack is empty.
@@ -294,21 +292,21 @@ private:
         if constexpr (C == Claim::Verify) {
             r = verify_visit(r, o);
         } else {
-            if (claim<C>(r, o)) push(r, o);
+            if (claim<C>(r.epoch, o)) push(r, o);
         }
     }
-    // Sets o's mark to this marking's epoch; true if this marker set it (and so must trace o).
+    // Sets o's mark to `epoch`, this marking's; true if this marker set it (and so must trace o).
     template <Claim C>
-    [[gnu::always_inline]] static bool claim(const Run& r, Obj* o) {
+    [[gnu::always_inline]] static bool claim(uint8_t epoch, Obj* o) {
         // relaxed: the world is stopped, or (concurrent cycle) o's contents were published by
         // the release store of the slot we loaded it from with acquire.
-        if (marked_in(o, r.epoch)) return false;
+        if (marked_in(o, epoch)) return false;
         // Concurrent: the markers, assists and the write barrier may reach it at once; the exchange
         // lets one claim it. In a pause, two markers that reach it at once (a window of a few
         // instructions) both trace it: the same work twice and its bytes counted twice, rarely, and
         // nothing missed. A plain store spares the pause's markers a locked instruction per object.
-        if constexpr (C == Claim::Exchange) return o->mark.exchange(r.epoch, std::memory_order_relaxed) != r.epoch;
-        o->mark.store(r.epoch, std::memory_order_relaxed);
+        if constexpr (C == Claim::Exchange) return o->mark.exchange(epoch, std::memory_order_relaxed) != epoch;
+        o->mark.store(epoch, std::memory_order_relaxed);
         return true;
     }
     // Counts o as live (once, by the marker that claimed it).
@@ -342,6 +340,11 @@ private:
     void drain_as();
     template <Claim C>
     void drain_shared_as(SatbQueue* satb, const std::atomic<bool>* stop, MarkProgress* progress, bool credit);
+    [[gnu::noinline]] void mark_verify(Obj* o) {
+        Run r = begin_run();
+        r = verify_visit(r, o);
+        end_run(r);
+    }
     [[gnu::noinline]] Run verify_visit(Run r, Obj* o) {
         if (!m_seen.insert(o).second) return r;
         if (!marked_in(o, r.epoch) ||
