@@ -11,8 +11,8 @@
 
 namespace bp::gc {
 
-// Tracing. The kinds a typical heap is made of (instances, arrays and their storage, strings) are
-// traced inline in the drain loops; the rest go to trace_other, so the hot path saves no registers.
+// Tracing. The kinds a typical heap is made of (instances, arrays and their storage, strings,
+// tuples) are traced inline in the drain loops; the rest go to trace_other, so the hot path saves no registers.
 template <Marker::Claim C>
 [[gnu::always_inline]] inline void Marker::trace_storage(Run& r, Storage* s) {
     if (__builtin_expect(s->flags & rt::kStorageMapEntries, 0)) {
@@ -60,6 +60,13 @@ template <Marker::Claim C>
     case ObjKind::Storage:
         trace_storage<C>(r, static_cast<Storage*>(o));
         return;
+    case ObjKind::Tuple: {
+        auto* tu = static_cast<Tuple*>(o);
+        const std::vector<const types::Type*>& items = tu->type->items;
+        for (size_t i = 0; i < items.size(); ++i)
+            if (items[i]->is_ref()) mark<C>(r, slot_load(&tu->items[i]).o);
+        return;
+    }
     default:
         r = trace_other<C>(r, o);
         return;
@@ -74,6 +81,7 @@ Marker::Run Marker::trace_other(Run r, Obj* o) {
     case ObjKind::Instance:
     case ObjKind::Array:
     case ObjKind::Storage:
+    case ObjKind::Tuple:
         break; // traced inline (Marker::trace); Free: never marked
     case ObjKind::Handle: // a native threading handle (runtime/thread/handles.hpp)
         if (handle_contents)
@@ -83,12 +91,6 @@ Marker::Run Marker::trace_other(Run r, Obj* o) {
         auto* m = static_cast<Map*>(o);
         mark<C>(r, m->entries.load(std::memory_order_acquire));
         mark<C>(r, m->index.load(std::memory_order_acquire));
-        break;
-    }
-    case ObjKind::Tuple: {
-        auto* t = static_cast<Tuple*>(o);
-        for (size_t i = 0; i < t->type->items.size(); ++i)
-            if (t->type->items[i]->is_ref()) mark<C>(r, slot_load(&t->items[i]).o);
         break;
     }
     case ObjKind::Closure: {
