@@ -11,12 +11,12 @@
 
 namespace bp::gc {
 
-// Tracing. The kinds a typical heap is made of (instances, arrays and their storage, strings,
-// tuples) are traced inline in the drain loops; the rest go to trace_other, so the hot path saves no registers.
+// Tracing. The kinds a typical heap is made of (instances, arrays, maps and their storage,
+// strings, tuples) are traced inline in the drain loops; the rest go to trace_other, so the hot path saves no registers.
 template <Marker::Claim C>
 [[gnu::always_inline]] inline void Marker::trace_storage(Run& r, Storage* s) {
     if (__builtin_expect(s->flags & rt::kStorageMapEntries, 0)) {
-        r = trace_map_entries<C>(r, s);
+        trace_map_entries<C>(r, s);
         return;
     }
     if (!(s->flags & rt::kStorageRefs)) return;
@@ -24,14 +24,13 @@ template <Marker::Claim C>
 }
 
 template <Marker::Claim C>
-Marker::Run Marker::trace_map_entries(Run r, Storage* s) {
+[[gnu::always_inline]] inline void Marker::trace_map_entries(Run& r, Storage* s) {
     bool key_ref = s->flags & rt::kStorageKeyRef;
     bool value_ref = s->flags & rt::kStorageValueRef;
     for (uint64_t i = 0; i + 2 < s->capacity; i += 3) {
         if (key_ref) mark<C>(r, slot_load(&s->slots[i + 1]).o);
         if (value_ref) mark<C>(r, slot_load(&s->slots[i + 2]).o);
     }
-    return r;
 }
 
 template <Marker::Claim C>
@@ -60,6 +59,12 @@ template <Marker::Claim C>
     case ObjKind::Storage:
         trace_storage<C>(r, static_cast<Storage*>(o));
         return;
+    case ObjKind::Map: {
+        auto* m = static_cast<Map*>(o);
+        mark<C>(r, m->entries.load(std::memory_order_acquire));
+        mark<C>(r, m->index.load(std::memory_order_acquire));
+        return;
+    }
     case ObjKind::Tuple: {
         auto* tu = static_cast<Tuple*>(o);
         const std::vector<const types::Type*>& items = tu->type->items;
@@ -81,18 +86,13 @@ Marker::Run Marker::trace_other(Run r, Obj* o) {
     case ObjKind::Instance:
     case ObjKind::Array:
     case ObjKind::Storage:
+    case ObjKind::Map:
     case ObjKind::Tuple:
         break; // traced inline (Marker::trace); Free: never marked
     case ObjKind::Handle: // a native threading handle (runtime/thread/handles.hpp)
         if (handle_contents)
             thread::ThreadRuntime::visit_handle(static_cast<thread::Handle*>(o), [&](Obj* x) { mark<C>(r, x); });
         break;
-    case ObjKind::Map: {
-        auto* m = static_cast<Map*>(o);
-        mark<C>(r, m->entries.load(std::memory_order_acquire));
-        mark<C>(r, m->index.load(std::memory_order_acquire));
-        break;
-    }
     case ObjKind::Closure: {
         auto* c = static_cast<Closure*>(o);
         for (uint32_t i = 0; i < c->ncaptures; ++i) mark<C>(r, c->captures[i]);

@@ -333,7 +333,7 @@ private:
     template <Claim C>
     void trace_storage(Run& r, Storage* s);
     template <Claim C>
-    [[gnu::noinline]] Run trace_map_entries(Run r, Storage* s);
+    void trace_map_entries(Run& r, Storage* s);
     template <Claim C>
     [[gnu::noinline]] Run trace_other(Run r, Obj* o);
     template <Claim C>
