@@ -12,7 +12,8 @@
 namespace bp::gc {
 
 // Tracing. The kinds a typical heap is made of (instances, arrays, maps and their storage,
-// strings, tuples) are traced inline in the drain loops; the rest go to trace_other, so the hot path saves no registers.
+// strings, tuples) are traced inline in the drain loops; the rest go to trace_other, out of line,
+// which takes and returns the loop's Run by value (gc/marker.hpp, "Registers").
 template <Marker::Claim C>
 [[gnu::always_inline]] inline void Marker::trace_storage(Run& r, Storage* s) {
     if (__builtin_expect(s->flags & rt::kStorageMapEntries, 0)) {
