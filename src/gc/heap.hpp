@@ -65,7 +65,8 @@
 //   1. stop the world: Heap::collect() asks every other thread to park at its next safepoint (a
 //      thread blocked in join/lock/wait/sleep/read_line counts as stopped) and waits; if another
 //      thread's collection is already under way, it parks instead (runtime/thread/safepoint.hpp).
-//   2. reset every thread's LocalAllocator: cells on their free lists are plain free cells again.
+//   2. reset every thread's LocalAllocator: cells on their free lists are plain free cells again,
+//      and each bump region's page records where the region stopped ("Bump regions").
 //   3. start the next mark epoch (see "Mark epochs"): pages nobody swept since the last collection
 //      stay unswept. Only when the epoch wraps around does the pause sweep them first (dealt out to
 //      the helper threads too when marking is parallel).
@@ -166,7 +167,7 @@
 // so that a collection costs two short pauses instead of one proportional to the live heap:
 //   1. initial pause: start a mark epoch (pages nobody swept yet stay unswept, "Mark epochs"),
 //      grey the roots (mark them and queue them as one chunk for the markers), raise `marking`,
-//      resume. No allocator is reset: the threads keep their free lists.
+//      resume. No allocator is reset: the threads keep their free lists and bump regions.
 //   2. marking: helper threads (half the cores, at least one) trace from the roots' chunk while the
 //      program runs. Two rules make that safe:
 //      - black allocation: an object allocated while `marking` is set gets the cycle's epoch at once. It is
@@ -415,7 +416,7 @@ public:
 private:
     Obj* allocate_large(VmThread& t, ObjKind kind, size_t size);
     [[gnu::noinline]] Obj* allocate_refill(VmThread& t, ObjKind kind, size_t size, size_t zero);
-    // A free list ran dry: refill it; during a concurrent cycle, then pay the assist debt.
+    // A free list and bump region ran dry: refill; during a concurrent cycle, then pay the assist debt.
     FreeCell* refill(VmThread& t, uint32_t cls);
     void shade(Obj* old);
     // While a concurrent cycle marks, its epoch; else 0. Set and cleared only while the world is stopped.
