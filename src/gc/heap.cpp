@@ -551,7 +551,6 @@ Page* Heap::Impl::new_page(uint32_t cls, std::unique_lock<HeapMutex>& lock, bool
     p->cls = cls;
     p->cell_size = static_cast<uint32_t>(class_size(cls));
     p->ncells = static_cast<uint32_t>((kPageSize - kPageHeader) / p->cell_size);
-    p->bump_from = p->ncells;
     pages.push_back(p);
     return p;
 }
@@ -571,7 +570,7 @@ void Heap::Impl::release_regions(LocalAllocator& alloc) {
     for (uint32_t cls = 0; cls < kClassCount; ++cls) {
         char* next = alloc.bump[cls].next;
         if (next == alloc.bump[cls].end) continue; // none, or used up (bump_from stays ncells)
-        auto* p = reinterpret_cast<Page*>(reinterpret_cast<uintptr_t>(next) & ~uintptr_t{kPageSize - 1});
+        auto* p = reinterpret_cast<Page*>(page_address(next));
         p->bump_from = static_cast<uint32_t>((next - p->cell(0)) / p->cell_size);
     }
     alloc.reset();
@@ -1132,7 +1131,7 @@ void Heap::Impl::start_cycle(VmThread& t, Heap& heap, PauseTimes& pt) {
             if (head) page_live_epoch(&head->header).store(epoch, std::memory_order_relaxed);
         for (uint32_t cls = 0; cls < kClassCount; ++cls) // a region left: its page (one page's cells too)
             if (th.alloc.bump[cls].next != th.alloc.bump[cls].end)
-                page_live_epoch(reinterpret_cast<const Obj*>(th.alloc.bump[cls].next)).store(epoch, std::memory_order_relaxed);
+                page_live_epoch(th.alloc.bump[cls].next).store(epoch, std::memory_order_relaxed);
     };
     for (VmThread* th : vm->threads) held_pages_live(*th);
     held_pages_live(t);

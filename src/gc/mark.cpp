@@ -160,11 +160,7 @@ void Marker::drain_shared_as(SatbQueue* satb, const std::atomic<bool>* stop, Mar
     for (;;) {
         Run r = begin_run();
         while (r.top != r.base) {
-            if (m_share->hungry() && r.top - r.base >= 2) {
-                end_run(r);
-                m_share->give(m_stack);
-                r = begin_run();
-            }
+            give_if_hungry(r, *m_share);
             if ((++polls & (MarkProgress::kFlushObjects - 1)) == 0) {
                 end_run(r);
                 flush();
@@ -195,12 +191,7 @@ uint64_t Marker::assist(MarkShare& share, SatbQueue& satb, uint64_t work, std::c
         if (m_stack.empty() && !satb.take(m_stack) && !share.take_until(m_stack, deadline)) break;
         Run r = begin_run();
         while (r.top != r.base && m_work + r.bytes + r.extra - start < work) {
-            // An assist gives work away too: a background marker may be the hungry one.
-            if (share.hungry() && r.top - r.base >= 2) {
-                end_run(r);
-                share.give(m_stack);
-                r = begin_run();
-            }
+            give_if_hungry(r, share); // an assist gives work away too: a background marker may be hungry
             if ((++polls & 255) == 0 && stop.load(std::memory_order_relaxed)) break;
             visit<Claim::Exchange>(r, *--r.top); // an assist runs only beside a concurrent cycle
         }

@@ -282,6 +282,14 @@ private:
         r.end = r.base + m_stack.size();
         return r;
     }
+    // Gives the older half of the stack to an idle marker, if one waits (the share takes m_stack:
+    // the Run is closed around it).
+    void give_if_hungry(Run& r, MarkShare& share) {
+        if (!share.hungry() || r.top - r.base < 2) return;
+        end_run(r);
+        share.give(m_stack);
+        r = begin_run();
+    }
     [[gnu::always_inline]] void push(Run& r, Obj* o) {
         if (__builtin_expect(r.top == r.end, 0)) r = grow(r);
         *r.top++ = o;

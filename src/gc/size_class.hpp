@@ -2,8 +2,6 @@
 // (gc/allocate.hpp), the heap (gc/heap.cpp) and the marker's byte counts (gc/marker.hpp).
 #pragma once
 
-#include "runtime/object.hpp"
-
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -62,12 +60,14 @@ constexpr uint32_t cell_bytes(uint8_t cell_class) { return kClassTable.bytes[cel
 static_assert(class_size(kFineClasses - 1) == 128 && class_size(kFineClasses + kMediumClasses - 1) == 512);
 static_assert(kClassCount < 255, "Obj::cell_class is one byte");
 
+// The address of the page holding a cell (pages are aligned to their size).
+inline uintptr_t page_address(const void* cell) { return reinterpret_cast<uintptr_t>(cell) & ~uintptr_t{kPageSize - 1}; }
+
 // The page header's byte holding the epoch of the last marking that reached any of the page's cells
-// (gc/heap.hpp, "Dead pages"), for an object in a page (cell_class != 0).
+// (gc/heap.hpp, "Dead pages"), for a cell in a page (an object's cell_class != 0).
 inline constexpr size_t kPageLiveEpochOffset = 28;
-inline std::atomic<uint8_t>& page_live_epoch(const Obj* o) {
-    auto page = reinterpret_cast<uintptr_t>(o) & ~uintptr_t{kPageSize - 1};
-    return *reinterpret_cast<std::atomic<uint8_t>*>(page + kPageLiveEpochOffset);
+inline std::atomic<uint8_t>& page_live_epoch(const void* cell) {
+    return *reinterpret_cast<std::atomic<uint8_t>*>(page_address(cell) + kPageLiveEpochOffset);
 }
 
 } // namespace bp::gc
