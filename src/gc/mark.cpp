@@ -12,8 +12,9 @@
 namespace bp::gc {
 
 // Tracing. The kinds a typical heap is made of (instances, arrays, maps and their storage,
-// strings, tuples) are traced inline in the drain loops; the rest go to trace_other, out of line,
-// which takes and returns the loop's Run by value (gc/marker.hpp, "Registers").
+// strings, tuples, closures and their cells, `any` boxes, bytes) are traced inline in the drain
+// loops; the rare rest (errors, threading handles) go to trace_other, out of line, which takes
+// and returns the loop's Run by value (gc/marker.hpp, "Registers").
 template <Marker::Claim C>
 [[gnu::always_inline]] inline void Marker::trace_storage(Run& r, Storage* s) {
     if (__builtin_expect(s->flags & rt::kStorageMapEntries, 0)) {
@@ -73,6 +74,24 @@ template <Marker::Claim C>
             if (items[i]->is_ref()) mark<C>(r, slot_load(&tu->items[i]).o);
         return;
     }
+    case ObjKind::Closure: {
+        auto* c = static_cast<Closure*>(o);
+        for (uint32_t i = 0; i < c->ncaptures; ++i) mark<C>(r, c->captures[i]);
+        return;
+    }
+    case ObjKind::Cell: {
+        auto* c = static_cast<Cell*>(o);
+        if (c->flags & 1) mark<C>(r, slot_load(&c->value).o);
+        return;
+    }
+    case ObjKind::Box: { // an `any` (JSON documents are trees of them)
+        auto* b = static_cast<Box*>(o);
+        if (b->type && b->type->is_ref()) mark<C>(r, b->value.o);
+        return;
+    }
+    case ObjKind::Bytes:
+        mark<C>(r, static_cast<Bytes*>(o)->storage.load(std::memory_order_acquire));
+        return;
     default:
         r = trace_other<C>(r, o);
         return;
@@ -89,26 +108,15 @@ Marker::Run Marker::trace_other(Run r, Obj* o) {
     case ObjKind::Storage:
     case ObjKind::Map:
     case ObjKind::Tuple:
+    case ObjKind::Closure:
+    case ObjKind::Cell:
+    case ObjKind::Box:
+    case ObjKind::Bytes:
         break; // traced inline (Marker::trace); Free: never marked
     case ObjKind::Handle: // a native threading handle (runtime/thread/handles.hpp)
         if (handle_contents)
             thread::ThreadRuntime::visit_handle(static_cast<thread::Handle*>(o), [&](Obj* x) { mark<C>(r, x); });
         break;
-    case ObjKind::Closure: {
-        auto* c = static_cast<Closure*>(o);
-        for (uint32_t i = 0; i < c->ncaptures; ++i) mark<C>(r, c->captures[i]);
-        break;
-    }
-    case ObjKind::Cell: {
-        auto* c = static_cast<Cell*>(o);
-        if (c->flags & 1) mark<C>(r, slot_load(&c->value).o);
-        break;
-    }
-    case ObjKind::Box: {
-        auto* b = static_cast<Box*>(o);
-        if (b->type && b->type->is_ref()) mark<C>(r, b->value.o);
-        break;
-    }
     case ObjKind::Error: {
         auto* e = static_cast<ErrorObj*>(o);
         mark<C>(r, e->message);
@@ -116,9 +124,6 @@ Marker::Run Marker::trace_other(Run r, Obj* o) {
         mark<C>(r, ref_load(&e->trace));
         break;
     }
-    case ObjKind::Bytes:
-        mark<C>(r, static_cast<Bytes*>(o)->storage.load(std::memory_order_acquire));
-        break;
     }
     return r;
 }
