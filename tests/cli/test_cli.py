@@ -94,6 +94,7 @@ def cli_tests(tmp):
     expect("--gc-stats summary line", r[2].startswith("gc: ") and " collections, pause total " in r[2], r)
     expect("--gc-stats percentiles", "pause p50 " in r[2] and ", p99 " in r[2] and "time-to-safepoint p50 " in r[2]
            and "mark " in r[2] and " lazily" in r[2], r)
+    expect("--gc-stats ends its last line", r[2].endswith(" freed\n"), r)
     r = run(["-c", "def main() -> void:\n    print(1)", "--gc-stats"])
     expect("-c: words after CODE are program args", r == (0, "1\n", ""), r)
     r = run(["--bogus", "-c", "def main() -> void:\n    print(1)"])

@@ -46,7 +46,7 @@ int flush_stdout(int code);
 
 // --gc-stats: the heap's two lines, then the threading handles' (live, peak, freed).
 std::string gc_stats_text(Vm& machine) {
-    return machine.heap.stats_report() + "\n" + machine.threading->handle_stats();
+    return machine.heap.stats_report() + "\n" + machine.threading->handle_stats() + "\n";
 }
 
 // Ends the process now if other threads still run (§11.5: an uncaught exception in main stops
