@@ -59,7 +59,7 @@ using MarkStack = std::vector<Obj*, NoInitAllocator<Obj*>>;
 // with the program, so they sleep, and the write barrier marks beside them, so they exchange.
 // Threading: everything is guarded by m_mu except m_hungry, m_nchunks and m_over, hints read
 // racily by busy markers and spinning ones.
-class MarkShare {
+class alignas(64) MarkShare {
 public:
     // `markers`: the markers that take part without join() (1: the collecting thread; 0 for a
     // concurrent cycle, where only helpers mark and the roots arrive as a chunk). `pause`: a pause's
@@ -100,12 +100,14 @@ private:
         m_nchunks.store(static_cast<uint32_t>(m_chunks.size()), std::memory_order_relaxed);
         m_over.store(m_done, std::memory_order_relaxed);
     }
-    std::mutex m_mu;
-    std::condition_variable m_cv;
-    std::vector<MarkStack> m_chunks;
-    std::atomic<bool> m_hungry{false};
+    // The hints every busy marker reads per object, on a line of their own: the mutex beside them
+    // is written by every take and give, and the share sits on the collecting thread's stack.
+    alignas(64) std::atomic<bool> m_hungry{false};
     std::atomic<uint32_t> m_nchunks{0};
     std::atomic<bool> m_over{false};
+    alignas(64) std::mutex m_mu;
+    std::condition_variable m_cv;
+    std::vector<MarkStack> m_chunks;
     uint32_t m_markers;
     uint32_t m_idle = 0;
     bool m_done = false;
