@@ -1344,7 +1344,10 @@ void Heap::set_concurrent_markers(uint32_t n) { impl->markers_override = n; }
 void Heap::set_mark_threads(uint32_t n) { impl->mark_threads = n; }
 
 // Automatic. Below kParallelMinObjects live objects (the last collection's count), one marker: the
-// job's overhead would dominate. From kHelperMinObjects, one per core (at most 8), waking helpers.
+// job's overhead would dominate. The bar is low: the count is the last collection's, and it swings
+// (trees.bp, 2 threads: 7 000 live objects in one collection, 160 000 in the next, which a bar of
+// 50 000 marked serially while the parked thread spun idle). From kHelperMinObjects, one per core
+// (at most 8), waking helpers.
 // Between the two, the collecting thread and the mutators parked for this pause: those spin on their
 // cores and take a share without being woken (HelperPool), while a helper woken for a marking of a
 // millisecond or less arrives too late to pay for the exchanges that parallel claims cost (a lone

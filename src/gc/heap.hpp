@@ -147,7 +147,7 @@
 // Parallel marking (Impl::mark, Marker, MarkShare). Once the previous collection found at least
 // 250 000 live objects, marking uses one thread per core (at most 8): the collecting thread and
 // helper threads owned by the Heap (HelperPool, started at the first parallel collection, asleep
-// between collections; not VmThreads: they never run bytecode or allocate). From 50 000, only the
+// between collections; not VmThreads: they never run bytecode or allocate). From 2 000, only the
 // collecting thread and the threads parked for the pause mark (those spin on a core already; a
 // helper woken for a short marking costs more than it saves), so a lone thread marks serially.
 // The collecting thread marks the roots, then every marker drains its own stack; a marker whose
