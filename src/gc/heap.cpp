@@ -2,6 +2,7 @@
 // statistics. The design and its invariants are described atop gc/heap.hpp.
 #include "gc/heap.hpp"
 #include "gc/allocate.hpp"
+#include "gc/huge_pages.hpp"
 #include "base/cpu_relax.hpp"
 
 #include "gc/marker.hpp"
@@ -938,11 +939,13 @@ Obj* Heap::allocate_refill(VmThread& t, ObjKind kind, size_t size, size_t zero) 
     return allocate_prefix_zeroed(t, kind, size, zero);
 }
 
-// A large object (size > kMaxSmall): calloc'd, counted against the limit, kept in the large list.
+// A large object (size > kMaxSmall): calloc'd (on huge pages when it is big and they are free:
+// gc/huge_pages.hpp), counted against the limit, kept in the large list.
 Obj* Heap::allocate_large(VmThread& t, ObjKind kind, size_t size) {
     if (size > impl->limit) out_of_memory(); // before anything can overflow
     auto* o = static_cast<Obj*>(std::calloc(1, size));
     if (!o) out_of_memory();
+    advise_huge_pages(o, size);
     {
         std::unique_lock<HeapMutex> lock(impl->mu);
         if (impl->heap_bytes + size > impl->limit) {
