@@ -5,10 +5,10 @@
 // MADV_HUGEPAGE) on such an object takes the faults to 3 900 (0.109 -> 0.083 s).
 //
 // The risk: where the kernel's THP "defrag" setting is "madvise" (Debian's default), a fault in an
-// advised range that finds no free 2 MiB block compacts memory synchronously, and that stall cost
-// bigmap 35% on a host whose memory was fragmented (docs/performance.md, stops 23 and 25). So an
-// object is advised only while the kernel's free lists (/proc/buddyinfo) hold free huge-page-sized
-// blocks for four times its size: then its faults take a free block and never compact.
+// advised range that finds no free 2 MiB block compacts memory synchronously: advising every large
+// object made bigmap 35% slower on another host (docs/performance.md, stops 23 and 25), put down to
+// that. So an object is advised only while the kernel's free lists (/proc/buddyinfo) hold free
+// huge-page-sized blocks for four times its size: then its faults take a free block and never compact.
 #pragma once
 
 #include <cstddef>
