@@ -73,21 +73,28 @@ uint64_t physical_memory_limit() {
 // Pages come from the OS in runs of up to kMapRun pages, mapped and populated (a few system calls)
 // with the heap mutex released: one aligned_alloc per page cost 16 page faults each,
 // taken one by one on first touch, and two threads growing the heap at once queued on the
-// process's memory-map lock (the faults, and malloc growing its arenas). A page goes back to the
-// OS on its own (unmap_page), whichever run it came from.
+// process's memory-map lock (the faults, and malloc growing its arenas). From kHugeRunsFrom bytes
+// of heap, while the kernel has free huge pages, a run is one transparent huge page (32 pages of
+// 64 KiB), aligned to it and advised (gc/huge_pages.hpp). A page goes back to the OS on its own
+// (unmap_page), whichever run it came from (the kernel splits a huge page for that).
 constexpr size_t kMapRun = 16;
+constexpr uint64_t kHugeRunsFrom = 4ull << 20;
 
-// n pages, kPageSize-aligned and zero-filled, populated when the kernel can (Linux 5.14+:
-// otherwise they fault in on first touch, as before); nullptr if the OS refuses.
-Page* map_pages(size_t n) {
-    size_t len = (n + 1) * kPageSize; // one page of slack to align the run, unmapped at once
+// n pages, aligned to `align` (kPageSize, or a huge page: then advised to be one) and zero-filled,
+// populated when the kernel can (Linux 5.14+: otherwise they fault in on first touch, as before);
+// nullptr if the OS refuses.
+Page* map_pages(size_t n, size_t align) {
+    size_t len = n * kPageSize + align; // slack to align the run, unmapped at once
     void* raw = mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (raw == MAP_FAILED) return nullptr;
     auto base = reinterpret_cast<uintptr_t>(raw);
-    uintptr_t aligned = (base + kPageSize - 1) & ~uintptr_t{kPageSize - 1};
+    uintptr_t aligned = (base + align - 1) & ~uintptr_t{align - 1};
     if (aligned > base) munmap(raw, aligned - base);
     uintptr_t end = aligned + n * kPageSize;
     if (base + len > end) munmap(reinterpret_cast<void*>(end), base + len - end);
+#ifdef MADV_HUGEPAGE
+    if (align > kPageSize) (void)madvise(reinterpret_cast<void*>(aligned), n * kPageSize, MADV_HUGEPAGE);
+#endif
 #ifdef MADV_POPULATE_WRITE
     (void)madvise(reinterpret_cast<void*>(aligned), n * kPageSize, MADV_POPULATE_WRITE);
 #endif
@@ -526,7 +533,7 @@ void Heap::Impl::assist(VmThread& t, Heap& heap) {
 // the page meanwhile (`pages` is read only by collections, which cannot start while this thread
 // allocates).
 // With the pool empty it maps a run of pages (a run as long as an eighth of the heap, 1 to kMapRun
-// pages, within the limit) with mu released, keeps what still fits under the limit once mu is
+// pages, or one huge page's worth: map_pages; within the limit) with mu released, keeps what still fits under the limit once mu is
 // held again (another thread may have grown the heap meanwhile) and pools the rest.
 // With mu held: MemoryError, the heap being full. The next safepoint collects, stop-the-world
 // (out_of_room, see collect): the program may drop what filled the heap (it caught the error, or
@@ -544,8 +551,11 @@ Page* Heap::Impl::new_page(uint32_t cls, std::unique_lock<HeapMutex>& lock, bool
         if (room == 0 && !past_limit) limit_reached();
         if (past_limit) room = std::max<size_t>(room, 1); // LocalAllocator::past_limit
         size_t n = std::min(std::clamp<size_t>(heap_bytes / kPageSize / 8, 1, kMapRun), room);
+        const size_t huge = huge_page_size();
+        bool try_huge = heap_bytes >= kHugeRunsFrom && huge != 0 && huge % kPageSize == 0 && room >= huge / kPageSize;
         lock.unlock();
-        Page* run = map_pages(n);
+        if (try_huge && huge_pages_free(huge)) n = huge / kPageSize; // reads /proc: without mu
+        Page* run = map_pages(n, n * kPageSize == huge ? huge : kPageSize);
         lock.lock();
         if (!run) limit_reached();
         room = limit > heap_bytes ? (limit - heap_bytes) / kPageSize : 0;

@@ -11,20 +11,6 @@ namespace bp::gc {
 
 namespace {
 
-// The kernel's transparent huge page size (0: no THP support or not Linux). Read once; immutable after.
-size_t huge_page_size() {
-    static const size_t size = [] {
-        size_t n = 0;
-        if (FILE* f = std::fopen("/sys/kernel/mm/transparent_hugepage/hpage_pmd_size", "re")) {
-            unsigned long long v = 0;
-            if (std::fscanf(f, "%llu", &v) == 1) n = static_cast<size_t>(v);
-            std::fclose(f);
-        }
-        return n;
-    }();
-    return size;
-}
-
 std::string read_small_file(const char* path) {
     std::string text;
     if (FILE* f = std::fopen(path, "re")) {
@@ -37,6 +23,20 @@ std::string read_small_file(const char* path) {
 }
 
 } // namespace
+
+// Read once; immutable after.
+size_t huge_page_size() {
+    static const size_t size = [] {
+        size_t n = 0;
+        if (FILE* f = std::fopen("/sys/kernel/mm/transparent_hugepage/hpage_pmd_size", "re")) {
+            unsigned long long v = 0;
+            if (std::fscanf(f, "%llu", &v) == 1) n = static_cast<size_t>(v);
+            std::fclose(f);
+        }
+        return n;
+    }();
+    return size;
+}
 
 // Each line: "Node 0, zone   Normal   c0 c1 ... c10", c_k the free blocks of order k.
 uint64_t free_block_bytes(std::string_view buddyinfo, unsigned order, size_t base_page) {
@@ -65,16 +65,19 @@ uint64_t free_block_bytes(std::string_view buddyinfo, unsigned order, size_t bas
     return bytes;
 }
 
-void advise_huge_pages(void* p, size_t size) {
-#ifdef MADV_HUGEPAGE
+bool huge_pages_free(size_t bytes) {
     const size_t huge = huge_page_size();
-    if (huge == 0 || size < 2 * huge) return;
     const long base = sysconf(_SC_PAGESIZE);
-    if (base <= 0 || huge % static_cast<size_t>(base) != 0) return;
+    if (huge == 0 || base <= 0 || huge % static_cast<size_t>(base) != 0) return false;
     unsigned order = 0;
     while ((static_cast<size_t>(base) << order) < huge) ++order;
-    if (free_block_bytes(read_small_file("/proc/buddyinfo"), order, static_cast<size_t>(base)) / 4 < size) return;
-    auto mask = static_cast<uintptr_t>(base) - 1;
+    return free_block_bytes(read_small_file("/proc/buddyinfo"), order, static_cast<size_t>(base)) / 4 >= bytes;
+}
+
+void advise_huge_pages(void* p, size_t size) {
+#ifdef MADV_HUGEPAGE
+    if (size < 2 * huge_page_size() || !huge_pages_free(size)) return; // (none: huge_page_size() is 0)
+    auto mask = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE)) - 1;
     uintptr_t from = (reinterpret_cast<uintptr_t>(p) + mask) & ~mask;
     uintptr_t to = (reinterpret_cast<uintptr_t>(p) + size) & ~mask;
     if (to > from) (void)madvise(reinterpret_cast<void*>(from), to - from, MADV_HUGEPAGE);
