@@ -532,9 +532,10 @@ void Heap::Impl::assist(VmThread& t, Heap& heap) {
 // `pages`. Its cells are not set up: the caller hands it out as a bump region; nobody else reaches
 // the page meanwhile (`pages` is read only by collections, which cannot start while this thread
 // allocates).
-// With the pool empty it maps a run of pages (a run as long as an eighth of the heap, 1 to kMapRun
-// pages, or one huge page's worth: map_pages; within the limit) with mu released, keeps what still fits under the limit once mu is
-// held again (another thread may have grown the heap meanwhile) and pools the rest.
+// With the pool empty it maps a run of pages (as long as an eighth of the heap, 1 to kMapRun pages,
+// or one huge page's worth: map_pages; within the limit) with mu released, keeps what still fits
+// under the limit once mu is held again (another thread may have grown the heap meanwhile) and
+// pools the rest.
 // With mu held: MemoryError, the heap being full. The next safepoint collects, stop-the-world
 // (out_of_room, see collect): the program may drop what filled the heap (it caught the error, or
 // the frames that held the data unwound), and its next allocations must find that room again rather
@@ -552,7 +553,8 @@ Page* Heap::Impl::new_page(uint32_t cls, std::unique_lock<HeapMutex>& lock, bool
         if (past_limit) room = std::max<size_t>(room, 1); // LocalAllocator::past_limit
         size_t n = std::min(std::clamp<size_t>(heap_bytes / kPageSize / 8, 1, kMapRun), room);
         const size_t huge = huge_page_size();
-        bool try_huge = heap_bytes >= kHugeRunsFrom && huge != 0 && huge % kPageSize == 0 && room >= huge / kPageSize;
+        bool try_huge =
+            heap_bytes >= kHugeRunsFrom && huge != 0 && huge % kPageSize == 0 && room >= huge / kPageSize;
         lock.unlock();
         if (try_huge && huge_pages_free(huge)) n = huge / kPageSize; // reads /proc: without mu
         Page* run = map_pages(n, n * kPageSize == huge ? huge : kPageSize);

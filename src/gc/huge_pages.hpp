@@ -1,8 +1,8 @@
-// Huge pages for large objects and for the heap's pages. A large object (a big map's entries and index, a big array's
-// storage) is calloc'd, so glibc maps it fresh and the kernel faults it in 4 KiB at a time on first
-// touch. bench/bigmap (a million-entry map: 80 MB of storages) took 19 000 page faults, a third of
-// its run, against 12 400 for Lua 5.4's table. Asking for transparent huge pages (madvise
-// MADV_HUGEPAGE) on such an object takes the faults to 3 900 (0.109 -> 0.083 s).
+// Huge pages for large objects and for the heap's pages. A large object (a big map's entries and
+// index, a big array's storage) is calloc'd, so glibc maps it fresh and the kernel faults it in
+// 4 KiB at a time on first touch. bench/bigmap (a million-entry map: 80 MB of storages) took 19 000
+// page faults, a third of its run, against 12 400 for Lua 5.4's table. Asking for transparent huge
+// pages (madvise MADV_HUGEPAGE) on such an object takes the faults to 3 900 (0.106 -> 0.081 s).
 //
 // The risk: where the kernel's THP "defrag" setting is "madvise" (Debian's default), a fault in an
 // advised range that finds no free 2 MiB block compacts memory synchronously: advising every large
