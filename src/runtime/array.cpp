@@ -36,7 +36,7 @@ ObjLock& lock_of(const Array* a) { return const_cast<Array*>(a)->lock; }
 
 // Appends src[start, end) (clamped to its length) to the fresh, private array dst.
 void append_range(VmThread& t, Array* dst, const Array* src, int64_t start, int64_t end) {
-    ObjLockGuard guard(lock_of(src)); // a consistent snapshot of src
+    ObjLockGuard guard(lock_of(src), shared_containers(t)); // a consistent snapshot of src
     int64_t n = src->len.load(std::memory_order_relaxed);
     start = std::max<int64_t>(start, 0);
     end = std::min(end, n);
@@ -69,7 +69,7 @@ Value array_get(const Array* a, int64_t i) {
 }
 
 void array_set(VmThread& t, Array* a, int64_t i, Value v) {
-    ObjLockGuard guard(a->lock);
+    ObjLockGuard guard(a->lock, shared_containers(t));
     int64_t j = normalize_index(i, a->len.load(std::memory_order_relaxed));
     Storage* s = a->storage.load(std::memory_order_relaxed);
     barrier_slots(t, s, j, j + 1);
@@ -77,7 +77,7 @@ void array_set(VmThread& t, Array* a, int64_t i, Value v) {
 }
 
 void array_push(VmThread& t, Array* a, Value v) {
-    ObjLockGuard guard(a->lock);
+    ObjLockGuard guard(a->lock, shared_containers(t));
     int64_t n = a->len.load(std::memory_order_relaxed);
     Storage* s = a->storage.load(std::memory_order_relaxed);
     // Room left (the usual case) without the call; reserve_locked grows the storage.
@@ -98,7 +98,7 @@ Value array_pop(Array* a) {
 }
 
 void array_insert(VmThread& t, Array* a, int64_t i, Value v) {
-    ObjLockGuard guard(a->lock);
+    ObjLockGuard guard(a->lock, shared_containers(t));
     int64_t n = a->len.load(std::memory_order_relaxed);
     i = std::clamp<int64_t>(i, 0, n);
     Storage* s = reserve_locked(t, a, n + 1);
@@ -109,7 +109,7 @@ void array_insert(VmThread& t, Array* a, int64_t i, Value v) {
 }
 
 Value array_remove(VmThread& t, Array* a, int64_t i) {
-    ObjLockGuard guard(a->lock);
+    ObjLockGuard guard(a->lock, shared_containers(t));
     int64_t n = a->len.load(std::memory_order_relaxed);
     if (i < 0 || i >= n) raise(ErrorKind::IndexError, fmt::format("index {} out of range for length {}", i, n));
     Storage* s = a->storage.load(std::memory_order_relaxed);
@@ -123,7 +123,7 @@ Value array_remove(VmThread& t, Array* a, int64_t i) {
 // Drops the storage rather than zeroing it: readers holding it keep a valid view, and the
 // elements become garbage.
 void array_clear(VmThread& t, Array* a) {
-    ObjLockGuard guard(a->lock);
+    ObjLockGuard guard(a->lock, shared_containers(t));
     barrier_ref(t, a->storage);
     a->len.store(0, std::memory_order_release);
     a->storage.store(nullptr, std::memory_order_release);
@@ -163,7 +163,7 @@ Array* array_fill(VmThread& t, const types::Type* array_type, int64_t n, Value v
 }
 
 void array_reverse(VmThread& t, Array* a) {
-    ObjLockGuard guard(a->lock);
+    ObjLockGuard guard(a->lock, shared_containers(t));
     int64_t n = a->len.load(std::memory_order_relaxed);
     if (n < 2) return;
     Storage* s = a->storage.load(std::memory_order_relaxed);

@@ -84,7 +84,7 @@ void bytes_set(Bytes* b, int64_t i, int64_t v) {
 
 void bytes_append(VmThread& t, Bytes* b, std::string_view data) {
     if (data.empty()) return;
-    ObjLockGuard guard(b->lock);
+    ObjLockGuard guard(b->lock, shared_containers(t));
     int64_t n = b->len.load(std::memory_order_relaxed);
     checked_size(static_cast<uint64_t>(n), data.size(), 1); // MemoryError rather than overflow
     Storage* s = reserve_locked(t, b, static_cast<uint64_t>(n) + data.size());

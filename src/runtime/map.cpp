@@ -243,7 +243,7 @@ void rebuild(VmThread& t, Map* m, uint64_t need) {
 // interpreter's array literals, vm/interp.cpp new_array_of).
 Array* snapshot(VmThread& t, const Map* m, const types::Type* array_type, int which) {
     Map* mm = const_cast<Map*>(m);
-    ObjLockGuard guard(mm->lock);
+    ObjLockGuard guard(mm->lock, shared_containers(t));
     Array* a = new_array(t, array_type, m->count.load(std::memory_order_relaxed));
     Storage* s = a->storage.load(std::memory_order_relaxed); // count slots (none when empty)
     int64_t pos = 0, n = 0;
@@ -344,7 +344,7 @@ inline void store_value(VmThread& t, Map* m, Storage* entries, int64_t e, Value 
 } // namespace
 
 void map_set(VmThread& t, Map* m, Value key, Value v) {
-    ObjLockGuard guard(m->lock);
+    ObjLockGuard guard(m->lock, shared_containers(t));
     Storage* entries = nullptr;
     int64_t e = 0;
     if (hinted(t, m, key, &entries, &e))

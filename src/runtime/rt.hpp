@@ -73,15 +73,21 @@ inline void lock(ObjLock& l) {
 inline void unlock(ObjLock& l) {
     if (__builtin_expect(l.word.exchange(0, std::memory_order_release) == 2, 0)) wake_waiter(l);
 }
+// A container operation's lock. With `shared` false (Vm::containers_shared, read by
+// shared_containers in vm/vm.hpp: the program has one thread) it takes nothing.
 class ObjLockGuard {
 public:
-    explicit ObjLockGuard(ObjLock& l) : m_lock(l) { lock(m_lock); }
-    ~ObjLockGuard() { unlock(m_lock); }
+    explicit ObjLockGuard(ObjLock& l, bool shared = true) : m_lock(shared ? &l : nullptr) {
+        if (m_lock) lock(*m_lock);
+    }
+    ~ObjLockGuard() {
+        if (m_lock) unlock(*m_lock);
+    }
     ObjLockGuard(const ObjLockGuard&) = delete;
     ObjLockGuard& operator=(const ObjLockGuard&) = delete;
 
 private:
-    ObjLock& m_lock;
+    ObjLock* m_lock;
 };
 
 // The §6.2 index rule: negative i counts from the end; returns 0 <= i < len or throws IndexError

@@ -2,6 +2,7 @@
 // Sorting works on a private copy taken under the array's lock, then writes the result back.
 #include "runtime/barrier.hpp"
 #include "runtime/rt.hpp"
+#include "vm/vm.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -45,7 +46,7 @@ void sort_values(std::vector<Value>& v, const types::Type* elem) {
 } // namespace
 
 void array_sort(VmThread& t, Array* a) {
-    ObjLockGuard guard(a->lock);
+    ObjLockGuard guard(a->lock, shared_containers(t));
     int64_t n = a->len.load(std::memory_order_relaxed);
     if (n == 0) return;
     Storage* s = a->storage.load(std::memory_order_relaxed);

@@ -61,6 +61,7 @@ VmThread::VmThread(Vm& owner, uint32_t thread_id, size_t initial_stack) : vm(own
     ensure_stack(initial_stack ? initial_stack : kInitialStack);
     if (vm.tracer) trace = vm.tracer->attach(id);
     std::lock_guard<std::mutex> lock(vm.threads_mu);
+    if (!vm.threads.empty()) vm.containers_shared.store(true, std::memory_order_relaxed); // (vm.hpp)
     vm.threads.push_back(this);
 }
 

@@ -256,6 +256,18 @@ public:
     // (parks, or enters the safe state) must then notify it under threads_mu. seq_cst against the
     // threads' gc_state (a Dekker handshake, runtime/thread/safepoint.cpp).
     std::atomic<bool> stop_waiting{false};
+    // Single-threaded containers. A container's mutating operations (append, insert, map store...)
+    // take the container's ObjLock (rt::ObjLockGuard) so that threads mutating it at once stay
+    // consistent: a compare-and-swap and an exchange per operation, 8 ns of an append's 12 on the
+    // host of docs/performance.md "Stop 25". While the program has one thread nobody else can
+    // mutate, so the operations skip the lock until this turns true, which it does, for good, before
+    // a second thread can run: set by the thread that starts one (ThreadRuntime::spawn, a pool's
+    // workers) before the new thread exists, so that thread starts with it set and the starter sees
+    // its own store; every VmThread's constructor sets it too once another is attached. Two
+    // threads never mutate a container unlocked at once: the first operation of a second thread
+    // comes after the starter's store, and the starter is never inside an operation when it
+    // starts a thread. Relaxed: the thread start is the synchronisation.
+    std::atomic<bool> containers_shared{false};
     // Threads, handles, the program-end protocol (runtime/thread/runtime.hpp).
     std::unique_ptr<thread::ThreadRuntime> threading;
     // --trace: the thread timeline recorder (runtime/thread/trace.hpp), or nullptr.
@@ -290,5 +302,8 @@ public:
     types::NativeRegistry native_modules;
     bool native_modules_loaded = false;
 };
+
+// Whether a container operation of `t` must take the container's lock (Vm::containers_shared).
+inline bool shared_containers(const VmThread& t) { return t.vm.containers_shared.load(std::memory_order_relaxed); }
 
 } // namespace bp

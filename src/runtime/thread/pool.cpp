@@ -123,6 +123,7 @@ PoolHandle* ThreadRuntime::new_pool(VmThread& t, int64_t n, bool is_worker) {
             std::lock_guard<std::mutex> pl(p->mu);
             ++p->live;
         }
+        m_vm.containers_shared.store(true, std::memory_order_relaxed); // before the worker exists (vm.hpp)
         if (!m_os_threads.start(&PoolStart::entry, new PoolStart{this, p, id}, kPoolStack)) {
             {
                 std::lock_guard<std::mutex> pl(p->mu);

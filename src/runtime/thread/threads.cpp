@@ -353,6 +353,7 @@ ThreadHandle* ThreadRuntime::spawn(VmThread& t, Closure* fn, const types::Type* 
     h->capture = t.capture;
     // From here the registry roots fn and the arguments until the thread ends.
     register_handle(h);
+    m_vm.containers_shared.store(true, std::memory_order_relaxed); // before the thread exists (vm.hpp)
     if (!m_os_threads.start(&ThreadStart::entry, new ThreadStart{this, h}, kThreadStack)) {
         {
             std::lock_guard<std::mutex> lk(h->mu);
